@@ -1,0 +1,38 @@
+/** @fileoverview Key constants of model format v1 (SPEC.md §3-§4): names, version, limits, bit-width sets. */
+
+/** Value of the envelope key `format`. */
+export const FORMAT_NAME = 'nmp-edge';
+/** Highest format version this code reads and the version it writes. */
+export const FORMAT_VERSION = 1;
+/** `requires` entries this reader implements. v1 defines none; unknown entries make a reader refuse the file. */
+export const KNOWN_REQUIREMENTS: readonly string[] = [];
+
+/** Limits (SPEC §3.4): a reader rejects larger values before allocating anything sized by them. */
+export const MAX_FEATURES = 4096;
+export const MAX_NEURONS = 4096;
+export const MAX_LAYERS = 64;
+export const MAX_NAME_LENGTH = 256;
+export const MAX_FILE_BYTES = 64 * 1024 * 1024;
+
+/** Weight bit-widths a neuron may have; 0 = pruned. */
+export const WEIGHT_BITS_MIN = 0;
+export const WEIGHT_BITS_MAX = 8;
+/** Unsigned hidden activation widths. */
+export const ACT_BITS_MIN = 1;
+export const ACT_BITS_MAX = 16;
+/** Signed input code widths. */
+export const INPUT_BITS_MIN = 2;
+export const INPUT_BITS_MAX = 16;
+/** Requantisation parameter ranges (SPEC §6.4). */
+export const REQUANT_SHIFT_MIN = 1;
+export const REQUANT_SHIFT_MAX = 62;
+export const REQUANT_MULT_MAX = 0x7fffffff;
+/** Largest accumulator magnitude a neuron may reach (SPEC §6.3). */
+export const ACC_MAX = 0x7fffffff;
+
+/** Envelope keys. */
+export const K_FORMAT = 'format';
+export const K_VERSION = 'version';
+export const K_REQUIRES = 'requires';
+export const K_CRC32 = 'crc32';
+export const K_BODY = 'body';
