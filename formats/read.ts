@@ -21,7 +21,7 @@ type MsgMap = Record<string, unknown>;
 
 function decodeMsgpack(bytes: Uint8Array, path: string): unknown {
   try {
-    return unpackr.unpack(bytes);
+    return unpackr.unpack(bytes.subarray(0)); // a fresh view: msgpackr caches a DataView on what it decodes
   } catch (e) {
     throw new ModelFormatError('E_MSGPACK', path, 'not a complete msgpack value', (e as Error).message, 'one msgpack map with nothing after it');
   }

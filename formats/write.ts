@@ -62,13 +62,14 @@ function bodyOf(model: ModelInput): Record<string, unknown> {
 
 /** Raw envelope around already-encoded body bytes (SPEC §2.3). Exposed for tests that build hostile files. */
 export function encodeEnvelope(body: Uint8Array, opts: { format?: unknown; version?: unknown; requires?: unknown; crc?: number } = {}): Uint8Array {
-  return packr.pack({
+  // msgpackr returns a view of its reusable buffer (a Buffer in Node): copy into a plain, owned Uint8Array.
+  return new Uint8Array(packr.pack({
     format: opts.format ?? FORMAT_NAME,
     version: opts.version ?? FORMAT_VERSION,
     requires: opts.requires ?? [],
     crc32: opts.crc ?? crc32(body),
     body: bin(body),
-  });
+  }));
 }
 
 /** Encodes an arbitrary body map into a well-formed envelope with a correct checksum, without validating it. */
