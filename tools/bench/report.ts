@@ -1,0 +1,173 @@
+/**
+ * @fileoverview Result records, environment capture, console tables and the JSON files under bench-results/.
+ * Absolute numbers on a shared VM swing +-30 %; the report leads with ratios against peers measured in the same run.
+ */
+
+import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { cpus, totalmem, platform, arch } from 'node:os';
+import { join } from 'node:path';
+import type { Latency } from './harness.js';
+import type { PeerResult } from './peers.js';
+
+export interface Environment {
+  date: string;
+  node: string;
+  v8: string;
+  cpu: string;
+  cores: number;
+  memBytes: number;
+  platform: string;
+  arch: string;
+  peers: Record<string, string>;
+}
+
+export function environment(peers: Record<string, string>): Environment {
+  const c = cpus();
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    v8: process.versions.v8,
+    cpu: c[0]?.model.trim() ?? 'unknown',
+    cores: c.length,
+    memBytes: totalmem(),
+    platform: platform(),
+    arch: arch(),
+    peers,
+  };
+}
+
+/** (a) one kernel on one layer shape. */
+export interface KernelRow {
+  backend: string;
+  kernel: string;
+  weightBits: number;
+  actBits: number;
+  rows: number;
+  cols: number;
+  gmacPerSec: number;
+  rme: number;
+  /** Output equalled formats' dotRowReference for every row before timing. */
+  exact: boolean;
+}
+
+/** (b)+(c) one NMP model on one backend. */
+export interface ModelRow {
+  backend: string;
+  shape: string;
+  mix: string;
+  macs: number;
+  fileBytes: number;
+  packedWeightBytes: number;
+  /** The runtime's own `memory()` report, verbatim. */
+  memory: Record<string, number>;
+  batch1: Latency;
+  batch256: { samplesPerSec: number; rme: number };
+  /** Outputs equalled predictReference bit for bit on the verification rows before timing. */
+  exact: boolean;
+  verifyRows: number;
+}
+
+/** Our batch-1 p50 as a fraction of a peer's p50 on the same shape (< 1: we are faster). */
+export interface RatioRow {
+  shape: string;
+  mix: string;
+  backend: string;
+  peer: string;
+  oursP50: number;
+  peerP50: number;
+  ratio: number;
+}
+
+export interface TargetRow {
+  target: string;
+  measured: string;
+  limit: string;
+  pass: boolean | null;
+}
+
+export interface BenchReport {
+  schema: 'nmp-edge-bench/1';
+  quick: boolean;
+  env: Environment;
+  settings: Record<string, unknown>;
+  wasmBytes: Record<string, number>;
+  kernels: KernelRow[];
+  models: ModelRow[];
+  peers: PeerResult[];
+  ratios: RatioRow[];
+  targets: TargetRow[];
+  notes: string[];
+}
+
+/** Plain fixed-width table; numbers right-aligned. */
+export function table(head: string[], rows: (string | number)[][]): string {
+  const cells = rows.map((r) => r.map((c) => String(c)));
+  const w = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
+  const line = (r: string[], isHead = false) =>
+    r.map((c, i) => (isHead || isNaN(Number(c.replace(/[x%µ±,]/g, ''))) ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
+  return [line(head, true), w.map((n) => '-'.repeat(n)).join('  '), ...cells.map((r) => line(r))].join('\n');
+}
+
+const f = (v: number, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
+
+/** Human-readable summary of a report, in the order of the issue's items (a)-(d) and then the targets. */
+export function formatReport(r: BenchReport): string {
+  const out: string[] = [];
+  const e = r.env;
+  out.push(`nmp-edge bench ${r.quick ? '(--quick: smoke run, numbers not meaningful) ' : ''}${e.date}`);
+  out.push(`node ${e.node}, V8 ${e.v8}, ${e.cpu} x${e.cores}, ${Object.entries(e.peers).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  out.push(`wasm: ${Object.entries(r.wasmBytes).map(([k, v]) => `${k} ${v} B`).join(', ')}`);
+  if (r.kernels.length) {
+    out.push('', '(a) GEMV kernels, GMAC/s (benchmark.js mean, ±rme)');
+    out.push(table(
+      ['backend', 'kernel', 'W', 'A', 'layer', 'GMAC/s', '±%', 'exact'],
+      r.kernels.map((k) => [k.backend, k.kernel, k.weightBits, k.actBits, `${k.rows}x${k.cols}`, f(k.gmacPerSec, 2), f(k.rme), k.exact ? 'yes' : 'NO']),
+    ));
+  }
+  if (r.models.length) {
+    out.push('', '(b, c) NMP models: batch-1 latency (µs, sampled single calls), batch-256 throughput, memory() bytes');
+    out.push(table(
+      ['backend', 'shape', 'mix', 'p50 µs', 'p99 µs', 'b256 samples/s', '±%', 'file B', 'weights B', 'memory()', 'exact'],
+      r.models.map((m) => [
+        m.backend, m.shape, m.mix, f(m.batch1.p50, 2), f(m.batch1.p99, 2), f(m.batch256.samplesPerSec, 0), f(m.batch256.rme),
+        m.fileBytes, m.packedWeightBytes, Object.entries(m.memory).map(([k, v]) => `${k}=${v}`).join(' '), m.exact ? 'yes' : 'NO',
+      ]),
+    ));
+  }
+  if (r.peers.length) {
+    out.push('', '(d) peers (one thread), verified against the float reference before timing');
+    out.push(table(
+      ['runtime', 'variant', 'shape', 'p50 µs', 'p99 µs', 'b256 samples/s', '±%', 'load ms', 'max|err|', 'max|y|'],
+      r.peers.map((p) => [
+        `${p.runtime} ${p.version}`, p.variant, p.shape, f(p.batch1.p50, 2), f(p.batch1.p99, 2), f(p.batch256.samplesPerSec, 0),
+        f(p.batch256.rme), f(p.loadMs), p.maxAbsErr.toExponential(1), f(p.maxAbsRef, 2),
+      ]),
+    ));
+  }
+  if (r.ratios.length) {
+    out.push('', 'batch-1 p50 ratio ours / peer (same run; < 1 = faster, target on 54-256-256-7: <= 0.333 vs onnxruntime-node)');
+    out.push(table(
+      ['shape', 'mix', 'backend', 'peer', 'ours µs', 'peer µs', 'ratio'],
+      r.ratios.map((x) => [x.shape, x.mix, x.backend, x.peer, f(x.oursP50, 2), f(x.peerP50, 2), f(x.ratio, 3)]),
+    ));
+  }
+  if (r.targets.length) {
+    out.push('', 'targets (issue #3; benchmark figures, not tests)');
+    out.push(table(['target', 'measured', 'limit', 'pass'], r.targets.map((t) => [t.target, t.measured, t.limit, t.pass === null ? 'n/a' : t.pass ? 'PASS' : 'MISS'])));
+  }
+  for (const n of r.notes) out.push(`note: ${n}`);
+  return out.join('\n');
+}
+
+/** Writes `<dir>/<timestamp>.json` and `<dir>/latest.json` (each via a temp file + rename); returns the timestamped path. */
+export function writeReport(r: BenchReport, dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const json = JSON.stringify(r, null, 1) + '\n';
+  const stamp = r.env.date.replace(/[:.]/g, '-');
+  const path = join(dir, `${stamp}.json`);
+  for (const p of [path, join(dir, 'latest.json')]) {
+    writeFileSync(`${p}.tmp`, json);
+    renameSync(`${p}.tmp`, p);
+  }
+  return path;
+}
