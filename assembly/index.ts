@@ -1,6 +1,21 @@
 /** @fileoverview Root of the runtime module: one source, built as `simd` (ASC_FEATURE_SIMD) and `scalar` (wasm3). */
+export { forward } from './common/forward';
+export { requant, requant_i16, requant_planes, planes_from_i16 } from './kernels/requant';
+export { gemv_wNa16_r1__scalar } from './kernels/gemv/scalar-ref';
+export {
+  gemv_w1aN_r1__scalar_popcnt, gemv_w2aN_r1__scalar_popcnt, gemv_w3aN_r1__scalar_popcnt, gemv_w4aN_r1__scalar_popcnt,
+  gemv_w5aN_r1__scalar_popcnt, gemv_w6aN_r1__scalar_popcnt, gemv_w7aN_r1__scalar_popcnt, gemv_w8aN_r1__scalar_popcnt,
+} from './kernels/gemv/scalar-popcnt';
+export {
+  gemv_w1a16_r4__simd128_dot16, gemv_w2a16_r4__simd128_dot16, gemv_w4a16_r4__simd128_dot16, gemv_w8a16_r4__simd128_dot16,
+} from './kernels/gemv/simd128-dot16';
 
-/** Format version this module executes; lets the host check it loaded a matching build. */
+/** ABI version of this module (kernel layouts, descriptor); the host refuses a mismatching build. */
 export function abiVersion(): i32 {
   return 1;
+}
+
+/** First byte the host may use for its arena (after static data); the host grows `memory` itself. */
+export function heapBase(): usize {
+  return __heap_base;
 }

@@ -1,0 +1,77 @@
+/**
+ * @fileoverview Whole-model forward pass driven by a descriptor the host (or the standalone loader) wrote into memory:
+ * input codes in, int32 output accumulators out, one call per sample. Descriptor layout below; all fields i32.
+ */
+import {
+  gemv_w1a16_r4__simd128_dot16, gemv_w2a16_r4__simd128_dot16, gemv_w4a16_r4__simd128_dot16, gemv_w8a16_r4__simd128_dot16,
+} from '../kernels/gemv/simd128-dot16';
+import {
+  gemv_w1aN_r1__scalar_popcnt, gemv_w2aN_r1__scalar_popcnt, gemv_w3aN_r1__scalar_popcnt, gemv_w4aN_r1__scalar_popcnt,
+  gemv_w5aN_r1__scalar_popcnt, gemv_w6aN_r1__scalar_popcnt, gemv_w7aN_r1__scalar_popcnt, gemv_w8aN_r1__scalar_popcnt,
+} from '../kernels/gemv/scalar-popcnt';
+import { requant_i16, requant_planes, planes_from_i16 } from '../kernels/requant';
+
+// Header (8 x i32): nLayers, inPtr (int16 codes), inCount, inOffset, x0Ptr, x0Planes, outPtr (int32, natural order), 0.
+export const HDR_WORDS = 8;
+// Layer record (16 x i32), at desc + 32 + 64 * l:
+//  0 k, 1 n, 2 xPtr, 3 xPlanes (scalar), 4 accPtr (int32, grouped order, roundUp(n,4) entries), 5 nGroups, 6 groupsPtr,
+//  7 permPtr (u16 grouped -> natural), 8 multPtr (i32), 9 shiftPtr (u8), 10 bitsPtr (u8), 11 yPtr, 12 yPlanes (scalar) or
+//  zs (SIMD), 13 isLast, 14..15 0.
+export const LAYER_WORDS = 16;
+// Group record (4 x i32): kernel width (0 = pruned rows: acc = bias), rows, wPtr, biasPtr. Groups cover rows in grouped order.
+export const GROUP_WORDS = 4;
+
+@inline function fld(p: usize, i: i32): i32 {
+  return load<i32>(p + (<usize>i << 2));
+}
+
+function gemvGroup(bits: i32, w: usize, x: usize, bias: usize, out: usize, rows: i32, k: i32, planes: i32): void {
+  if (bits == 0) {
+    memory.copy(out, bias, <usize>rows << 2);
+    return;
+  }
+  if (ASC_FEATURE_SIMD) {
+    if (bits == 1) gemv_w1a16_r4__simd128_dot16(w, x, bias, out, rows, k);
+    else if (bits == 2) gemv_w2a16_r4__simd128_dot16(w, x, bias, out, rows, k);
+    else if (bits == 4) gemv_w4a16_r4__simd128_dot16(w, x, bias, out, rows, k);
+    else gemv_w8a16_r4__simd128_dot16(w, x, bias, out, rows, k);
+  } else {
+    const kw = (k + 63) >>> 6;
+    switch (bits) {
+      case 1: gemv_w1aN_r1__scalar_popcnt(w, x, bias, out, rows, kw, planes); break;
+      case 2: gemv_w2aN_r1__scalar_popcnt(w, x, bias, out, rows, kw, planes); break;
+      case 3: gemv_w3aN_r1__scalar_popcnt(w, x, bias, out, rows, kw, planes); break;
+      case 4: gemv_w4aN_r1__scalar_popcnt(w, x, bias, out, rows, kw, planes); break;
+      case 5: gemv_w5aN_r1__scalar_popcnt(w, x, bias, out, rows, kw, planes); break;
+      case 6: gemv_w6aN_r1__scalar_popcnt(w, x, bias, out, rows, kw, planes); break;
+      case 7: gemv_w7aN_r1__scalar_popcnt(w, x, bias, out, rows, kw, planes); break;
+      default: gemv_w8aN_r1__scalar_popcnt(w, x, bias, out, rows, kw, planes);
+    }
+  }
+}
+
+/** Runs one sample: reads int16 input codes at header.inPtr, writes int32 output accumulators at header.outPtr. */
+export function forward(desc: usize): void {
+  const nLayers = fld(desc, 0);
+  if (!ASC_FEATURE_SIMD) planes_from_i16(fld(desc, 1), fld(desc, 2), fld(desc, 3), fld(desc, 4), fld(desc, 5));
+  for (let l = 0; l < nLayers; l++) {
+    const L = desc + (<usize>(HDR_WORDS + l * LAYER_WORDS) << 2);
+    const k = fld(L, 0), n = fld(L, 1), x = <usize>fld(L, 2), planes = fld(L, 3), acc = <usize>fld(L, 4);
+    const nGroups = fld(L, 5);
+    let g = <usize>fld(L, 6);
+    let row = 0;
+    for (let i = 0; i < nGroups; i++, g += GROUP_WORDS << 2) {
+      const rows = fld(g, 1);
+      gemvGroup(fld(g, 0), <usize>fld(g, 2), x, <usize>fld(g, 3), acc + (<usize>row << 2), rows, k, planes);
+      row += rows;
+    }
+    const perm = <usize>fld(L, 7), y = <usize>fld(L, 11);
+    if (fld(L, 13)) {
+      for (let r = 0; r < n; r++) store<i32>(y + (<usize>load<u16>(perm + (<usize>r << 1)) << 2), load<i32>(acc + (<usize>r << 2)));
+    } else if (ASC_FEATURE_SIMD) {
+      requant_i16(acc, fld(L, 8), fld(L, 9), fld(L, 10), perm, y, n, fld(L, 12));
+    } else {
+      requant_planes(acc, fld(L, 8), fld(L, 9), fld(L, 10), perm, y, n, fld(L, 12));
+    }
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * @fileoverview `loadModel` and the loaded model. Lifecycle: (1) readModel validates the untrusted bytes, (2) the arena is
+ * planned as a JS image and checked against the memory limit, (3) a module instance gets its own memory, grown once, and
+ * the image is copied in, (4) predict quantises in the host, runs `forward` in WASM, dequantises in the host.
+ */
+import { readModel } from '../formats/read.js';
+import type { NmpModel } from '../formats/schema.js';
+import { RuntimeError } from './errors.js';
+import type { Backend } from './pack.js';
+import { planArena, type ArenaBytes, type ArenaPlan } from './plan.js';
+import { compileBackend, instantiate, type RuntimeExports, type WasmSource } from './wasm.js';
+
+export interface LoadOptions {
+  /** 'auto' (default) uses SIMD when WebAssembly.validate accepts the SIMD build, else scalar. */
+  backend?: 'auto' | Backend;
+  /** Largest WASM linear memory this model may use, bytes (default and maximum 4 GiB, the wasm32 limit). */
+  maxMemoryBytes?: number;
+  /** Module sources for hosts without file access to dist/wasm (bundlers, browsers): bytes, URL or compiled module. */
+  wasm?: Partial<Record<Backend, WasmSource>>;
+}
+
+export interface LayerInfo {
+  inFeatures: number;
+  outFeatures: number;
+  /** Neurons per weight width: index = bits (0 = pruned) .. 8. */
+  weightBits: number[];
+  /** Neurons per activation width: index = bits .. 16; null for the last layer. */
+  actBits: number[] | null;
+  /** Non-pruned weights. */
+  weights: number;
+  /** Canonical packed weight bytes in the file. */
+  packedBytes: number;
+  /** Bytes of the same weights in this backend's kernel layout. */
+  kernelBytes: number;
+}
+
+export interface ModelInfo {
+  backend: Backend;
+  task: NmpModel['meta']['task'];
+  features: number;
+  outputs: number;
+  outputNames: string[];
+  layers: LayerInfo[];
+  /** Weights (non-pruned) + biases. */
+  parameters: number;
+  /** Size of the model file. */
+  fileBytes: number;
+  /** Canonical packed weight bytes (sum over layers). */
+  packedWeightBytes: number;
+}
+
+export interface MemoryReport extends ArenaBytes {
+  /** Size of the WASM linear memory of this model's instance (whole 64 KiB pages). */
+  linearMemory: number;
+  /** Size of the .wasm module (shared by all models of one backend; 0 if supplied compiled). */
+  module: number;
+}
+
+const MAX_WASM32 = 65536 * 65536;
+
+/** Loads a model file. Throws ModelFormatError for bad bytes (before any WASM memory is written), RuntimeError otherwise. */
+export async function loadModel(bytes: Uint8Array, options: LoadOptions = {}): Promise<Model> {
+  const decoded = readModel(bytes);
+  return loadDecoded(decoded, bytes.length, options);
+}
+
+/** Loads an already validated model (readModel's output). Internal: the public entry is loadModel. */
+export async function loadDecoded(model: NmpModel, fileBytes: number, options: LoadOptions = {}): Promise<Model> {
+  const want = options.backend ?? 'auto';
+  if (want !== 'auto' && want !== 'simd' && want !== 'scalar') throw new RangeError(`options.backend is ${String(want)}, expected 'auto', 'simd' or 'scalar'`);
+  const limit = options.maxMemoryBytes ?? MAX_WASM32;
+  if (!(limit > 0)) throw new RangeError(`options.maxMemoryBytes is ${limit}, expected a positive number of bytes`);
+  let compiled = want === 'scalar' ? null : await compileBackend('simd', options.wasm?.simd);
+  if (!compiled && want === 'simd') throw new RuntimeError('E_BACKEND', "backend 'simd' requested but this engine does not support WebAssembly SIMD");
+  compiled ??= await compileBackend('scalar', options.wasm?.scalar);
+  if (!compiled) throw new RuntimeError('E_BACKEND', 'scalar.wasm does not validate in this engine');
+  const backend = compiled.backend;
+  // One instance per model: models never share memory, and memory() is exactly this model's.
+  const x = await instantiate(compiled);
+  const plan = planArena(model, backend, x.heapBase());
+  const need = plan.base + plan.bytes.total;
+  if (need > Math.min(limit, MAX_WASM32)) {
+    throw new RuntimeError('E_MEMORY_LIMIT', `model needs ${need} bytes of WASM memory (weights ${plan.bytes.weights}), limit is ${Math.min(limit, MAX_WASM32)} bytes`);
+  }
+  const have = x.memory.buffer.byteLength;
+  if (need > have) {
+    try {
+      x.memory.grow(Math.ceil((need - have) / 65536));
+    } catch (e) {
+      throw new RuntimeError('E_MEMORY_LIMIT', `model needs ${need} bytes of WASM memory (weights ${plan.bytes.weights}); the engine refused to grow memory: ${(e as Error).message}`);
+    }
+  }
+  new Uint8Array(x.memory.buffer).set(plan.image, plan.base);
+  return new Model(model, x, plan, compiled.moduleBytes, fileBytes);
+}
+
+function histogram(values: ArrayLike<number>, size: number): number[] {
+  const h = new Array<number>(size).fill(0);
+  for (let i = 0; i < values.length; i++) h[values[i]]++;
+  return h;
+}
+
+/** A model loaded into its own WASM instance. Not thread-safe; methods are synchronous. */
+export class Model {
+  /** Static description of the model: shapes, bit-width histograms, parameter and byte counts. */
+  readonly info: ModelInfo;
+  #x: RuntimeExports | null;
+  readonly #desc: number;
+  readonly #in: Int16Array;
+  readonly #acc: Int32Array;
+  readonly #bits: Uint8Array;
+  readonly #center: Float64Array;
+  readonly #gain: Float64Array;
+  readonly #scale: Float64Array;
+  readonly #offset: Float64Array;
+  readonly #y: Float32Array;
+  readonly #labels: string[];
+  readonly #arena: ArenaBytes;
+  readonly #moduleBytes: number;
+
+  constructor(m: NmpModel, x: RuntimeExports, plan: ArenaPlan, moduleBytes: number, fileBytes: number) {
+    const { descPtr: desc, inPtr, outPtr, bytes: arena, backend } = plan;
+    const F = m.input.bits.length, O = m.layers[m.layers.length - 1].outFeatures;
+    this.#x = x;
+    this.#desc = desc;
+    // Memory never grows after load, so these views stay attached.
+    this.#in = new Int16Array(x.memory.buffer, inPtr, F);
+    this.#acc = new Int32Array(x.memory.buffer, outPtr, O);
+    this.#bits = m.input.bits;
+    this.#center = m.input.center;
+    this.#gain = m.input.gain;
+    this.#scale = m.output.scale;
+    this.#offset = m.output.offset;
+    this.#y = new Float32Array(O);
+    this.#labels = m.meta.outputNames;
+    this.#arena = arena;
+    this.#moduleBytes = moduleBytes;
+    let sx = 0, params = 0;
+    const layers = m.layers.map((l, i): LayerInfo => {
+      let weights = 0;
+      for (const b of l.weightBits) if (b > 0) weights += l.inFeatures;
+      params += weights + l.outFeatures;
+      sx += l.weights.length;
+      return {
+        inFeatures: l.inFeatures, outFeatures: l.outFeatures, weightBits: histogram(l.weightBits, 9),
+        actBits: l.act ? histogram(l.act.bits, 17) : null, weights, packedBytes: l.weights.length, kernelBytes: plan.layerWeights[i],
+      };
+    });
+    this.info = {
+      backend, task: m.meta.task, features: F, outputs: O, outputNames: m.meta.outputNames.slice(), layers,
+      parameters: params, fileBytes, packedWeightBytes: sx,
+    };
+  }
+
+  #live(): RuntimeExports {
+    if (this.#x === null) throw new RuntimeError('E_DISPOSED', 'model was disposed; load it again to use it');
+    return this.#x;
+  }
+
+  /** Quantises one sample into the module's input buffer; `base` and `what` only shape error messages. */
+  #quantize(input: ArrayLike<number>, base: number, what: string): void {
+    const bits = this.#bits, center = this.#center, gain = this.#gain, codes = this.#in;
+    for (let i = 0; i < bits.length; i++) {
+      const v = input[base + i];
+      if (!Number.isFinite(v)) {
+        throw new RangeError(`${what}[${base + i}]${base ? ` (feature ${i})` : ''} is ${typeof v === 'number' ? v : typeof v}, expected a finite number`);
+      }
+      const q = 2 ** (bits[i] - 1) - 1;
+      const t = Math.floor((v - center[i]) * gain[i] + 0.5); // SPEC §6.1: two rounded f64 ops, no FMA
+      codes[i] = t > q ? q : t < -q ? -q : t;
+    }
+  }
+
+  #checkLength(input: ArrayLike<number>, n: number, what: string): void {
+    if (input == null || typeof input.length !== 'number') throw new TypeError(`${what} must be a Float32Array or number[], got ${input === null ? 'null' : typeof input}`);
+    const F = this.#bits.length;
+    if (input.length !== n * F) {
+      throw new RangeError(`${what} has length ${input.length}, expected ${n === 1 ? F : `${n} x ${F} = ${n * F}`} (${F} features${n === 1 ? '' : ' per sample'})`);
+    }
+  }
+
+  /** Output accumulators (int32, before dequantisation) of one sample; into `out` when given. */
+  predictAccumulators(input: ArrayLike<number>, out?: Int32Array): Int32Array {
+    const x = this.#live();
+    this.#checkLength(input, 1, 'input');
+    this.#quantize(input, 0, 'input');
+    x.forward(this.#desc);
+    const o = out ?? new Int32Array(this.#acc.length);
+    o.set(this.#acc);
+    return o;
+  }
+
+  #run(input: ArrayLike<number>, base: number, what: string, out: Float32Array, at: number): void {
+    this.#quantize(input, base, what);
+    this.#x!.forward(this.#desc);
+    const acc = this.#acc, scale = this.#scale, offset = this.#offset;
+    for (let j = 0; j < acc.length; j++) out[at + j] = Math.fround(acc[j] * scale[j] + offset[j]); // SPEC §6.5
+  }
+
+  /** Outputs of one sample (`info.features` finite numbers). Writes into `out` when given (no allocation). */
+  predict(input: ArrayLike<number>, out?: Float32Array): Float32Array {
+    this.#live();
+    this.#checkLength(input, 1, 'input');
+    const o = out ?? new Float32Array(this.#y.length);
+    if (o.length < this.#y.length) throw new RangeError(`out has length ${o.length}, expected at least ${this.#y.length}`);
+    this.#run(input, 0, 'input', o, 0);
+    return o;
+  }
+
+  /** Outputs of `n` samples stored back to back in `inputs` (n x features); returns n x outputs values. */
+  predictBatch(inputs: ArrayLike<number>, n: number, out?: Float32Array): Float32Array {
+    this.#live();
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`n is ${n}, expected a non-negative integer sample count`);
+    this.#checkLength(inputs, n, 'inputs');
+    const O = this.#y.length, F = this.#bits.length;
+    const o = out ?? new Float32Array(n * O);
+    if (o.length < n * O) throw new RangeError(`out has length ${o.length}, expected at least ${n * O}`);
+    for (let s = 0; s < n; s++) this.#run(inputs, s * F, 'inputs', o, s * O);
+    return o;
+  }
+
+  /** Label of the largest output (lowest index on ties, SPEC §6.6), from the file's metadata. */
+  classify(input: ArrayLike<number>): string {
+    this.#live();
+    this.#checkLength(input, 1, 'input');
+    const y = this.#y;
+    this.#run(input, 0, 'input', y, 0);
+    let best = 0;
+    for (let j = 1; j < y.length; j++) if (y[j] > y[best]) best = j;
+    return this.#labels[best];
+  }
+
+  /** Exact bytes this model uses: arena by purpose, the instance's linear memory, the module size. */
+  memory(): MemoryReport {
+    const x = this.#live();
+    return { ...this.#arena, linearMemory: x.memory.buffer.byteLength, module: this.#moduleBytes };
+  }
+
+  /** Releases the instance and its memory (to the garbage collector); every later call throws RuntimeError E_DISPOSED. */
+  dispose(): void {
+    this.#x = null;
+  }
+
+  get disposed(): boolean {
+    return this.#x === null;
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * @fileoverview Arena plan of one model for one backend: where every buffer lives in WASM memory and its exact bytes,
+ * built entirely in JS (an image) before any WASM memory is touched. Descriptor layout: assembly/common/forward.ts.
+ */
+import { unpackRow } from '../formats/pack.js';
+import type { NmpModel } from '../formats/schema.js';
+import { kernelBits, packScalarRows, packSimdRows, planesBytes, scalarRowsBytes, simdActLength, simdRowsBytes, type Backend } from './pack.js';
+
+/** Exact bytes of a model's arena by purpose. `total` = the sum of all fields. */
+export interface ArenaBytes {
+  /** Weights in the kernel layout (incl. the layout's row/fan-in padding). */
+  weights: number;
+  /** Per-neuron parameters: bias (folded offsets), requantisation mult/shift/bits, neuron permutation, group tables. */
+  params: number;
+  /** Activation buffers: input codes, every layer's input, output accumulators. */
+  activations: number;
+  /** Scratch: the accumulator buffer shared by all layers, and the forward descriptor. */
+  scratch: number;
+  /** Bytes lost to 16-byte alignment of the buffers above. */
+  alignment: number;
+  total: number;
+}
+
+export interface ArenaPlan {
+  backend: Backend;
+  /** Arena image, copied into memory at `base` in one step. */
+  image: Uint8Array;
+  base: number;
+  bytes: ArenaBytes;
+  descPtr: number;
+  /** int16 input codes the host writes per sample. */
+  inPtr: number;
+  /** int32 output accumulators, natural order. */
+  outPtr: number;
+  /** Kernel-layout weight bytes per layer. */
+  layerWeights: number[];
+}
+
+const HDR_WORDS = 8, LAYER_WORDS = 16, GROUP_WORDS = 4;
+const align16 = (n: number) => (n + 15) & ~15;
+
+/** Bump allocator over the arena that records bytes per purpose. */
+class Layout {
+  size = 0;
+  readonly bytes: ArenaBytes = { weights: 0, params: 0, activations: 0, scratch: 0, alignment: 0, total: 0 };
+  constructor(readonly base: number) {}
+  take(n: number, kind: Exclude<keyof ArenaBytes, 'alignment' | 'total'>): number {
+    const at = align16(this.size);
+    this.bytes.alignment += at - this.size;
+    this.bytes[kind] += n;
+    this.size = at + n;
+    return at;
+  }
+}
+
+interface LayerPlan {
+  k: number; n: number; perm: Uint16Array; groups: { kb: number; rows: number; values: Int32Array }[];
+  bias: Int32Array; xPlanes: number; yPlanes: number;
+}
+
+/** Plans the arena of `model` for `backend`, placing it at `heapBase` rounded up to 16. Pure: no WASM involved. */
+export function planArena(model: NmpModel, backend: Backend, heapBase: number): ArenaPlan {
+  const L = model.layers.length;
+  const simd = backend === 'simd';
+  const inBits = Math.max(...model.input.bits);
+  // Per-layer input encoding: `adj` is folded into the bias as adj * rowsum(w) (exact mod 2^32; README).
+  const layers: LayerPlan[] = [];
+  for (let l = 0; l < L; l++) {
+    const layer = model.layers[l];
+    const k = layer.inFeatures, n = layer.outFeatures;
+    const xPlanes = l === 0 ? inBits : Math.max(...model.layers[l - 1].act!.bits);
+    const adj = l === 0 ? (simd ? 0 : -(2 ** (inBits - 1))) : simd && xPlanes === 16 ? 32768 : 0;
+    const kb = Array.from(layer.weightBits, (b) => kernelBits(backend, b));
+    const perm = Uint16Array.from({ length: n }, (_, j) => j).sort((a, b) => kb[a] - kb[b] || a - b);
+    const groups: LayerPlan['groups'] = [];
+    const bias = new Int32Array(n + 3);
+    const row = new Int32Array(k);
+    for (let r = 0; r < n; r++) {
+      const j = perm[r], b = layer.weightBits[j];
+      let g = groups[groups.length - 1];
+      if (!g || g.kb !== kb[j]) groups.push((g = { kb: kb[j], rows: 0, values: new Int32Array(0) }));
+      let sum = 0;
+      if (b > 0) {
+        unpackRow(layer.weights, layer.rowOffsets[j], k, b, row);
+        for (let e = 0; e < k; e++) sum += row[e];
+      }
+      g.rows++;
+      bias[r] = (layer.bias[j] + Math.imul(adj, sum)) | 0;
+    }
+    // Fill each group's values (rows x k, grouped order) now that sizes are known.
+    let r0 = 0;
+    for (const g of groups) {
+      if (g.kb > 0) {
+        g.values = new Int32Array(g.rows * k);
+        for (let r = 0; r < g.rows; r++) unpackRow(layer.weights, layer.rowOffsets[perm[r0 + r]], k, model.layers[l].weightBits[perm[r0 + r]], g.values.subarray(r * k, r * k + k));
+      }
+      r0 += g.rows;
+    }
+    const yPlanes = layer.act ? (simd ? (Math.max(...layer.act.bits) === 16 ? 32768 : 0) : Math.max(...layer.act.bits)) : 0;
+    layers.push({ k, n, perm, groups, bias, xPlanes, yPlanes });
+  }
+
+  const base = align16(heapBase);
+  const lay = new Layout(base);
+  const descPtr = lay.take(4 * (HDR_WORDS + LAYER_WORDS * L), 'scratch');
+  const maxN = Math.max(...layers.map((p) => p.n));
+  const accPtr = lay.take(4 * (maxN + 3), 'scratch');
+  const k0 = model.input.bits.length;
+  const inPtr = lay.take(simd ? 2 * simdActLength(k0) : 2 * k0, 'activations');
+  const xPtrs = layers.map((p, l) => (simd ? (l === 0 ? inPtr : lay.take(2 * simdActLength(p.k), 'activations')) : lay.take(planesBytes(p.k, p.xPlanes), 'activations')));
+  const outPtr = lay.take(4 * layers[L - 1].n, 'activations');
+  const layerPtrs = layers.map((p, l) => {
+    const hidden = model.layers[l].act !== null;
+    return {
+      groups: lay.take(4 * GROUP_WORDS * p.groups.length, 'params'),
+      perm: lay.take(2 * p.n, 'params'),
+      bias: lay.take(4 * (p.n + 3), 'params'),
+      mult: hidden ? lay.take(4 * p.n, 'params') : 0,
+      shift: hidden ? lay.take(p.n, 'params') : 0,
+      abits: hidden ? lay.take(p.n, 'params') : 0,
+      weights: p.groups.map((g) => (g.kb === 0 ? 0 : lay.take(simd ? simdRowsBytes(g.rows, p.k, g.kb) : scalarRowsBytes(g.rows, p.k, g.kb), 'weights'))),
+    };
+  });
+  lay.bytes.total = align16(lay.size);
+  lay.bytes.alignment += lay.bytes.total - lay.size;
+
+  const image = new Uint8Array(lay.bytes.total);
+  const i32 = new Int32Array(image.buffer), u16 = new Uint16Array(image.buffer);
+  const put32 = (off: number, values: ArrayLike<number>) => i32.set(values, off >> 2);
+  put32(descPtr, [L, base + inPtr, k0, simd ? 0 : 2 ** (inBits - 1), base + xPtrs[0], simd ? 0 : inBits, base + outPtr, 0]);
+  for (let l = 0; l < L; l++) {
+    const p = layers[l], q = layerPtrs[l], layer = model.layers[l], act = layer.act;
+    const isLast = l === L - 1;
+    put32(descPtr + 4 * (HDR_WORDS + LAYER_WORDS * l), [
+      p.k, p.n, base + xPtrs[l], p.xPlanes, base + accPtr, p.groups.length, base + q.groups, base + q.perm,
+      act ? base + q.mult : 0, act ? base + q.shift : 0, act ? base + q.abits : 0,
+      isLast ? base + outPtr : base + xPtrs[l + 1], p.yPlanes, isLast ? 1 : 0, 0, 0,
+    ]);
+    u16.set(p.perm, q.perm >> 1);
+    put32(q.bias, p.bias);
+    if (act) {
+      for (let r = 0; r < p.n; r++) {
+        const j = p.perm[r];
+        i32[(q.mult >> 2) + r] = act.mult[j];
+        image[q.shift + r] = act.shift[j];
+        image[q.abits + r] = act.bits[j];
+      }
+    }
+    let row = 0;
+    p.groups.forEach((g, i) => {
+      put32(q.groups + 16 * i, [g.kb, g.rows, g.kb ? base + q.weights[i] : 0, base + q.bias + 4 * row]);
+      if (g.kb) (simd ? packSimdRows : packScalarRows)(g.values, g.rows, p.k, g.kb, image, q.weights[i]);
+      row += g.rows;
+    });
+  }
+  const layerWeights = layers.map((p) => p.groups.reduce((s, g) => s + (g.kb === 0 ? 0 : simd ? simdRowsBytes(g.rows, p.k, g.kb) : scalarRowsBytes(g.rows, p.k, g.kb)), 0));
+  return { backend, image, base, bytes: lay.bytes, descPtr: base + descPtr, inPtr: base + inPtr, outPtr: base + outPtr, layerWeights };
+}
