@@ -8,3 +8,4 @@ export * from './read.js';
 export * from './reference/index.js';
 export type * from './schema.js';
 export * from './write.js';
+export * from './summary.js';
