@@ -264,6 +264,7 @@ export function readModel(bytes: Uint8Array): NmpModel {
     outputNames: expectStringArray(metaMap.output_names, 'body.meta.output_names', outputs),
     provenance: readProvenance(metaMap.provenance, 'body.meta.provenance'),
   };
+  if (metaMap.target_column !== undefined) meta.targetColumn = expectString(metaMap.target_column, 'body.meta.target_column');
 
   const outMap = expectMap(body.output, 'body.output');
   const output: OutputDequantizer = {

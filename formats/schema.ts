@@ -29,6 +29,8 @@ export interface ModelMeta {
   featureNames: string[];
   /** Classification: one label per output, in output order. Regression: one target name per output. */
   outputNames: string[];
+  /** Classification: the data column holding the class label, so tools can evaluate on new CSV files. Optional. */
+  targetColumn?: string;
   provenance: Provenance;
 }
 

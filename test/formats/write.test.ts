@@ -13,6 +13,7 @@ import { packRow } from '../../formats/pack.js';
 test('write › every field survives a round trip', () => {
   const m = randomModel({ seed: 5, widths: [13, 20, 11, 4], task: 'regression' });
   m.meta.provenance.metrics = { test_mse: 0.125, epochs: 12 };
+  m.meta.targetColumn = 'label';
   const back = readModel(encodeModel(m));
   assert.deepEqual(back.meta, m.meta);
   assert.deepEqual(back.input, m.input);
