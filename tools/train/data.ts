@@ -1,0 +1,331 @@
+/**
+ * @fileoverview Data sets for the trainer: a streaming CSV reader (plain or gzip) into chunk-grown Float32Array storage,
+ * seeded train/validation/test splits, and the per-feature statistics that the exported input quantiser folds in.
+ */
+
+import { createReadStream } from 'node:fs';
+import { access, open } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { Rng } from './rng.js';
+
+export type Task = 'classification' | 'regression';
+
+/** A table in memory: row-major features, and either class indices or real targets. */
+export interface Dataset {
+  /** Where it came from (file path or a name). */
+  source: string;
+  task: Task;
+  featureNames: string[];
+  rows: number;
+  features: number;
+  /** rows x features, row-major. Values are stored as float32 (CSV values rounded to float32). */
+  x: Float32Array;
+  /** Classification: class index per row into `classes`. */
+  labels: Int32Array | null;
+  /** Classification: class names in output order. */
+  classes: string[] | null;
+  /** Regression: rows x targetNames.length, row-major. */
+  targets: Float32Array | null;
+  /** Regression target column names (classification: the label column). */
+  targetNames: string[];
+}
+
+/** Thrown for unusable data; the message names the file, the line and the column. */
+export class DataError extends Error {
+  override readonly name = 'DataError';
+}
+
+export interface CsvOptions {
+  /** Target column name, or several names for multi-output regression. */
+  target: string | string[];
+  /** Default: classification when there is one target column and it is non-numeric or holds at most 256 distinct integers. */
+  task?: Task;
+  /** What to do with empty or NaN feature cells: 'error' (default) or 'mean' (column mean over the non-missing cells). */
+  impute?: 'error' | 'mean';
+  /** Column separator; default ','. */
+  delimiter?: string;
+  /** Stop after this many data rows (for quick runs on large files). */
+  maxRows?: number;
+  /** A stream input is gzip-compressed (files are detected by their magic bytes). */
+  gzip?: boolean;
+  /** Name recorded as `source` when reading a stream. */
+  name?: string;
+}
+
+const CHUNK_ROWS = 16384;
+
+/** Grows by fixed-size chunks so a 581k-row file never needs a doubling copy of its whole storage. */
+class ChunkedF32 {
+  private chunks: Float32Array[] = [];
+  private used = 0;
+  length = 0;
+  constructor(private readonly width: number) {}
+  push(values: Float32Array | number[]): void {
+    if (this.chunks.length === 0 || this.used === CHUNK_ROWS) {
+      this.chunks.push(new Float32Array(CHUNK_ROWS * this.width));
+      this.used = 0;
+    }
+    this.chunks[this.chunks.length - 1].set(values, this.used * this.width);
+    this.used++;
+    this.length++;
+  }
+  toArray(): Float32Array {
+    const out = new Float32Array(this.length * this.width);
+    let off = 0;
+    for (let c = 0; c < this.chunks.length; c++) {
+      const n = c === this.chunks.length - 1 ? this.used : CHUNK_ROWS;
+      out.set(this.chunks[c].subarray(0, n * this.width), off);
+      off += n * this.width;
+    }
+    this.chunks = [];
+    return out;
+  }
+}
+
+function splitLine(line: string, delim: string): string[] {
+  if (line.indexOf('"') < 0) return line.split(delim);
+  // Minimal RFC 4180 quoting: quoted cells may contain the delimiter and doubled quotes (not newlines).
+  const out: string[] = [];
+  let cur = '';
+  let q = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (q) {
+      if (ch === '"' && line[i + 1] === '"') { cur += '"'; i++; }
+      else if (ch === '"') q = false;
+      else cur += ch;
+    } else if (ch === '"') q = true;
+    else if (ch === delim) { out.push(cur); cur = ''; }
+    else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+/**
+ * Reads a CSV file (gzip detected by magic bytes) or stream with a header row, line by line.
+ * @throws DataError for a missing file, an empty file, a missing target column, a non-numeric or missing feature cell
+ *   (unless `impute: 'mean'`), a row with the wrong number of cells, fewer than two classes, or no rows.
+ */
+export async function readCsv(input: string | Readable, options: CsvOptions): Promise<Dataset> {
+  const source = typeof input === 'string' ? input : (options.name ?? 'stream');
+  let stream: Readable;
+  if (typeof input === 'string') {
+    try {
+      await access(input);
+    } catch {
+      throw new DataError(`${input}: file does not exist or is not readable`);
+    }
+    stream = createReadStream(input);
+    if (await isGzipFile(input)) {
+      const gunzip = createGunzip();
+      stream.on('error', (e) => gunzip.destroy(e));
+      stream = stream.pipe(gunzip);
+    }
+  } else stream = options.gzip ? input.pipe(createGunzip()) : input;
+  const text = stream;
+  const delim = options.delimiter ?? ',';
+  const targetList = Array.isArray(options.target) ? options.target : [options.target];
+  if (targetList.length === 0) throw new DataError(`${source}: no target column given`);
+  const rl = createInterface({ input: text, crlfDelay: Infinity });
+  let header: string[] | null = null;
+  let targetIdx: number[] = [];
+  let featIdx: number[] = [];
+  let xs: ChunkedF32 | null = null;
+  const rawTargets: string[][] = [];
+  let lineNo = 0;
+  let rows = 0;
+  const missing: Array<[number, number]> = []; // (row, feature) of imputed cells
+  let row = new Float32Array(0);
+  for await (const rawLine of rl) {
+    lineNo++;
+    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+    if (header === null) {
+      if (line.trim() === '') continue;
+      header = splitLine(line, delim).map((h) => h.trim());
+      targetIdx = targetList.map((t) => {
+        const i = header!.indexOf(t);
+        if (i < 0) throw new DataError(`${source}: line ${lineNo}: target column "${t}" not found - got columns ${header!.map((h) => `"${h}"`).join(', ')}`);
+        return i;
+      });
+      featIdx = header.map((_, i) => i).filter((i) => !targetIdx.includes(i));
+      if (featIdx.length === 0) throw new DataError(`${source}: line ${lineNo}: no feature columns besides the target`);
+      xs = new ChunkedF32(featIdx.length);
+      row = new Float32Array(featIdx.length);
+      continue;
+    }
+    if (line.trim() === '') continue;
+    const cells = splitLine(line, delim);
+    if (cells.length !== header.length) {
+      throw new DataError(`${source}: line ${lineNo}: ${cells.length} cells - expected ${header.length} (as the header)`);
+    }
+    for (let f = 0; f < featIdx.length; f++) {
+      const cell = cells[featIdx[f]].trim();
+      const v = cell === '' ? NaN : Number(cell);
+      if (Number.isNaN(v)) {
+        if (cell !== '' && !/^[+-]?nan$/i.test(cell)) {
+          throw new DataError(`${source}: line ${lineNo}, column "${header[featIdx[f]]}": non-numeric value "${cell.slice(0, 40)}" - expected a number`);
+        }
+        if (options.impute !== 'mean') {
+          throw new DataError(`${source}: line ${lineNo}, column "${header[featIdx[f]]}": missing value (${cell === '' ? 'empty cell' : cell}) - expected a number; pass impute: 'mean' to fill missing cells`);
+        }
+        missing.push([rows, f]);
+      } else if (!Number.isFinite(v) || Math.abs(v) > 3.4e38) {
+        throw new DataError(`${source}: line ${lineNo}, column "${header[featIdx[f]]}": value "${cell}" is not a finite float32 - expected a finite number`);
+      }
+      row[f] = v;
+    }
+    xs!.push(row);
+    rawTargets.push(targetIdx.map((i) => cells[i].trim()));
+    rows++;
+    if (options.maxRows !== undefined && rows >= options.maxRows) break;
+  }
+  rl.close();
+  if (header === null) throw new DataError(`${source}: empty file - expected a header row and data rows`);
+  if (rows === 0) throw new DataError(`${source}: no data rows after the header - expected at least one`);
+  const features = featIdx.length;
+  const x = xs!.toArray();
+  if (missing.length > 0) {
+    const sum = new Float64Array(features);
+    const cnt = new Float64Array(features);
+    for (let r = 0; r < rows; r++) for (let f = 0; f < features; f++) {
+      const v = x[r * features + f];
+      if (!Number.isNaN(v)) { sum[f] += v; cnt[f]++; }
+    }
+    for (const [r, f] of missing) {
+      if (cnt[f] === 0) throw new DataError(`${source}: column "${header[featIdx[f]]}": every cell is missing - expected at least one number`);
+      x[r * features + f] = sum[f] / cnt[f];
+    }
+  }
+  const featureNames = featIdx.map((i) => header![i]);
+  const allNumeric = rawTargets.every((t) => t.every((c) => c !== '' && Number.isFinite(Number(c))));
+  let task = options.task;
+  if (task === undefined) {
+    if (targetList.length > 1) task = 'regression';
+    else if (!allNumeric) task = 'classification';
+    else {
+      const distinct = new Set(rawTargets.map((t) => Number(t[0])));
+      task = distinct.size <= 256 && [...distinct].every((v) => Number.isInteger(v)) ? 'classification' : 'regression';
+    }
+  }
+  if (task === 'classification') {
+    if (targetList.length !== 1) throw new DataError(`${source}: classification takes one target column - got ${targetList.length}`);
+    const names = [...new Set(rawTargets.map((t) => t[0]))];
+    if (allNumeric) names.sort((a, b) => Number(a) - Number(b));
+    else names.sort();
+    if (names.length < 2) throw new DataError(`${source}: column "${targetList[0]}": a single class ("${names[0]}") - expected at least 2 classes`);
+    const index = new Map(names.map((n, i) => [n, i]));
+    const labels = new Int32Array(rows);
+    for (let r = 0; r < rows; r++) labels[r] = index.get(rawTargets[r][0])!;
+    return { source, task, featureNames, rows, features, x, labels, classes: names, targets: null, targetNames: targetList };
+  }
+  const targets = new Float32Array(rows * targetList.length);
+  for (let r = 0; r < rows; r++) for (let t = 0; t < targetList.length; t++) {
+    const c = rawTargets[r][t];
+    const v = c === '' ? NaN : Number(c);
+    if (!Number.isFinite(v)) throw new DataError(`${source}: data row ${r + 1}, target column "${targetList[t]}": value "${c}" - expected a finite number`);
+    targets[r * targetList.length + t] = v;
+  }
+  return { source, task, featureNames, rows, features, x, labels: null, classes: null, targets, targetNames: targetList };
+}
+
+/** True when the file starts with the gzip magic bytes 1f 8b. */
+async function isGzipFile(path: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const b = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(b, 0, 2, 0);
+    return bytesRead === 2 && b[0] === 0x1f && b[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Rows of `ds` selected by `idx`, copied. */
+export function subset(ds: Dataset, idx: ArrayLike<number>): Dataset {
+  const F = ds.features;
+  const x = new Float32Array(idx.length * F);
+  for (let i = 0; i < idx.length; i++) x.set(ds.x.subarray(idx[i] * F, idx[i] * F + F), i * F);
+  let labels: Int32Array | null = null;
+  let targets: Float32Array | null = null;
+  if (ds.labels) {
+    labels = new Int32Array(idx.length);
+    for (let i = 0; i < idx.length; i++) labels[i] = ds.labels[idx[i]];
+  }
+  if (ds.targets) {
+    const T = ds.targetNames.length;
+    targets = new Float32Array(idx.length * T);
+    for (let i = 0; i < idx.length; i++) targets.set(ds.targets.subarray(idx[i] * T, idx[i] * T + T), i * T);
+  }
+  return { ...ds, rows: idx.length, x, labels, targets };
+}
+
+export interface SplitOptions {
+  seed?: number;
+  /** Default 0.1. */
+  valFraction?: number;
+  /** Default 0.1. */
+  testFraction?: number;
+  /** Use at most this many rows in total (after shuffling); for quick runs on large sets. */
+  maxRows?: number;
+}
+
+export interface Split {
+  train: Dataset;
+  val: Dataset;
+  test: Dataset;
+}
+
+/** Seeded shuffle, then test | validation | train (fractions of the rows, rounded down). */
+export function splitDataset(ds: Dataset, options: SplitOptions = {}): Split {
+  const vf = options.valFraction ?? 0.1;
+  const tf = options.testFraction ?? 0.1;
+  if (!(vf >= 0 && tf >= 0 && vf + tf < 1)) throw new RangeError(`split fractions must be >= 0 and sum below 1, got val ${vf}, test ${tf}`);
+  const perm = new Int32Array(ds.rows);
+  for (let i = 0; i < ds.rows; i++) perm[i] = i;
+  new Rng(options.seed ?? 1).shuffle(perm);
+  const n = Math.min(ds.rows, options.maxRows ?? ds.rows);
+  const nTest = Math.floor(n * tf);
+  const nVal = Math.floor(n * vf);
+  if (n - nTest - nVal < 1) throw new DataError(`${ds.source}: ${n} rows leave no training rows after the split`);
+  return {
+    test: subset(ds, perm.subarray(0, nTest)),
+    val: subset(ds, perm.subarray(nTest, nTest + nVal)),
+    train: subset(ds, perm.subarray(nTest + nVal, n)),
+  };
+}
+
+/** Per-feature mean and standard deviation (f64), and which features are constant on these rows. */
+export function featureStats(ds: Dataset): { mean: Float64Array; std: Float64Array; constant: boolean[] } {
+  const F = ds.features;
+  const mean = new Float64Array(F);
+  const m2 = new Float64Array(F);
+  for (let r = 0; r < ds.rows; r++) {
+    for (let f = 0; f < F; f++) {
+      // Welford: stable for large rows counts and large offsets.
+      const v = ds.x[r * F + f];
+      const d = v - mean[f];
+      mean[f] += d / (r + 1);
+      m2[f] += d * (v - mean[f]);
+    }
+  }
+  const std = new Float64Array(F);
+  const constant: boolean[] = [];
+  for (let f = 0; f < F; f++) {
+    std[f] = ds.rows > 0 ? Math.sqrt(m2[f] / ds.rows) : 0;
+    constant.push(!(std[f] > 1e-12 * Math.max(1, Math.abs(mean[f]))));
+  }
+  return { mean, std, constant };
+}
+
+/** Checks that a path exists, for tests that skip when a shared data set is absent. */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * @fileoverview Host side of the trainer's WASM GEMM (dist/wasm/train.wasm): an arena of typed views inside one wasm
+ * instance's memory, the f32/i32 kernels on those views, and plain-JS versions of both (fallback and test oracle).
+ */
+
+import { readFileSync } from 'node:fs';
+
+interface TrainExports {
+  memory: WebAssembly.Memory;
+  trainAbiVersion(): number;
+  gemm_f32(a: number, rsA: number, csA: number, b: number, c: number, M: number, N: number, K: number, acc: number): void;
+  gemm_i32(a: number, rsA: number, csA: number, b: number, c: number, M: number, N: number, K: number, acc: number): void;
+}
+
+const ABI_VERSION = 2;
+let compiled: WebAssembly.Module | null = null;
+
+/** Path of the built kernel module, relative to this file in dist/tools/train/. */
+export const TRAIN_WASM_URL = new URL('../../wasm/train.wasm', import.meta.url);
+
+function trainModule(): WebAssembly.Module {
+  if (compiled === null) {
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      bytes = new Uint8Array(readFileSync(TRAIN_WASM_URL));
+    } catch (e) {
+      throw new Error(`${TRAIN_WASM_URL.pathname}: cannot read the trainer kernels (${(e as Error).message}) - expected a built file; run \`npm run build\``);
+    }
+    compiled = new WebAssembly.Module(bytes);
+  }
+  return compiled;
+}
+
+type View = Float32Array | Int32Array;
+
+/**
+ * Fixed-capacity memory for one trainer or evaluator. All views are carved out at setup, because growing a wasm
+ * memory detaches every view of it; each arena has its own instance so arenas never disturb each other.
+ */
+export class Arena {
+  private readonly ex: TrainExports | null;
+  private readonly buffer: ArrayBuffer;
+  private top: number;
+  readonly capacity: number;
+
+  /** @param bytes capacity; @param useWasm false selects the plain-JS kernels (same results bit for bit). */
+  constructor(bytes: number, useWasm = true) {
+    const base = 65536; // page 0 holds the module's (tiny) static data
+    const need = base + Math.ceil(bytes / 16) * 16 + 16 * 64;
+    if (useWasm) {
+      const ex = new WebAssembly.Instance(trainModule(), {}).exports as unknown as TrainExports;
+      if (ex.trainAbiVersion() !== ABI_VERSION) throw new Error(`train.wasm ABI ${ex.trainAbiVersion()} - expected ${ABI_VERSION}; rebuild with \`npm run build\``);
+      const pages = Math.ceil(need / 65536);
+      const have = ex.memory.buffer.byteLength / 65536;
+      if (pages > have) ex.memory.grow(pages - have);
+      this.ex = ex;
+      this.buffer = ex.memory.buffer;
+    } else {
+      this.ex = null;
+      this.buffer = new ArrayBuffer(need);
+    }
+    this.top = base;
+    this.capacity = need;
+  }
+
+  get usesWasm(): boolean {
+    return this.ex !== null;
+  }
+
+  /** A zeroed float32 view of n elements, 16-byte aligned. */
+  f32(n: number): Float32Array {
+    return new Float32Array(this.buffer, this.take(n * 4), n);
+  }
+
+  /** A zeroed int32 view of n elements, 16-byte aligned. */
+  i32(n: number): Int32Array {
+    return new Int32Array(this.buffer, this.take(n * 4), n);
+  }
+
+  private take(bytes: number): number {
+    const p = this.top;
+    const end = p + Math.ceil(bytes / 16) * 16;
+    if (end > this.capacity) throw new RangeError(`arena of ${this.capacity} bytes exhausted (asked ${bytes} more at ${p})`);
+    this.top = end;
+    return p;
+  }
+
+  /** C[M,N] (+)= A * B, A(i,k) = a[i*rsA + k*csA], B [K,N] and C [M,N] row-major; all three views of this arena. */
+  gemmF32(a: Float32Array, rsA: number, csA: number, b: Float32Array, c: Float32Array, M: number, N: number, K: number, accumulate: boolean): void {
+    if (this.ex) this.ex.gemm_f32(this.ptr(a), rsA, csA, this.ptr(b), this.ptr(c), M, N, K, accumulate ? 1 : 0);
+    else gemmF32Js(a, rsA, csA, b, c, M, N, K, accumulate);
+  }
+
+  /** As gemmF32 in int32 with wrapping arithmetic. */
+  gemmI32(a: Int32Array, rsA: number, csA: number, b: Int32Array, c: Int32Array, M: number, N: number, K: number, accumulate: boolean): void {
+    if (this.ex) this.ex.gemm_i32(this.ptr(a), rsA, csA, this.ptr(b), this.ptr(c), M, N, K, accumulate ? 1 : 0);
+    else gemmI32Js(a, rsA, csA, b, c, M, N, K, accumulate);
+  }
+
+  private ptr(v: View): number {
+    if (v.buffer !== this.buffer) throw new Error('gemm operand is not a view of this arena');
+    return v.byteOffset;
+  }
+}
+
+/** Plain-JS f32 GEMM: same per-element order (k ascending, product rounded, then sum rounded) as the wasm kernel. */
+export function gemmF32Js(a: Float32Array, rsA: number, csA: number, b: Float32Array, c: Float32Array, M: number, N: number, K: number, accumulate: boolean): void {
+  const f = Math.fround;
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = accumulate ? c[i * N + j] : 0;
+      for (let k = 0; k < K; k++) s = f(s + f(a[i * rsA + k * csA] * b[k * N + j]));
+      c[i * N + j] = s;
+    }
+  }
+}
+
+/** Plain-JS i32 GEMM with wrapping arithmetic. */
+export function gemmI32Js(a: Int32Array, rsA: number, csA: number, b: Int32Array, c: Int32Array, M: number, N: number, K: number, accumulate: boolean): void {
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = accumulate ? c[i * N + j] : 0;
+      for (let k = 0; k < K; k++) s = (s + Math.imul(a[i * rsA + k * csA], b[k * N + j])) | 0;
+      c[i * N + j] = s;
+    }
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * @fileoverview Public API of the NMP-QAT trainer (package export `./train`): read and split data, train (NMP-QAT or a
+ * baseline), export to format v1, and evaluate an exported model with the format's integer arithmetic.
+ */
+export { readCsv, splitDataset, subset, featureStats, DataError } from './data.js';
+export type { Dataset, CsvOptions, SplitOptions, Split, Task } from './data.js';
+export { train, Trainer } from './trainer.js';
+export type { TrainOptions, TrainResult, TrainHooks, EpochRecord, RunLog, LayerHistogram, Method } from './trainer.js';
+export { evaluateModel, IntegerForward, scorePredictions, requantExact } from './intforward.js';
+export type { Metrics, AnyModel } from './intforward.js';
+export { Arena } from './gemm.js';
+export { Rng } from './rng.js';
