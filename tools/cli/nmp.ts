@@ -5,10 +5,14 @@
  */
 
 import { ModelFormatError } from '../../formats/errors.js';
+import { DataError } from '../train/data.js';
 import { helpText, nearest, parseArgs, UsageError, UserError, type CommandSpec } from './args.js';
+import { benchCommand } from './commands/bench.js';
+import { evalCommand } from './commands/eval.js';
 import { inspectCommand } from './commands/inspect.js';
+import { runCommand } from './commands/run.js';
 
-const COMMANDS: CommandSpec[] = [inspectCommand];
+const COMMANDS: CommandSpec[] = [evalCommand, inspectCommand, runCommand, benchCommand];
 
 const USAGE = `nmp: neuron-level mixed-precision models for the edge
 
@@ -39,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
 
 function describe(e: unknown): { message: string; code: number } {
   if (e instanceof UsageError) return { message: e.message, code: 2 };
-  if (e instanceof UserError) return { message: e.message, code: 1 };
+  if (e instanceof UserError || e instanceof DataError) return { message: e.message, code: 1 };
   if (e instanceof ModelFormatError) return { message: `not a valid nmp-edge model: ${e.message}`, code: 1 };
   const err = e as NodeJS.ErrnoException;
   if (err?.code === 'ENOENT') return { message: `no such file or directory: ${err.path ?? ''}`, code: 1 };
