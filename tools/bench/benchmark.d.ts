@@ -18,6 +18,8 @@ declare module 'benchmark' {
     /** Seconds of sampling (default 5). */
     maxTime?: number;
     minSamples?: number;
+    /** Seconds per sampling cycle (default: from timer resolution, ~0.05). */
+    minTime?: number;
     initCount?: number;
     onComplete?: () => void;
   }

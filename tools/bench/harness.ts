@@ -22,7 +22,9 @@ export interface Rate {
 }
 
 export interface LatencyOptions {
+  /** Untimed calls before sampling, and at least `warmupMs` of them (wasm tier-up happens in the background). */
   warmup: number;
+  warmupMs?: number;
   samples: number;
 }
 
@@ -41,7 +43,8 @@ function summarise(t: Float64Array): Latency {
  * calls; benchmark.js times batches of calls and only keeps their means.
  */
 export function sampleLatency(fn: () => unknown, o: LatencyOptions): Latency {
-  for (let i = 0; i < o.warmup; i++) fn();
+  const until = performance.now() + (o.warmupMs ?? 0);
+  for (let i = 0; i < o.warmup || performance.now() < until; i++) fn();
   const t = new Float64Array(o.samples);
   for (let i = 0; i < o.samples; i++) {
     const t0 = performance.now();
@@ -53,7 +56,8 @@ export function sampleLatency(fn: () => unknown, o: LatencyOptions): Latency {
 
 /** As sampleLatency for a call that returns a promise (onnxruntime's `run`); the await is part of what a user pays. */
 export async function sampleLatencyAsync(fn: () => Promise<unknown>, o: LatencyOptions): Promise<Latency> {
-  for (let i = 0; i < o.warmup; i++) await fn();
+  const until = performance.now() + (o.warmupMs ?? 0);
+  for (let i = 0; i < o.warmup || performance.now() < until; i++) await fn();
   const t = new Float64Array(o.samples);
   for (let i = 0; i < o.samples; i++) {
     const t0 = performance.now();
@@ -68,9 +72,17 @@ function rateOf(b: Benchmark, name: string): Rate {
   return { hz: b.hz, rme: b.stats.rme, samples: b.stats.sample.length };
 }
 
+/**
+ * benchmark.js sampling budget: `maxTime` seconds in total. A smoke run (maxTime < 0.1 s) also lowers benchmark.js's
+ * per-cycle minimum time and sample count, which otherwise dominate (about 0.3 s per measurement).
+ */
+function budget(maxTime: number): { maxTime: number; minSamples: number; minTime?: number } {
+  return maxTime < 0.1 ? { maxTime, minSamples: 2, minTime: maxTime / 4 } : { maxTime, minSamples: 5 };
+}
+
 /** Calls per second of a synchronous `fn`, sampled by benchmark.js for about `maxTime` seconds. */
 export function measureRate(name: string, fn: () => void, maxTime: number): Rate {
-  const b = new Benchmark(name, fn, { maxTime, minSamples: 5 });
+  const b = new Benchmark(name, fn, budget(maxTime));
   b.run({ async: false });
   return rateOf(b, name);
 }
@@ -80,8 +92,7 @@ export function measureRateAsync(name: string, fn: () => Promise<unknown>, maxTi
   return new Promise((resolve, reject) => {
     const b = new Benchmark(name, {
       defer: true,
-      maxTime,
-      minSamples: 5,
+      ...budget(maxTime),
       fn: (d: { resolve(): void }) => {
         fn().then(() => d.resolve(), reject);
       },

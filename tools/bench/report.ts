@@ -127,11 +127,15 @@ export function formatReport(r: BenchReport): string {
   if (r.models.length) {
     out.push('', '(b, c) NMP models: batch-1 latency (µs, sampled single calls), batch-256 throughput, memory() bytes');
     out.push(table(
-      ['backend', 'shape', 'mix', 'p50 µs', 'p99 µs', 'b256 samples/s', '±%', 'file B', 'weights B', 'memory()', 'exact'],
-      r.models.map((m) => [
-        m.backend, m.shape, m.mix, f(m.batch1.p50, 2), f(m.batch1.p99, 2), f(m.batch256.samplesPerSec, 0), f(m.batch256.rme),
-        m.fileBytes, m.packedWeightBytes, Object.entries(m.memory).map(([k, v]) => `${k}=${v}`).join(' '), m.exact ? 'yes' : 'NO',
-      ]),
+      ['backend', 'shape', 'mix', 'p50 µs', 'p99 µs', 'b256 samples/s', '±%', 'file B', 'packed W B', 'mem total', 'weights', 'params', 'acts', 'scratch+align', 'linear mem', 'exact'],
+      r.models.map((m) => {
+        const g = (k: string) => m.memory[k] ?? NaN;
+        return [
+          m.backend, m.shape, m.mix, f(m.batch1.p50, 2), f(m.batch1.p99, 2), f(m.batch256.samplesPerSec, 0), f(m.batch256.rme),
+          m.fileBytes, m.packedWeightBytes, g('total'), g('weights'), g('params'), g('activations'), g('scratch') + g('alignment'),
+          g('linearMemory'), m.exact ? 'yes' : 'NO',
+        ];
+      }),
     ));
   }
   if (r.peers.length) {
@@ -145,10 +149,20 @@ export function formatReport(r: BenchReport): string {
     ));
   }
   if (r.ratios.length) {
-    out.push('', 'batch-1 p50 ratio ours / peer (same run; < 1 = faster, target on 54-256-256-7: <= 0.333 vs onnxruntime-node)');
+    // Pivot: one row per model and backend, one column per peer (runtime + variant).
+    const peers = [...new Set(r.ratios.map((x) => x.peer))];
+    const keys = [...new Set(r.ratios.map((x) => `${x.shape}|${x.mix}|${x.backend}`))];
+    out.push('', 'batch-1 p50 ratio ours / peer, same run (< 1 = we are faster; target on 54-256-256-7 simd: <= 0.333 vs onnxruntime-node)');
     out.push(table(
-      ['shape', 'mix', 'backend', 'peer', 'ours µs', 'peer µs', 'ratio'],
-      r.ratios.map((x) => [x.shape, x.mix, x.backend, x.peer, f(x.oursP50, 2), f(x.peerP50, 2), f(x.ratio, 3)]),
+      ['shape', 'mix', 'backend', 'ours µs', ...peers.map((p) => p.replace('onnxruntime-', 'ort-'))],
+      keys.map((k) => {
+        const rows = r.ratios.filter((x) => `${x.shape}|${x.mix}|${x.backend}` === k);
+        const [shape, mix, backend] = k.split('|');
+        return [shape!, mix!, backend!, f(rows[0]!.oursP50, 2), ...peers.map((p) => {
+          const x = rows.find((y) => y.peer === p);
+          return x ? f(x.ratio, 3) : '-';
+        })];
+      }),
     ));
   }
   if (r.targets.length) {

@@ -1,0 +1,230 @@
+/**
+ * @fileoverview `npm run bench`: (a) kernel GMAC/s, (b) model latency/throughput, (c) memory(), (d) onnxruntime peers in
+ * the same process, then a console table and bench-results/<timestamp>.json + latest.json. `--quick` is a smoke run.
+ */
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { benchKernels } from './kernels.js';
+import { BIT_MIXES, buildBenchModel, inputs, randomFloatMlp, shapeName, type BenchModel } from './models.js';
+import { benchModel, OUR_BACKENDS } from './ours.js';
+import { benchPeer, loadPeers, peerGraphBytes, PEER_VARIANTS, type PeerResult } from './peers.js';
+import { environment, formatReport, writeReport, type BenchReport, type ModelRow, type RatioRow, type TargetRow } from './report.js';
+
+/** Repository root: this file runs from dist/tools/bench/. */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The issue's MLP shapes. */
+export const SHAPES = [
+  [54, 256, 256, 7],
+  [54, 512, 512, 512, 512, 7],
+];
+
+export interface BenchSettings {
+  quick: boolean;
+  /** Sections to run: a = kernels, b = models (b and c together), d = peers. */
+  sections: Set<'a' | 'b' | 'd'>;
+  kernelShapes: [number, number][];
+  kernelRateTime: number;
+  warmup: number;
+  /** Minimum warm-up time, ms: V8 runs wasm in Liftoff first and tiers up hot functions in the background. */
+  warmupMs: number;
+  samples: number;
+  rateTime: number;
+  batch: number;
+  verifyRows: number;
+  mixes: string[];
+  seed: number;
+  outDir: string | null;
+  wasmDir: string;
+}
+
+export function defaultSettings(quick: boolean): BenchSettings {
+  return {
+    quick,
+    sections: new Set(['a', 'b', 'd']),
+    kernelShapes: [
+      [256, 256],
+      [512, 512],
+    ],
+    // Full: ~2-3 min on the 2-core VM. Quick: enough calls to exercise every path, numbers meaningless.
+    kernelRateTime: quick ? 0.02 : 0.5,
+    warmup: quick ? 5 : 500,
+    warmupMs: quick ? 0 : 300,
+    samples: quick ? 20 : 3000,
+    rateTime: quick ? 0.02 : 0.5,
+    batch: 256,
+    verifyRows: quick ? 8 : 64,
+    mixes: BIT_MIXES.map((m) => m.name),
+    seed: 20260301,
+    outDir: `${REPO_ROOT}bench-results`,
+    wasmDir: `${REPO_ROOT}dist/wasm`,
+  };
+}
+
+/** Issue #3 targets, evaluated on this run's figures (null = could not be evaluated, with the reason in `measured`). */
+function evaluateTargets(r: BenchReport): TargetRow[] {
+  const t: TargetRow[] = [];
+  for (const W of [1, 2, 4, 8]) {
+    const k = r.kernels.find((x) => x.backend === 'simd' && x.kernel.endsWith('__simd128_dot16') && x.weightBits === W && x.rows === 512 && x.cols === 512);
+    t.push({
+      target: `SIMD kernel w${W} on 512x512`,
+      measured: k ? `${k.gmacPerSec.toFixed(2)} GMAC/s` : 'not run',
+      limit: '>= 14 GMAC/s',
+      pass: k ? k.gmacPerSec >= 14 : null,
+    });
+  }
+  const small = shapeName(SHAPES[0]!);
+  for (const m of r.models.filter((x) => x.shape === small && x.backend === 'simd')) {
+    const peers = r.peers.filter((p) => p.shape === small && p.runtime === 'onnxruntime-node');
+    const ratios = peers.map((p) => ({ v: p.variant, q: m.batch1.p50 / p.batch1.p50 }));
+    t.push({
+      target: `${small} ${m.mix} simd batch-1 p50 / onnxruntime-node p50`,
+      measured: ratios.length ? ratios.map((x) => `${x.v} ${x.q.toFixed(3)}`).join(', ') : 'no peers run',
+      limit: '<= 0.333 each',
+      pass: ratios.length ? ratios.every((x) => x.q <= 1 / 3) : null,
+    });
+  }
+  for (const [name, limit] of [['scalar.wasm', 8192], ['simd.wasm', 16384]] as const) {
+    const b = r.wasmBytes[name];
+    t.push({ target: `${name} size`, measured: b === undefined ? 'missing' : `${b} B`, limit: `<= ${limit} B`, pass: b === undefined ? null : b <= limit });
+  }
+  // Worst mix per backend and shape. "Beyond weights and activations" read literally includes per-neuron parameters
+  // (bias, requantisation, permutation), which grow with the model; scratch + alignment is the fixed part.
+  for (const key of [...new Set(r.models.map((m) => `${m.backend} ${m.shape}`))]) {
+    const ms = r.models.filter((m) => `${m.backend} ${m.shape}` === key);
+    const g = (m: ModelRow, k: string) => m.memory[k] ?? NaN;
+    const beyond = (m: ModelRow) => g(m, 'total') - g(m, 'weights') - g(m, 'activations');
+    const worst = ms.reduce((a, m) => (beyond(m) > beyond(a) ? m : a));
+    const over = beyond(worst);
+    t.push({
+      target: `${key} memory() beyond weights + activations (worst mix: ${worst.mix})`,
+      measured: Number.isFinite(over)
+        ? `${over} B = params ${g(worst, 'params')} + scratch ${g(worst, 'scratch')} + align ${g(worst, 'alignment')}`
+        : 'memory() lacks total/weights/activations',
+      limit: '<= 4096 B',
+      pass: Number.isFinite(over) ? over <= 4096 : null,
+    });
+    const fixed = g(worst, 'scratch') + g(worst, 'alignment');
+    t.push({
+      target: `${key} memory() scratch + alignment only (params counted as model data)`,
+      measured: Number.isFinite(fixed) ? `${fixed} B` : 'memory() lacks scratch/alignment',
+      limit: '<= 4096 B',
+      pass: Number.isFinite(fixed) ? fixed <= 4096 : null,
+    });
+  }
+  return t;
+}
+
+/** Runs the selected sections and returns the report (written to `outDir` unless it is null). */
+export async function runBench(s: BenchSettings, log: (line: string) => void = () => {}): Promise<BenchReport> {
+  const wasm: Record<string, Uint8Array> = {};
+  for (const name of ['simd.wasm', 'scalar.wasm']) {
+    try {
+      wasm[name] = readFileSync(`${s.wasmDir}/${name}`);
+    } catch (e) {
+      throw new Error(`${s.wasmDir}/${name}: cannot read (${(e as Error).message}); expected the output of 'npm run build'`);
+    }
+  }
+  const peers = s.sections.has('d') ? await loadPeers() : [];
+  const report: BenchReport = {
+    schema: 'nmp-edge-bench/1',
+    quick: s.quick,
+    env: environment(Object.fromEntries(peers.map((p) => [p.name, p.version]))),
+    settings: { ...s, sections: [...s.sections] },
+    wasmBytes: Object.fromEntries(Object.entries(wasm).map(([k, v]) => [k, v.length])),
+    kernels: [],
+    models: [],
+    peers: [],
+    ratios: [],
+    targets: [],
+    notes: [],
+  };
+
+  if (s.sections.has('a')) {
+    log('(a) kernels ...');
+    const k = benchKernels(
+      [
+        { name: 'simd', bytes: wasm['simd.wasm']! },
+        { name: 'scalar', bytes: wasm['scalar.wasm']! },
+      ],
+      { shapes: s.kernelShapes, widths: [1, 2, 4, 8], actBits: 8, rateTime: s.kernelRateTime, seed: s.seed },
+    );
+    report.kernels = k.rows;
+    for (const x of k.skipped) report.notes.push(`kernel skipped: ${x}`);
+  }
+
+  for (const sizes of SHAPES) {
+    const shape = shapeName(sizes);
+    const mlp = randomFloatMlp(sizes, s.seed);
+    const verifyX = inputs(s.verifyRows, sizes[0]!, s.seed + 1);
+    const peerResults: PeerResult[] = [];
+    if (s.sections.has('d')) {
+      const calibRows = 256;
+      const calib = inputs(calibRows, sizes[0]!, s.seed ^ 0x5eed);
+      for (const variant of PEER_VARIANTS) {
+        const onnx = peerGraphBytes(variant, mlp, calib, calibRows);
+        for (const peer of peers) {
+          log(`(d) ${peer.name} ${variant} ${shape} ...`);
+          peerResults.push(
+            await benchPeer(peer, variant, shape, mlp, onnx, verifyX, {
+              latency: { warmup: s.warmup, warmupMs: s.warmupMs, samples: s.samples },
+              rateTime: s.rateTime,
+              verifyRows: s.verifyRows,
+              batch: s.batch,
+            }),
+          );
+        }
+      }
+      report.peers.push(...peerResults);
+    }
+    if (s.sections.has('b')) {
+      for (const mix of BIT_MIXES.filter((m) => s.mixes.includes(m.name))) {
+        const bm: BenchModel = buildBenchModel(mlp, mix, s.seed);
+        for (const backend of OUR_BACKENDS) {
+          log(`(b) ${backend} ${shape} ${mix.name} ...`);
+          const row: ModelRow = await benchModel(backend, bm, wasm, verifyX, s);
+          report.models.push(row);
+          for (const p of peerResults) {
+            const ratio: RatioRow = {
+              shape,
+              mix: mix.name,
+              backend,
+              peer: `${p.runtime} ${p.variant}`,
+              oursP50: row.batch1.p50,
+              peerP50: p.batch1.p50,
+              ratio: row.batch1.p50 / p.batch1.p50,
+            };
+            report.ratios.push(ratio);
+          }
+        }
+      }
+    }
+  }
+  report.targets = evaluateTargets(report);
+  return report;
+}
+
+function parseArgs(argv: string[]): BenchSettings {
+  const s = defaultSettings(argv.includes('--quick'));
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quick') continue;
+    else if (a === '--out') s.outDir = argv[++i] ?? s.outDir;
+    else if (a === '--no-out') s.outDir = null;
+    else if (a === '--sections') s.sections = new Set((argv[++i] ?? '').split(',') as ('a' | 'b' | 'd')[]);
+    else if (a === '--mixes') s.mixes = (argv[++i] ?? '').split(',');
+    else {
+      throw new Error(`bench: unknown argument '${a}'; expected --quick, --out DIR, --no-out, --sections a,b,d, --mixes ${BIT_MIXES.map((m) => m.name).join(',')}`);
+    }
+  }
+  return s;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const s = parseArgs(process.argv.slice(2));
+  const t0 = performance.now();
+  const report = await runBench(s, (line) => process.stderr.write(`${line}\n`));
+  console.log(formatReport(report));
+  if (s.outDir !== null) console.log(`\nwrote ${writeReport(report, s.outDir)} and latest.json (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+}
