@@ -75,6 +75,10 @@ export interface TrainOptions {
   targetActBits?: number;
   /** Budget controller rate (log-lambda change per step per bit of excess); default 0.05. */
   budgetRate?: number;
+  /** nmp: one activation strength per neuron (default, as the paper) or per layer. */
+  actGranularity?: 'neuron' | 'layer';
+  /** Include the consumer-weight (fold) term in the activation-strength gradient; default true. */
+  actFoldGrad?: boolean;
   /** false runs the plain-JS GEMM (same bits, slower); default true. */
   useWasm?: boolean;
   /** Checkpoint file written (atomically) after every epoch; with `resume`, training continues from it when it exists. */
@@ -84,6 +88,8 @@ export interface TrainOptions {
   progress?: NodeJS.WritableStream & { isTTY?: boolean };
   /** JSON-lines log file (one record per epoch, then a final record). */
   jsonLog?: string;
+  /** Export time recorded in the model (ISO 8601); default now. Fix it for byte-identical reruns. */
+  createdAt?: string;
   /** Data set name recorded in the model. */
   datasetName?: string;
 }
@@ -188,6 +194,7 @@ interface Resolved {
   targetBytes: number | null;
   targetActBits: number | null;
   budgetRate: number;
+  actFoldGrad: boolean;
 }
 
 function resolve(o: TrainOptions): Resolved {
@@ -216,7 +223,7 @@ function resolve(o: TrainOptions): Resolved {
     quantW: method !== 'fp32',
     learnW: method === 'nmp' ? 'neuron' : method === 'layer' ? 'layer' : 'none',
     quantA: method !== 'fp32',
-    learnA: qa ? (method === 'nmp' ? 'neuron' : 'layer') : 'none',
+    learnA: qa ? (method === 'nmp' && (o.actGranularity ?? 'neuron') === 'neuron' ? 'neuron' : 'layer') : 'none',
     wMenu,
     aMenu,
     wThr,
@@ -242,6 +249,7 @@ function resolve(o: TrainOptions): Resolved {
     targetBytes: o.targetBytes ?? null,
     targetActBits: o.targetActBits ?? null,
     budgetRate: o.budgetRate ?? 0.05,
+    actFoldGrad: o.actFoldGrad ?? true,
   };
 }
 
@@ -595,6 +603,7 @@ export class Trainer {
       const prev = this.layers[l - 1];
       this.arena.gemmF32(st.dZ, N, 1, st.Weff, prev.dA, M, fin, N, false);
       this.actBackward(prev, M, slopes);
+      if (r.learnA !== 'none' && r.actFoldGrad) this.foldGradA(st, prev, slopes);
     }
   }
 
@@ -638,6 +647,57 @@ export class Trainer {
       st.gsW[j] = ds;
     }
     if (r.learnW === 'layer') tie(st.gsW);
+  }
+
+  /**
+   * The consumer side of an activation width: the producer's code scale s_k is folded into the consumer's integer
+   * weights, so changing b_k changes Weff[:,k] = S_j Q(W_jk s_k / S_j) / s_k. First-order term of that change,
+   * sum_j dW_jk (Weff_jk(b') - Weff_jk(b)), mixed by the same gates (README "Activation widths and the fold").
+   */
+  private foldGradA(st: LayerState, prev: LayerState, slopes: Float64Array): void {
+    const r = this.r;
+    const fin = st.in;
+    const N = st.out;
+    const menu = r.aMenu;
+    const term = new Float64Array(menu.length);
+    const lo = new Float64Array(N);
+    const hi = new Float64Array(N);
+    for (let j = 0; j < N; j++) {
+      const b = st.bitsW[j];
+      if (b <= 1) { lo[j] = -1; hi[j] = 1; }
+      else if (b === 2) { lo[j] = r.twoBit === 'ternary' ? -1 : -2; hi[j] = 1; }
+      else { hi[j] = (1 << (b - 1)) - 1; lo[j] = -hi[j]; }
+    }
+    const layerTie = r.learnA === 'layer';
+    let tied = 0;
+    for (let k = 0; k < fin; k++) {
+      gateSlopes(prev.sA[k], r.aThr, r.tau, slopes);
+      for (let c = 0; c < menu.length; c++) {
+        const near = (c > 0 && slopes[c - 1] > 1e-6) || (c < r.aThr.length && slopes[c] > 1e-6);
+        if (!near) { term[c] = 0; continue; }
+        const sk = prev.alpha[k] / (2 ** menu[c] - 1);
+        let g = 0;
+        for (let j = 0; j < N; j++) {
+          const b = st.bitsW[j];
+          if (b === 0) continue;
+          const S = st.S[j];
+          const w = st.W[j * fin + k];
+          let q: number;
+          if (b === 1) q = w >= 0 ? 1 : -1;
+          else {
+            q = Math.floor((w * sk) / S + 0.5);
+            q = q < lo[j] ? lo[j] : q > hi[j] ? hi[j] : q;
+          }
+          g += st.gW[j * fin + k] * ((S * q) / sk);
+        }
+        term[c] = g;
+      }
+      let ds = 0;
+      for (let t = 0; t < r.aThr.length; t++) ds += slopes[t] * (term[t + 1] - term[t]);
+      if (layerTie) tied += ds;
+      else prev.gsA[k] += ds;
+    }
+    if (layerTie) for (let k = 0; k < fin; k++) prev.gsA[k] += tied;
   }
 
   /** Backward through the activation quantiser of hidden layer st: dZ, d alpha (exact, STE on round), d s^a. */
@@ -1100,7 +1160,6 @@ export async function train(data: { train: Dataset; val: Dataset; test?: Dataset
       bestEpoch = epoch;
       stale = 0;
     } else stale++;
-    hooks.onEpoch?.(rec);
     if (out) {
       const metricName = data.train.task === 'classification' ? 'val_acc' : 'val_mse';
       const line = `epoch ${epoch}/${r.epochs}  loss ${fmt(loss)}  ${metricName} ${fmt(data.train.task === 'classification' ? val : -val)}  wbits ${fmt(rec.avgWeightBits, 2)}  abits ${fmt(rec.avgActBits, 2)}  ${Math.round(rec.samplesPerSecond)} samples/s`;
@@ -1121,6 +1180,7 @@ export async function train(data: { train: Dataset; val: Dataset; test?: Dataset
       };
       await writeFileAtomic(options.checkpoint, packr.pack(ck));
     }
+    hooks.onEpoch?.(rec);
   }
   t.restore(bestSnap);
   t.log.bestEpoch = bestEpoch;
@@ -1143,7 +1203,7 @@ export async function train(data: { train: Dataset; val: Dataset; test?: Dataset
   metrics.avg_weight_bits = wsum / wn;
   metrics.avg_act_bits = an ? asum / an : 0;
   draft.meta.provenance.metrics = { ...metrics };
-  draft.meta.provenance.createdAt = new Date().toISOString();
+  draft.meta.provenance.createdAt = options.createdAt ?? new Date().toISOString();
   const bytes = encodeModel(draft);
   metrics.model_bytes = bytes.length;
   if (r.targetBytes !== null && bytes.length > r.targetBytes) t.log.warnings.push(`model is ${bytes.length} bytes, over targetBytes ${r.targetBytes}`);

@@ -1,0 +1,112 @@
+/** @fileoverview CSV reading (good and bad inputs), seeded splits and feature statistics. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { DataError, featureStats, readCsv, splitDataset } from '../../../tools/train/data.js';
+
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const LETTER = join(ROOT, 'tools/data/letter.csv.gz');
+const dir = await mkdtemp(join(tmpdir(), 'nmp-train-data-'));
+
+async function csv(name: string, text: string): Promise<string> {
+  const p = join(dir, name);
+  await writeFile(p, text);
+  return p;
+}
+
+test('readCsv › Letter (gzip): 20000 rows, 16 features, 26 classes A..Z', async () => {
+  const ds = await readCsv(LETTER, { target: 'lettr' });
+  assert.equal(ds.rows, 20000);
+  assert.equal(ds.features, 16);
+  assert.equal(ds.task, 'classification');
+  assert.deepEqual(ds.classes, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'.split(''));
+  // First data row: T,2,8,3,5,1,8,13,0,6,6,10,8,0,8,0,8
+  assert.equal(ds.classes![ds.labels![0]], 'T');
+  assert.deepEqual(Array.from(ds.x.subarray(0, 16)), [2, 8, 3, 5, 1, 8, 13, 0, 6, 6, 10, 8, 0, 8, 0, 8]);
+});
+
+test('readCsv › maxRows, streams, gzip streams, quoted cells, CRLF', async () => {
+  const ds = await readCsv(LETTER, { target: 'lettr', maxRows: 100 });
+  assert.equal(ds.rows, 100);
+  const text = 'a,"b,x",y\r\n1,2,"cat"\r\n3,4,dog\r\n';
+  const s = await readCsv(Readable.from([text]), { target: 'y', name: 'mem' });
+  assert.deepEqual(s.featureNames, ['a', 'b,x']);
+  assert.deepEqual(s.classes, ['cat', 'dog']);
+  assert.deepEqual(Array.from(s.x), [1, 2, 3, 4]);
+  const g = await readCsv(Readable.from([gzipSync(text)]), { target: 'y', gzip: true });
+  assert.equal(g.rows, 2);
+});
+
+test('readCsv › integer labels sort numerically; several targets give regression', async () => {
+  const p = await csv('int.csv', 'f,c\n1,10\n2,9\n3,10\n');
+  const ds = await readCsv(p, { target: 'c' });
+  assert.deepEqual(ds.classes, ['9', '10']);
+  assert.deepEqual(Array.from(ds.labels!), [1, 0, 1]);
+  const r = await readCsv(await csv('reg.csv', 'f,y1,y2\n1,0.5,2\n2,1.5,3\n'), { target: ['y1', 'y2'] });
+  assert.equal(r.task, 'regression');
+  assert.deepEqual(Array.from(r.targets!), [0.5, 2, 1.5, 3]);
+});
+
+const BAD: Array<[string, string, object, RegExp]> = [
+  ['missing target column', 'a,b\n1,2\n', { target: 'y' }, /target column "y" not found - got columns "a", "b"/],
+  ['non-numeric feature cell', 'a,y\n1,x\nfoo,y\n', { target: 'y' }, /line 3, column "a": non-numeric value "foo" - expected a number/],
+  ['empty cell', 'a,b,y\n1,,x\n2,3,z\n', { target: 'y' }, /line 2, column "b": missing value \(empty cell\).*impute/],
+  ['NaN cell', 'a,y\n1,x\nNaN,z\n', { target: 'y' }, /line 3, column "a": missing value \(NaN\)/],
+  ['single class', 'a,y\n1,x\n2,x\n', { target: 'y' }, /a single class \("x"\) - expected at least 2 classes/],
+  ['empty file', '', { target: 'y' }, /empty file/],
+  ['header only', 'a,y\n', { target: 'y' }, /no data rows/],
+  ['ragged row', 'a,y\n1,x\n2\n', { target: 'y' }, /line 3: 1 cells - expected 2/],
+  ['infinite value', 'a,y\n1e999,x\n2,z\n', { target: 'y' }, /not a finite float32/],
+];
+for (const [name, text, opts, re] of BAD) {
+  test(`readCsv › bad input: ${name}`, async () => {
+    const p = await csv(`${name.replace(/ /g, '_')}.csv`, text);
+    await assert.rejects(readCsv(p, opts as { target: string }), (e: Error) => {
+      assert.ok(e instanceof DataError, `DataError, got ${e}`);
+      assert.match(e.message, re);
+      assert.ok(e.message.startsWith(p), `message names the file: ${e.message}`);
+      return true;
+    });
+  });
+}
+
+test('readCsv › bad input: a file that does not exist', async () => {
+  const p = join(dir, 'nope.csv');
+  await assert.rejects(readCsv(p, { target: 'y' }), new RegExp(`${p}: file does not exist`));
+});
+
+test("readCsv › impute: 'mean' fills missing cells with the column mean", async () => {
+  const p = await csv('imp.csv', 'a,b,y\n1,,x\n3,4,z\n,8,x\n');
+  const ds = await readCsv(p, { target: 'y', impute: 'mean' });
+  assert.deepEqual(Array.from(ds.x), [1, 6, 3, 4, 2, 8]);
+});
+
+test('splitDataset › seeded, disjoint, covering; different seeds differ', async () => {
+  const ds = await readCsv(LETTER, { target: 'lettr', maxRows: 1000 });
+  const a = splitDataset(ds, { seed: 3, valFraction: 0.2, testFraction: 0.1 });
+  const b = splitDataset(ds, { seed: 3, valFraction: 0.2, testFraction: 0.1 });
+  const c = splitDataset(ds, { seed: 4, valFraction: 0.2, testFraction: 0.1 });
+  assert.equal(a.train.rows + a.val.rows + a.test.rows, 1000);
+  assert.deepEqual([a.val.rows, a.test.rows], [200, 100]);
+  assert.deepEqual(a.train.x, b.train.x);
+  assert.notDeepEqual(a.train.x, c.train.x);
+  // Rows are whole records: multiset of (features, label) preserved.
+  const key = (d: typeof ds, i: number) => `${Array.from(d.x.subarray(i * 16, i * 16 + 16))}|${d.labels![i]}`;
+  const all = new Map<string, number>();
+  for (let i = 0; i < ds.rows; i++) all.set(key(ds, i), (all.get(key(ds, i)) ?? 0) + 1);
+  for (const part of [a.train, a.val, a.test]) for (let i = 0; i < part.rows; i++) all.set(key(part, i), all.get(key(part, i))! - 1);
+  assert.ok([...all.values()].every((v) => v === 0));
+});
+
+test('featureStats › mean, population std, constant columns', async () => {
+  const ds = await readCsv(await csv('st.csv', 'a,b,y\n1,5,x\n3,5,z\n'), { target: 'y' });
+  const s = featureStats(ds);
+  assert.deepEqual(Array.from(s.mean), [2, 5]);
+  assert.deepEqual(Array.from(s.std), [1, 0]);
+  assert.deepEqual(s.constant, [false, true]);
+});
