@@ -10,9 +10,10 @@ import { helpText, nearest, parseArgs, UsageError, UserError, type CommandSpec }
 import { benchCommand } from './commands/bench.js';
 import { evalCommand } from './commands/eval.js';
 import { inspectCommand } from './commands/inspect.js';
+import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 
-const COMMANDS: CommandSpec[] = [evalCommand, inspectCommand, runCommand, benchCommand];
+const COMMANDS: CommandSpec[] = [evalCommand, inspectCommand, runCommand, benchCommand, reportCommand];
 
 const USAGE = `nmp: neuron-level mixed-precision models for the edge
 
