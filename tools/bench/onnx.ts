@@ -338,3 +338,46 @@ export function forwardFloat(mlp: FloatMlp, x: Float32Array, rows: number): { y:
   }
   return { y: h, ranges };
 }
+
+// ---- reading back ------------------------------------------------------------------------------------------------
+
+/** Length-delimited fields `field` of a protobuf message (other fields skipped by wire type). */
+function lenFields(b: Uint8Array, field: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let p = 0;
+  const varint = (): number => {
+    let v = 0;
+    let mul = 1;
+    for (;;) {
+      if (p >= b.length) throw new Error(`protobuf: varint runs past ${b.length} bytes`);
+      const c = b[p++]!;
+      v += (c & 0x7f) * mul;
+      mul *= 128;
+      if (c < 0x80) return v;
+    }
+  };
+  while (p < b.length) {
+    const tag = varint();
+    const wire = tag % 8;
+    if (wire === 0) varint();
+    else if (wire === 1) p += 8;
+    else if (wire === 5) p += 4;
+    else if (wire === 2) {
+      const n = varint();
+      if (Math.floor(tag / 8) === field) out.push(b.subarray(p, p + n));
+      p += n;
+    } else throw new Error(`protobuf: wire type ${wire} at byte ${p}, expected 0, 1, 2 or 5`);
+  }
+  return out;
+}
+
+/**
+ * Op types of the main graph of a serialised ModelProto, e.g. of the optimised model onnxruntime-node dumps
+ * (`optimizedModelFilePath`): shows which kernels really ran (QGemm vs Gemm), not which we asked for.
+ */
+export function graphOpTypes(model: Uint8Array): string[] {
+  const graph = lenFields(model, 7)[0];
+  if (!graph) return [];
+  const dec = new TextDecoder();
+  return lenFields(graph, 1).map((node) => dec.decode(lenFields(node, 4)[0] ?? new Uint8Array()));
+}

@@ -4,7 +4,10 @@
  * reference before anything is timed.
  */
 
-import { dynamicInt8MlpGraph, encodeOnnxModel, forwardFloat, fp32MlpGraph, qdqMlpGraph, type FloatMlp } from './onnx.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dynamicInt8MlpGraph, encodeOnnxModel, forwardFloat, fp32MlpGraph, graphOpTypes, qdqMlpGraph, type FloatMlp } from './onnx.js';
 import { sampleLatencyAsync, measureRateAsync, type Latency, type LatencyOptions } from './harness.js';
 
 export type PeerRuntimeName = 'onnxruntime-node' | 'onnxruntime-web';
@@ -69,6 +72,8 @@ export interface PeerResult {
   shape: string;
   onnxBytes: number;
   loadMs: number;
+  /** Ops of the graph after onnxruntime's optimisation, e.g. `QuantizeLinear, QGemm x3` (null: runtime cannot dump it). */
+  optimizedOps: string | null;
   /** max |y - y_float| over the verification rows, and max |y_float| for scale. */
   maxAbsErr: number;
   maxAbsRef: number;
@@ -90,6 +95,23 @@ export interface PeerRunOptions {
   rateTime: number;
   verifyRows: number;
   batch: number;
+}
+
+/** Op histogram of the optimised graph onnxruntime-node writes for `onnx` (the web build has no such option). */
+async function optimizedOps(peer: PeerRuntime, onnx: Uint8Array): Promise<string | null> {
+  if (peer.name !== 'onnxruntime-node') return null;
+  const dir = mkdtempSync(join(tmpdir(), 'nmp-bench-ort-'));
+  try {
+    const path = join(dir, 'optimized.onnx');
+    // logSeverityLevel 3: ORT warns that a level-'all' dump is host-specific, which is exactly what we want to see.
+    const s = await peer.ort.InferenceSession.create(onnx, { ...peer.sessionOptions, optimizedModelFilePath: path, logSeverityLevel: 3 });
+    await s.release();
+    const counts = new Map<string, number>();
+    for (const op of graphOpTypes(readFileSync(path))) counts.set(op, (counts.get(op) ?? 0) + 1);
+    return [...counts].map(([op, n]) => (n > 1 ? `${op} x${n}` : op)).join(', ');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -141,6 +163,7 @@ export async function benchPeer(
       shape,
       onnxBytes: onnx.length,
       loadMs,
+      optimizedOps: await optimizedOps(peer, onnx),
       maxAbsErr,
       maxAbsRef,
       verified,

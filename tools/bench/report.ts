@@ -141,10 +141,10 @@ export function formatReport(r: BenchReport): string {
   if (r.peers.length) {
     out.push('', '(d) peers (one thread), verified against the float reference before timing');
     out.push(table(
-      ['runtime', 'variant', 'shape', 'p50 µs', 'p99 µs', 'b256 samples/s', '±%', 'load ms', 'max|err|', 'max|y|'],
+      ['runtime', 'variant', 'shape', 'p50 µs', 'p99 µs', 'b256 samples/s', '±%', 'load ms', 'max|err|', 'max|y|', 'ops after optimisation'],
       r.peers.map((p) => [
         `${p.runtime} ${p.version}`, p.variant, p.shape, f(p.batch1.p50, 2), f(p.batch1.p99, 2), f(p.batch256.samplesPerSec, 0),
-        f(p.batch256.rme), f(p.loadMs), p.maxAbsErr.toExponential(1), f(p.maxAbsRef, 2),
+        f(p.batch256.rme), f(p.loadMs), p.maxAbsErr.toExponential(1), f(p.maxAbsRef, 2), p.optimizedOps ?? '(not inspectable)',
       ]),
     ));
   }

@@ -57,6 +57,9 @@ test('bench › quick run: kernels, models, memory, peers and ratios are well-fo
     positive(p.batch1.p50, `${id} p50`);
     positive(p.batch256.samplesPerSec, `${id} samples/s`);
     assert.ok(p.onnxBytes > 0 && p.loadMs >= 0, id);
+    // The int8 peers must really run integer kernels (the notes' fused paths), not dequantise to a float Gemm.
+    const want = { fp32: 'FusedGemm', 'int8-qdq': 'QGemm', 'int8-dyn': 'DynamicQuantizeMatMul' }[p.variant];
+    if (p.runtime === 'onnxruntime-node') assert.match(p.optimizedOps ?? '', new RegExp(`\\b${want}\\b`), `${id} ops: ${p.optimizedOps}`);
   }
   assert.equal(r.ratios.length, r.models.length * PEER_VARIANTS.length * 2);
   for (const x of r.ratios) assert.ok(Math.abs(x.ratio - x.oursP50 / x.peerP50) < 1e-12, JSON.stringify(x));
