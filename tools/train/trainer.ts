@@ -77,6 +77,8 @@ export interface TrainOptions {
   budgetRate?: number;
   /** nmp: one activation strength per neuron (default, as the paper) or per layer. */
   actGranularity?: 'neuron' | 'layer';
+  /** Meaning of the learnable alpha: 'step' (default; the step is shared by all widths) or 'clip' (paper-literal). */
+  actScale?: 'step' | 'clip';
   /** Include the consumer-weight (fold) term in the activation-strength gradient; default true. */
   actFoldGrad?: boolean;
   /** false runs the plain-JS GEMM (same bits, slower); default true. */
@@ -195,6 +197,8 @@ interface Resolved {
   targetActBits: number | null;
   budgetRate: number;
   actFoldGrad: boolean;
+  actScale: 'step' | 'clip';
+  aBase: number;
 }
 
 function resolve(o: TrainOptions): Resolved {
@@ -250,6 +254,8 @@ function resolve(o: TrainOptions): Resolved {
     targetActBits: o.targetActBits ?? null,
     budgetRate: o.budgetRate ?? 0.05,
     actFoldGrad: o.actFoldGrad ?? true,
+    actScale: o.actScale ?? 'step',
+    aBase: qa ? aMenu[0] : (o.fixedActBits ?? (method === 'uniform' ? 8 : 16)),
   };
 }
 
@@ -450,6 +456,15 @@ export class Trainer {
     return encodeModel(model).length;
   }
 
+  /**
+   * Real value of activation code 1. 'step' (default): alpha is the clip at the menu's lowest width, so the step
+   * alpha/(2^b0 - 1) is the same at every width and more bits add range; 'clip' (paper-literal PACT): alpha is the clip
+   * at the current width, step alpha/(2^b - 1). See README "Activation widths and the fold".
+   */
+  actStep(alpha: number, bits: number): number {
+    return alpha / (2 ** (this.r.actScale === 'step' ? this.r.aBase : bits) - 1);
+  }
+
   /** Hard widths from the strengths (or the fixed widths). */
   private updateBits(): void {
     const r = this.r;
@@ -473,7 +488,7 @@ export class Trainer {
       if (l === 0) st.inScale.set(this.iq.scale);
       else {
         const p = this.layers[l - 1];
-        for (let k = 0; k < fin; k++) st.inScale[k] = p.alpha[k] / (2 ** p.bitsA[k] - 1);
+        for (let k = 0; k < fin; k++) st.inScale[k] = this.actStep(p.alpha[k], p.bitsA[k]);
       }
       const wp = new Float64Array(fin);
       const q = new Int32Array(fin);
@@ -509,7 +524,7 @@ export class Trainer {
     }
     for (let j = 0; j < N; j++) {
       const n = 2 ** st.bitsA[j] - 1;
-      const s = st.alpha[j] / n;
+      const s = this.actStep(st.alpha[j], st.bitsA[j]);
       const inv = 1 / s;
       for (let i = j; i < M * N; i += N) {
         const c = Math.floor(Z[i] * inv + 0.5);
@@ -603,7 +618,7 @@ export class Trainer {
       const prev = this.layers[l - 1];
       this.arena.gemmF32(st.dZ, N, 1, st.Weff, prev.dA, M, fin, N, false);
       this.actBackward(prev, M, slopes);
-      if (r.learnA !== 'none' && r.actFoldGrad) this.foldGradA(st, prev, slopes);
+      if (r.learnA !== 'none' && r.actFoldGrad && r.actScale === 'clip') this.foldGradA(st, prev, slopes);
     }
   }
 
@@ -675,7 +690,7 @@ export class Trainer {
       for (let c = 0; c < menu.length; c++) {
         const near = (c > 0 && slopes[c - 1] > 1e-6) || (c < r.aThr.length && slopes[c] > 1e-6);
         if (!near) { term[c] = 0; continue; }
-        const sk = prev.alpha[k] / (2 ** menu[c] - 1);
+        const sk = this.actStep(prev.alpha[k], menu[c]);
         let g = 0;
         for (let j = 0; j < N; j++) {
           const b = st.bitsW[j];
@@ -718,7 +733,9 @@ export class Trainer {
     for (let j = 0; j < N; j++) {
       const n = 2 ** st.bitsA[j] - 1;
       const alpha = st.alpha[j];
-      const s = alpha / n;
+      const s = this.actStep(alpha, st.bitsA[j]);
+      const nb = alpha / s; // d s / d alpha = 1 / nb
+      const top = n * s; // the clip
       const inv = 1 / s;
       let ga = 0;
       let gs = 0;
@@ -727,18 +744,18 @@ export class Trainer {
         const z = Z[i];
         const g = dA[i];
         if (z <= 0) { dZ[i] = 0; continue; }
-        if (z >= alpha) {
+        if (z >= top) {
           dZ[i] = 0;
-          ga += g;
+          ga += (g * n) / nb;
         } else {
           dZ[i] = g;
           const c = Math.floor(z * inv + 0.5);
-          ga += (g * ((c > n ? n : c) - z * inv)) / n;
+          ga += (g * ((c > n ? n : c) - z * inv)) / nb;
         }
         if (learn) {
-          let prevQ = quantAct(z, alpha, menu[0]);
+          let prevQ = quantAct(z, this.actStep(alpha, menu[0]), menu[0]);
           for (let t = 0; t + 1 < nA; t++) {
-            const nextQ = quantAct(z, alpha, menu[t + 1]);
+            const nextQ = quantAct(z, this.actStep(alpha, menu[t + 1]), menu[t + 1]);
             gs += g * slopes[t] * (nextQ - prevQ);
             prevQ = nextQ;
           }
@@ -947,7 +964,7 @@ export class Trainer {
       if (l === 0) inScale.set(this.iq.scale);
       else {
         const p = this.layers[l - 1];
-        for (let k = 0; k < fin; k++) inScale[k] = (alphaOf ? alphaOf[l - 1][k] : p.alpha[k]) / (2 ** aBitsOf(p, k) - 1);
+        for (let k = 0; k < fin; k++) inScale[k] = alphaOf ? alphaOf[l - 1][k] / (2 ** aBitsOf(p, k) - 1) : this.actStep(p.alpha[k], p.bitsA[k]);
       }
       const bits = new Uint8Array(st.out);
       const rows: Uint8Array[] = [];
@@ -996,7 +1013,7 @@ export class Trainer {
         for (let j = 0; j < st.out; j++) {
           abits[j] = aBitsOf(st, j);
           const n = 2 ** abits[j] - 1;
-          const s = Math.fround((alphaOf ? alphaOf[l][j] : st.alpha[j]) / n);
+          const s = Math.fround(alphaOf ? alphaOf[l][j] / n : this.actStep(st.alpha[j], st.bitsA[j]));
           scale[j] = s;
           const p = requantParams(S64[j] / s);
           mult[j] = p.mult;
@@ -1066,9 +1083,8 @@ function tie(g: Float32Array): void {
   g.fill(s);
 }
 
-function quantAct(z: number, alpha: number, bits: number): number {
+function quantAct(z: number, s: number, bits: number): number {
   const n = 2 ** bits - 1;
-  const s = alpha / n;
   const c = Math.floor(z / s + 0.5);
   return (c < 0 ? 0 : c > n ? n : c) * s;
 }
