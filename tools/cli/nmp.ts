@@ -8,12 +8,14 @@ import { ModelFormatError } from '../../formats/errors.js';
 import { DataError } from '../train/data.js';
 import { helpText, nearest, parseArgs, UsageError, UserError, type CommandSpec } from './args.js';
 import { benchCommand } from './commands/bench.js';
+import { compareCommand } from './commands/compare.js';
 import { evalCommand } from './commands/eval.js';
 import { inspectCommand } from './commands/inspect.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
+import { trainCommand } from './commands/train.js';
 
-const COMMANDS: CommandSpec[] = [evalCommand, inspectCommand, runCommand, benchCommand, reportCommand];
+const COMMANDS: CommandSpec[] = [trainCommand, evalCommand, inspectCommand, runCommand, benchCommand, compareCommand, reportCommand];
 
 const USAGE = `nmp: neuron-level mixed-precision models for the edge
 

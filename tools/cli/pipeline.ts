@@ -1,0 +1,65 @@
+/**
+ * @fileoverview The steps `train`, `compare` and the main job share: method names to trainer options, training with
+ * progress, and the deployment check (the runtime's integer outputs must equal the trainer's, bit for bit).
+ */
+
+import { loadModel } from '../../runtime/index.js';
+import type { Dataset } from '../train/data.js';
+import { IntegerForward } from '../train/intforward.js';
+import { train, type TrainOptions, type TrainResult } from '../train/trainer.js';
+import { UsageError } from './args.js';
+
+export const METHODS = ['nmp', 'fp32', 'uniform:1', 'uniform:1.58', 'uniform:2', 'uniform:4', 'uniform:8', 'layer'] as const;
+
+/** Trainer options of a CLI method name (`uniform:2`, `nmp`, ...). */
+export function methodOptions(method: string): Pick<TrainOptions, 'method' | 'uniformBits'> {
+  if (method === 'nmp' || method === 'fp32' || method === 'layer') return { method };
+  const m = /^uniform:(1|1\.58|2|4|8)$/.exec(method);
+  if (m) return { method: 'uniform', uniformBits: Number(m[1]) };
+  throw new UsageError(`unknown method '${method}' - expected one of ${METHODS.join(', ')}`);
+}
+
+export function parseHidden(v: unknown): number[] | undefined {
+  if (v === undefined) return undefined;
+  const widths = String(v).split(',').map((s) => Number(s.trim()));
+  if (!widths.length || widths.some((w) => !Number.isInteger(w) || w < 1 || w > 4096)) {
+    throw new UsageError(`--hidden takes comma-separated layer widths 1..4096, e.g. 256,256 - got '${String(v)}'`);
+  }
+  return widths;
+}
+
+export interface DeployCheck {
+  rows: number;
+  outputs: number;
+  /** Accumulators that differ between the trainer's integer forward and the runtime (must be 0). */
+  mismatches: number;
+  backends: string[];
+}
+
+/**
+ * Runs `rows` of `ds` through the trainer's integer forward pass and through every runtime backend on this host and
+ * counts differing output accumulators. What the trainer reports is then what the runtime deploys.
+ */
+export async function checkDeployment(result: TrainResult, ds: Dataset): Promise<DeployCheck> {
+  const expected = new IntegerForward(result.model).accumulators(ds.x, ds.rows);
+  const O = expected.length / Math.max(1, ds.rows);
+  let mismatches = 0;
+  const backends: string[] = [];
+  const acc = new Int32Array(O);
+  for (const backend of ['simd', 'scalar'] as const) {
+    const rt = await loadModel(result.bytes, { backend }).catch(() => null);
+    if (!rt) continue;
+    backends.push(backend);
+    for (let r = 0; r < ds.rows; r++) {
+      rt.predictAccumulators(ds.x.subarray(r * ds.features, (r + 1) * ds.features), acc);
+      for (let j = 0; j < O; j++) if (acc[j] !== expected[r * O + j]) mismatches++;
+    }
+    rt.dispose();
+  }
+  return { rows: ds.rows, outputs: O, mismatches, backends };
+}
+
+/** Trains one method on a split, with per-epoch progress on `progress` (stderr by default). */
+export async function trainMethod(split: { train: Dataset; val: Dataset; test: Dataset }, method: string, options: TrainOptions): Promise<TrainResult> {
+  return train(split, { ...methodOptions(method), ...options });
+}
