@@ -9,13 +9,14 @@ import { DataError } from '../train/data.js';
 import { helpText, nearest, parseArgs, UsageError, UserError, type CommandSpec } from './args.js';
 import { benchCommand } from './commands/bench.js';
 import { compareCommand } from './commands/compare.js';
+import { demoCommand } from './commands/demo.js';
 import { evalCommand } from './commands/eval.js';
 import { inspectCommand } from './commands/inspect.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { trainCommand } from './commands/train.js';
 
-const COMMANDS: CommandSpec[] = [trainCommand, evalCommand, inspectCommand, runCommand, benchCommand, compareCommand, reportCommand];
+const COMMANDS: CommandSpec[] = [trainCommand, evalCommand, inspectCommand, runCommand, benchCommand, compareCommand, reportCommand, demoCommand];
 
 const USAGE = `nmp: neuron-level mixed-precision models for the edge
 

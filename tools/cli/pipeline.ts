@@ -3,6 +3,7 @@
  * progress, and the deployment check (the runtime's integer outputs must equal the trainer's, bit for bit).
  */
 
+import { encodeModel } from '../../formats/write.js';
 import { loadModel } from '../../runtime/index.js';
 import type { Dataset } from '../train/data.js';
 import { IntegerForward } from '../train/intforward.js';
@@ -62,4 +63,11 @@ export async function checkDeployment(result: TrainResult, ds: Dataset): Promise
 /** Trains one method on a split, with per-epoch progress on `progress` (stderr by default). */
 export async function trainMethod(split: { train: Dataset; val: Dataset; test: Dataset }, method: string, options: TrainOptions): Promise<TrainResult> {
   return train(split, { ...methodOptions(method), ...options });
+}
+
+/** Records the label column in the model (so `nmp eval` can score new files without being told) and re-encodes it. */
+export function recordTargetColumn(result: TrainResult, ds: Dataset): void {
+  if (ds.task !== 'classification') return;
+  result.model.meta.targetColumn = ds.targetNames[0];
+  result.bytes = encodeModel(result.model);
 }

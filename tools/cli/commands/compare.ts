@@ -11,7 +11,7 @@ import { benchModel } from './bench.js';
 import { loadModel } from '../../../runtime/index.js';
 import { UsageError, type CommandSpec } from '../args.js';
 import { table } from '../format.js';
-import { checkDeployment, methodOptions, METHODS } from '../pipeline.js';
+import { checkDeployment, methodOptions, recordTargetColumn, METHODS } from '../pipeline.js';
 import { train } from '../../train/trainer.js';
 import { loadSplit, trainOptionsFromFlags, TRAIN_FLAGS } from './train.js';
 
@@ -54,6 +54,7 @@ export const compareCommand: CommandSpec = {
       const t0 = performance.now();
       const result = await train(split, { ...methodOptions(method), ...options, progress: process.stderr, datasetName: basename(ds.source) });
       const seconds = (performance.now() - t0) / 1000;
+      recordTargetColumn(result, ds);
       const check = await checkDeployment(result, split.test);
       if (check.mismatches) throw new Error(`${method}: runtime and trainer disagree on ${check.mismatches} test outputs - this is a bug`);
       const file = join(dir, `${method.replace(/[:.]/g, '_')}.nmp`);
