@@ -492,11 +492,14 @@ export class Trainer {
       }
       const wp = new Float64Array(fin);
       const q = new Int32Array(fin);
+      const inv = new Float64Array(fin);
+      for (let k = 0; k < fin; k++) inv[k] = 1 / st.inScale[k];
       for (let j = 0; j < st.out; j++) {
-        for (let k = 0; k < fin; k++) wp[k] = st.W[j * fin + k] * st.inScale[k];
+        const row = j * fin;
+        for (let k = 0; k < fin; k++) wp[k] = st.W[row + k] * st.inScale[k];
         const S = quantizeRow(wp, 0, fin, st.bitsW[j], r.twoBit, q, 0);
         st.S[j] = S;
-        for (let k = 0; k < fin; k++) st.Weff[j * fin + k] = (S * q[k]) / st.inScale[k];
+        for (let k = 0; k < fin; k++) st.Weff[row + k] = S * q[k] * inv[k];
         st.Beff[j] = S * Math.floor(st.b[j] / S + 0.5);
       }
     }
@@ -630,6 +633,7 @@ export class Trainer {
     const u = new Float64Array(fin);
     const q = new Int32Array(fin);
     const G = new Float64Array(r.wMenu.length);
+    const cut = 0.0025 / r.tau;
     const meanFan = this.totalWeights / this.layers.reduce((a, l) => a + l.out, 0);
     for (let j = 0; j < st.out; j++) {
       let sa = 0;
@@ -645,7 +649,8 @@ export class Trainer {
       gateSlopes(st.sW[j], r.wThr, r.tau, slopes);
       for (let c = 0; c < r.wMenu.length; c++) {
         // Only widths next to a non-negligible slope contribute.
-        const near = (c > 0 && slopes[c - 1] > 1e-6) || (c < r.wThr.length && slopes[c] > 1e-6);
+        // Widths whose gate slopes are below 1% of the peak 1/(4 tau) are left out (their terms are negligible).
+        const near = (c > 0 && slopes[c - 1] > cut) || (c < r.wThr.length && slopes[c] > cut);
         if (!near) { G[c] = 0; continue; }
         const S = quantizeRow(wp, 0, fin, r.wMenu[c], r.twoBit, q, 0, sa / fin, mx);
         let g = 0;
@@ -675,6 +680,7 @@ export class Trainer {
     const N = st.out;
     const menu = r.aMenu;
     const term = new Float64Array(menu.length);
+    const cut = 0.0025 / r.tau;
     const lo = new Float64Array(N);
     const hi = new Float64Array(N);
     for (let j = 0; j < N; j++) {
@@ -688,7 +694,7 @@ export class Trainer {
     for (let k = 0; k < fin; k++) {
       gateSlopes(prev.sA[k], r.aThr, r.tau, slopes);
       for (let c = 0; c < menu.length; c++) {
-        const near = (c > 0 && slopes[c - 1] > 1e-6) || (c < r.aThr.length && slopes[c] > 1e-6);
+        const near = (c > 0 && slopes[c - 1] > cut) || (c < r.aThr.length && slopes[c] > cut);
         if (!near) { term[c] = 0; continue; }
         const sk = this.actStep(prev.alpha[k], menu[c]);
         let g = 0;
@@ -729,6 +735,9 @@ export class Trainer {
     const learn = r.learnA !== 'none';
     const menu = r.aMenu;
     const nA = menu.length;
+    const step = r.actScale === 'step';
+    const nMenu = menu.map((b) => 2 ** b - 1);
+    const nLow = nMenu[0];
     let dEsum = 0;
     for (let j = 0; j < N; j++) {
       const n = 2 ** st.bitsA[j] - 1;
@@ -752,7 +761,17 @@ export class Trainer {
           const c = Math.floor(z * inv + 0.5);
           ga += (g * ((c > n ? n : c) - z * inv)) / nb;
         }
-        if (learn) {
+        if (learn && step) {
+          // Shared step: widths differ only by where they clip, Q_b(z) = s min(R, 2^b - 1).
+          const R = Math.floor(z * inv + 0.5);
+          if (R > nLow) {
+            for (let t = 0; t + 1 < nA; t++) {
+              const a0 = R < nMenu[t] ? R : nMenu[t];
+              const a1 = R < nMenu[t + 1] ? R : nMenu[t + 1];
+              gs += g * slopes[t] * s * (a1 - a0);
+            }
+          }
+        } else if (learn) {
           let prevQ = quantAct(z, this.actStep(alpha, menu[0]), menu[0]);
           for (let t = 0; t + 1 < nA; t++) {
             const nextQ = quantAct(z, this.actStep(alpha, menu[t + 1]), menu[t + 1]);
