@@ -17,35 +17,28 @@ export interface WasmModuleInfo {
   bytes: Uint8Array;
 }
 
-interface Memory {
-  memory: WebAssembly.Memory;
-  base: number;
-}
-
 /** Instantiates a runtime module with no imports (both builds are import-free by design). */
 export function instantiate(bytes: Uint8Array): WebAssembly.Instance {
   // Copy: WebAssembly.Module wants an ArrayBuffer-backed view (a Node Buffer may be a slice of a shared pool).
   return new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(bytes)), {});
 }
 
-/** Bump allocator over the module's memory from heapBase(), 16-byte aligned; grows memory as needed. */
-class Arena {
-  private top: number;
-  constructor(private readonly mem: Memory) {
-    this.top = (mem.base + 15) & ~15;
+/** Bump allocator building a memory image that will be placed at `base` (16-byte aligned offsets, absolute addresses). */
+class ImageBuilder {
+  private size = 0;
+  private parts: [number, Uint8Array][] = [];
+  constructor(readonly base: number) {}
+  /** Places `bytes` and returns their absolute address. */
+  put(bytes: Uint8Array): number {
+    const at = (this.size + 15) & ~15;
+    this.parts.push([at, bytes]);
+    this.size = at + bytes.length;
+    return this.base + at;
   }
-  alloc(n: number): number {
-    const p = this.top;
-    this.top = (p + n + 15) & ~15;
-    const need = this.top - this.mem.memory.buffer.byteLength;
-    if (need > 0) this.mem.memory.grow(Math.ceil(need / 65536));
-    return p;
-  }
-  get u8(): Uint8Array {
-    return new Uint8Array(this.mem.memory.buffer);
-  }
-  get dv(): DataView {
-    return new DataView(this.mem.memory.buffer);
+  image(): Uint8Array {
+    const out = new Uint8Array(this.size);
+    for (const [at, b] of this.parts) out.set(b, at);
+    return out;
   }
 }
 
@@ -113,107 +106,133 @@ export interface KernelBenchOptions {
 
 /** Kernel families this harness knows how to feed, keyed by the name's part after `__`. */
 type Family = 'simd128_dot16' | 'scalar_popcnt' | 'scalar';
+const FAMILIES: readonly string[] = ['simd128_dot16', 'scalar_popcnt', 'scalar'];
+
+/** One kernel call, ready to run anywhere: a memory image for `base`, the i32 arguments and the exact expected outputs. */
+export interface KernelCase {
+  name: string;
+  W: number;
+  rows: number;
+  k: number;
+  base: number;
+  image: Uint8Array;
+  args: number[];
+  outPtr: number;
+  expected: number[];
+}
+
+/** The (export, width) pairs of a module's export list this harness runs, plus what it skips and why. */
+export function kernelPlan(names: string[], widths: number[]): { runs: { name: string; family: Family; W: number }[]; skipped: string[] } {
+  const runs: { name: string; family: Family; W: number }[] = [];
+  const skipped: string[] = [];
+  for (const name of names.filter((n) => KERNEL_NAME.test(n)).sort()) {
+    const [, wTok, , , isa] = KERNEL_NAME.exec(name)!;
+    if (!FAMILIES.includes(isa!)) {
+      skipped.push(`${name} (unknown layout family '${isa}')`);
+      continue;
+    }
+    // wN kernels run at every requested width; w3, w5..w7 are not in the issue's 1/2/4/8 table.
+    for (const W of wTok === 'N' ? widths : widths.filter((w) => w === Number(wTok))) runs.push({ name, family: isa as Family, W });
+  }
+  return { runs, skipped };
+}
+
+/** Random codes, activations and bias for one case, packed in the family's layout per assembly/kernels/README.md. */
+export function prepareCase(name: string, family: Family, W: number, nRows: number, k: number, base: number, actBits: number, seed: number): KernelCase {
+  const r = rng(seed + W * 1000 + k);
+  const [lo, hi] = weightCodeRange(W);
+  const codes = Array.from({ length: nRows }, () =>
+    Int32Array.from({ length: k }, () => (W === 1 ? (r() < 0.5 ? -1 : 1) : lo + Math.floor(r() * (hi - lo + 1)))),
+  );
+  const acts = Int32Array.from({ length: k }, () => Math.floor(r() * 2 ** actBits));
+  const bias = Int32Array.from({ length: nRows }, () => Math.floor(r() * 2001) - 1000);
+  const rb = rowBytes(k, W);
+  const canonical = new Uint8Array(nRows * rb);
+  codes.forEach((c, i) => canonical.set(packRow(c, W), i * rb));
+  const expected = codes.map((_, i) => dotRowReference(canonical, i * rb, W, acts, bias[i]!));
+  const img = new ImageBuilder((base + 15) & ~15);
+  const rows4 = Math.ceil(nRows / 4) * 4; // SIMD reads and writes whole 4-row blocks of bias/out
+  const pBias = img.put(new Uint8Array(Int32Array.from({ length: rows4 }, (_, i) => bias[i] ?? 0).buffer));
+  const pOut = img.put(new Uint8Array(rows4 * 4));
+  let args: number[];
+  if (family === 'simd128_dot16') {
+    const pW = img.put(packSimdLayout(codes, k, W));
+    const x16 = new Int16Array(Math.ceil(k / 128) * 128);
+    x16.set(acts);
+    const pX = img.put(new Uint8Array(x16.buffer));
+    args = [pW, pX, pBias, pOut, nRows, k];
+  } else if (family === 'scalar_popcnt') {
+    const pW = img.put(packPopcntWeights(codes, k, W));
+    const pX = img.put(packPopcntActs(acts, actBits));
+    args = [pW, pX, pBias, pOut, nRows, Math.ceil(k / 64), actBits];
+  } else {
+    const pW = img.put(canonical);
+    const pX = img.put(new Uint8Array(Int16Array.from(acts).buffer));
+    args = [pW, rb, W, pX, pBias, pOut, nRows, k];
+  }
+  return { name, W, rows: nRows, k, base: img.base, image: img.image(), args, outPtr: pOut, expected };
+}
+
+/** Throws unless `got` equals the case's reference outputs. */
+export function checkCase(where: string, c: KernelCase, got: ArrayLike<number>): void {
+  const bad = c.expected.findIndex((v, i) => v !== got[i]);
+  if (bad >= 0) {
+    throw new Error(
+      `${where}:${c.name} W=${c.W} ${c.rows}x${c.k}: row ${bad} = ${got[bad]}, expected ${c.expected[bad]} ` +
+        `(formats dotRowReference; layout per assembly/kernels/README.md)`,
+    );
+  }
+}
 
 export interface KernelBenchResult {
   rows: KernelRow[];
   skipped: string[];
 }
 
-/** Benchmarks every GEMV export of every module on every shape; exports of unknown families are listed as skipped. */
+/** Benchmarks every GEMV export of every module on every shape in V8; exports of unknown families are listed as skipped. */
 export function benchKernels(modules: WasmModuleInfo[], o: KernelBenchOptions): KernelBenchResult {
   const rows: KernelRow[] = [];
   const skipped: string[] = [];
   for (const mod of modules) {
-    const inst = instantiate(mod.bytes);
-    const ex = inst.exports as Record<string, unknown>;
+    const ex = instantiate(mod.bytes).exports as Record<string, unknown>;
     const memory = ex['memory'] as WebAssembly.Memory;
-    const heapBase = ex['heapBase'] as (() => number) | undefined;
-    const names = Object.keys(ex).filter((n) => KERNEL_NAME.test(n)).sort();
-    for (const name of names) {
-      const [, wTok, , , isa] = KERNEL_NAME.exec(name)!;
-      const family = isa as Family;
-      if (!['simd128_dot16', 'scalar_popcnt', 'scalar'].includes(family)) {
-        skipped.push(`${mod.name}:${name} (unknown layout family '${isa}')`);
-        continue;
-      }
-      const widths = wTok === 'N' ? o.widths : [Number(wTok)];
-      if (!widths.some((w) => o.widths.includes(w))) continue; // e.g. w3/w5..w7: not in the issue's 1/2/4/8 table
-      for (const W of widths.filter((w) => o.widths.includes(w))) {
-        for (const [nRows, k] of o.shapes) {
-          // A fresh arena per case: earlier cases never shift this one's alignment.
-          const arena = new Arena({ memory, base: heapBase ? heapBase() : 1024 });
-          const r = rng(o.seed + W * 1000 + k);
-          const [lo, hi] = weightCodeRange(W);
-          const codes = Array.from({ length: nRows }, () =>
-            Int32Array.from({ length: k }, () => (W === 1 ? (r() < 0.5 ? -1 : 1) : lo + Math.floor(r() * (hi - lo + 1)))),
-          );
-          const acts = Int32Array.from({ length: k }, () => Math.floor(r() * 2 ** o.actBits));
-          const bias = Int32Array.from({ length: nRows }, () => Math.floor(r() * 2001) - 1000);
-          const rb = rowBytes(k, W);
-          const canonical = new Uint8Array(nRows * rb);
-          codes.forEach((c, i) => canonical.set(packRow(c, W), i * rb));
-          const expected = codes.map((_, i) => dotRowReference(canonical, i * rb, W, acts, bias[i]!));
-          const rows4 = Math.ceil(nRows / 4) * 4;
-          const pBias = arena.alloc(rows4 * 4);
-          const pOut = arena.alloc(rows4 * 4);
-          arena.u8.set(new Uint8Array(Int32Array.from({ length: rows4 }, (_, i) => bias[i] ?? 0).buffer), pBias);
-          let call: () => void;
-          const fn = ex[name] as (...a: number[]) => void;
-          if (family === 'simd128_dot16') {
-            const kPad = Math.ceil(k / 128) * 128;
-            const pW = arena.alloc(packSimdLayout(codes, k, W).length);
-            arena.u8.set(packSimdLayout(codes, k, W), pW);
-            const pX = arena.alloc(kPad * 2);
-            const x16 = new Int16Array(kPad);
-            x16.set(acts);
-            arena.u8.set(new Uint8Array(x16.buffer), pX);
-            call = () => fn(pW, pX, pBias, pOut, nRows, k);
-          } else if (family === 'scalar_popcnt') {
-            const wp = packPopcntWeights(codes, k, W);
-            const pW = arena.alloc(wp.length);
-            arena.u8.set(wp, pW);
-            const xp = packPopcntActs(acts, o.actBits);
-            const pX = arena.alloc(xp.length);
-            arena.u8.set(xp, pX);
-            call = () => fn(pW, pX, pBias, pOut, nRows, Math.ceil(k / 64), o.actBits);
-          } else {
-            const pW = arena.alloc(canonical.length);
-            arena.u8.set(canonical, pW);
-            const pX = arena.alloc(k * 2);
-            arena.u8.set(new Uint8Array(Int16Array.from(acts).buffer), pX);
-            call = () => fn(pW, rb, W, pX, pBias, pOut, nRows, k);
+    const heapBase = (ex['heapBase'] as () => number)();
+    const plan = kernelPlan(Object.keys(ex), [1, 2, 4, 8].filter((w) => o.widths.includes(w)));
+    skipped.push(...plan.skipped.map((x) => `${mod.name}:${x}`));
+    const trapped = new Set<string>();
+    for (const { name, family, W } of plan.runs) {
+      if (trapped.has(name)) continue;
+      const fn = ex[name] as (...a: number[]) => void;
+      for (const [nRows, k] of o.shapes) {
+        const c = prepareCase(name, family, W, nRows, k, heapBase, o.actBits, o.seed);
+        const need = c.base + c.image.length - memory.buffer.byteLength;
+        if (need > 0) memory.grow(Math.ceil(need / 65536));
+        new Uint8Array(memory.buffer).set(c.image, c.base);
+        const call = fn.bind(null, ...c.args) as () => void; // bound once: no per-call spread
+        try {
+          call();
+        } catch (e) {
+          // The scalar build keeps the SIMD exports as `unreachable` stubs (one export list for both builds).
+          if (e instanceof WebAssembly.RuntimeError && /unreachable/.test(e.message)) {
+            skipped.push(`${mod.name}:${name} (traps in this build: ${e.message})`);
+            trapped.add(name);
+            break;
           }
-          try {
-            call();
-          } catch (e) {
-            // The scalar build keeps the SIMD exports as `unreachable` stubs (one export list for both builds).
-            if (e instanceof WebAssembly.RuntimeError && /unreachable/.test(e.message)) {
-              skipped.push(`${mod.name}:${name} (traps in this build: ${e.message})`);
-              break;
-            }
-            throw e;
-          }
-          const got = new Int32Array(memory.buffer.slice(pOut, pOut + nRows * 4));
-          const bad = expected.findIndex((v, i) => v !== got[i]);
-          if (bad >= 0) {
-            throw new Error(
-              `${mod.name}:${name} W=${W} ${nRows}x${k}: row ${bad} = ${got[bad]}, expected ${expected[bad]} ` +
-                `(formats dotRowReference; layout per assembly/kernels/README.md)`,
-            );
-          }
-          const rate = measureRate(`${mod.name}:${name} w${W} ${nRows}x${k}`, call, o.rateTime);
-          rows.push({
-            backend: mod.name,
-            kernel: name,
-            weightBits: W,
-            actBits: o.actBits,
-            rows: nRows,
-            cols: k,
-            gmacPerSec: (rate.hz * nRows * k) / 1e9,
-            rme: rate.rme,
-            exact: true,
-          });
+          throw e;
         }
+        checkCase(mod.name, c, new Int32Array(memory.buffer, c.outPtr, nRows));
+        const rate = measureRate(`${mod.name}:${name} w${W} ${nRows}x${k}`, call, o.rateTime);
+        rows.push({
+          backend: mod.name,
+          kernel: name,
+          weightBits: W,
+          actBits: o.actBits,
+          rows: nRows,
+          cols: k,
+          gmacPerSec: (rate.hz * nRows * k) / 1e9,
+          rme: rate.rme,
+          exact: true,
+        });
       }
     }
   }

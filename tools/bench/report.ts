@@ -4,13 +4,14 @@
  */
 
 import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
-import { cpus, totalmem, platform, arch } from 'node:os';
+import { arch, cpus, loadavg, platform, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Latency } from './harness.js';
 import type { PeerResult } from './peers.js';
 
 export interface Environment {
   date: string;
+  loadAvg: number[];
   node: string;
   v8: string;
   cpu: string;
@@ -25,6 +26,8 @@ export function environment(peers: Record<string, string>): Environment {
   const c = cpus();
   return {
     date: new Date().toISOString(),
+    // 1/5/15-minute load averages at the start: more than the core count means other jobs shared the CPU.
+    loadAvg: loadavg(),
     node: process.version,
     v8: process.versions.v8,
     cpu: c[0]?.model.trim() ?? 'unknown',
@@ -61,8 +64,9 @@ export interface ModelRow {
   /** The runtime's own `memory()` report, verbatim. */
   memory: Record<string, number>;
   batch1: Latency;
-  batch256: { samplesPerSec: number; rme: number };
-  /** Outputs equalled predictReference bit for bit on the verification rows before timing. */
+  /** null for wasm3 (the driver times single `forward` calls; a batch is a host loop over them). */
+  batch256: { samplesPerSec: number; rme: number } | null;
+  /** Outputs equalled predictReference (wasm3: accumulators equalled forwardCodes) bit for bit on the verification rows before timing. */
   exact: boolean;
   verifyRows: number;
 }
@@ -108,14 +112,14 @@ export function table(head: string[], rows: (string | number)[][]): string {
   return [line(head, true), w.map((n) => '-'.repeat(n)).join('  '), ...cells.map((r) => line(r))].join('\n');
 }
 
-const f = (v: number, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
+const f = (v: number, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '-');
 
 /** Human-readable summary of a report, in the order of the issue's items (a)-(d) and then the targets. */
 export function formatReport(r: BenchReport): string {
   const out: string[] = [];
   const e = r.env;
   out.push(`nmp-edge bench ${r.quick ? '(--quick: smoke run, numbers not meaningful) ' : ''}${e.date}`);
-  out.push(`node ${e.node}, V8 ${e.v8}, ${e.cpu} x${e.cores}, ${Object.entries(e.peers).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  out.push(`node ${e.node}, V8 ${e.v8}, ${e.cpu} x${e.cores}, load ${e.loadAvg.map((x) => x.toFixed(2)).join('/')}, ${Object.entries(e.peers).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   out.push(`wasm: ${Object.entries(r.wasmBytes).map(([k, v]) => `${k} ${v} B`).join(', ')}`);
   if (r.kernels.length) {
     out.push('', '(a) GEMV kernels, GMAC/s (benchmark.js mean, ±rme)');
@@ -129,10 +133,11 @@ export function formatReport(r: BenchReport): string {
     out.push(table(
       ['backend', 'shape', 'mix', 'p50 µs', 'p99 µs', 'b256 samples/s', '±%', 'file B', 'packed W B', 'mem total', 'weights', 'params', 'acts', 'scratch+align', 'linear mem', 'exact'],
       r.models.map((m) => {
-        const g = (k: string) => m.memory[k] ?? NaN;
+        const g = (k: string) => (Number.isFinite(m.memory[k]) ? m.memory[k]! : '-');
+        const sa = Number.isFinite((m.memory['scratch'] ?? NaN) + (m.memory['alignment'] ?? NaN)) ? m.memory['scratch']! + m.memory['alignment']! : '-';
         return [
-          m.backend, m.shape, m.mix, f(m.batch1.p50, 2), f(m.batch1.p99, 2), f(m.batch256.samplesPerSec, 0), f(m.batch256.rme),
-          m.fileBytes, m.packedWeightBytes, g('total'), g('weights'), g('params'), g('activations'), g('scratch') + g('alignment'),
+          m.backend, m.shape, m.mix, f(m.batch1.p50, 2), f(m.batch1.p99, 2), m.batch256 ? f(m.batch256.samplesPerSec, 0) : '-', m.batch256 ? f(m.batch256.rme) : '-',
+          m.fileBytes, m.packedWeightBytes, g('total'), g('weights'), g('params'), g('activations'), sa,
           g('linearMemory'), m.exact ? 'yes' : 'NO',
         ];
       }),

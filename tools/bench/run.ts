@@ -5,7 +5,11 @@
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { benchKernels } from './kernels.js';
+import { benchKernels, checkCase, kernelPlan, prepareCase } from './kernels.js';
+import { forwardCodes, quantizeInput } from '../../formats/index.js';
+import { planArena } from '../../runtime/plan.js';
+import { buildDriver, runWasm3, wasm3Source } from './wasm3.js';
+import { tmpdir } from 'node:os';
 import { BIT_MIXES, buildBenchModel, inputs, randomFloatMlp, shapeName, type BenchModel } from './models.js';
 import { benchModel, OUR_BACKENDS } from './ours.js';
 import { benchPeer, loadPeers, peerGraphBytes, PEER_VARIANTS, type PeerResult } from './peers.js';
@@ -37,6 +41,11 @@ export interface BenchSettings {
   seed: number;
   outDir: string | null;
   wasmDir: string;
+  /** wasm3 rows (scalar.wasm in the interpreter): run when WASM3_SRC names a wasm3 checkout. */
+  wasm3: boolean;
+  /** Seconds per wasm3 measurement, and its call cap. */
+  wasm3Time: number;
+  wasm3MaxCalls: number;
 }
 
 export function defaultSettings(quick: boolean): BenchSettings {
@@ -59,6 +68,9 @@ export function defaultSettings(quick: boolean): BenchSettings {
     seed: 20260301,
     outDir: `${REPO_ROOT}bench-results`,
     wasmDir: `${REPO_ROOT}dist/wasm`,
+    wasm3: true,
+    wasm3Time: quick ? 0.01 : 0.4,
+    wasm3MaxCalls: quick ? 3 : 3000,
   };
 }
 
@@ -141,6 +153,20 @@ export async function runBench(s: BenchSettings, log: (line: string) => void = (
     notes: [],
   };
 
+  // wasm3: opt-in through WASM3_SRC; the driver binary is cached outside the repository.
+  let w3: { driver: string; heapBase: number; wasmPath: string } | null = null;
+  if (s.wasm3 && (s.sections.has('a') || s.sections.has('b'))) {
+    const src = wasm3Source();
+    if ('missing' in src) report.notes.push(`wasm3 rows skipped: ${src.missing}`);
+    else {
+      log('building the wasm3 driver ...');
+      const driver = buildDriver(src.dir, `${REPO_ROOT}tools/bench/wasm3/driver.c`, `${tmpdir()}/nmp-edge-bench-cache`);
+      const heapBase = (new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(wasm['scalar.wasm']!))).exports['heapBase'] as () => number)();
+      w3 = { driver, heapBase, wasmPath: `${s.wasmDir}/scalar.wasm` };
+      report.env.peers['wasm3'] = src.dir;
+    }
+  }
+
   if (s.sections.has('a')) {
     log('(a) kernels ...');
     const k = benchKernels(
@@ -152,6 +178,19 @@ export async function runBench(s: BenchSettings, log: (line: string) => void = (
     );
     report.kernels = k.rows;
     for (const x of k.skipped) report.notes.push(`kernel skipped: ${x}`);
+    if (w3) {
+      const names = WebAssembly.Module.exports(new WebAssembly.Module(new Uint8Array(wasm['scalar.wasm']!))).map((e) => e.name);
+      // SIMD exports are unreachable stubs in the scalar build; wasm3 runs the bit-serial and reference kernels.
+      for (const { name, family, W } of kernelPlan(names, [1, 2, 4, 8]).runs.filter((x) => x.family !== 'simd128_dot16')) {
+        for (const [rows, cols] of s.kernelShapes) {
+          log(`(a) wasm3 ${name} w${W} ${rows}x${cols} ...`);
+          const c = prepareCase(name, family, W, rows, cols, w3.heapBase, 8, s.seed);
+          const t = runWasm3(w3.driver, w3.wasmPath, c.image, c.base, name, c.args, c.outPtr, rows, s.wasm3Time, s.wasm3MaxCalls);
+          checkCase('wasm3', c, t.out);
+          report.kernels.push({ backend: 'wasm3', kernel: name, weightBits: W, actBits: 8, rows, cols, gmacPerSec: (rows * cols) / (t.mean * 1e3), rme: NaN, exact: true });
+        }
+      }
+    }
   }
 
   for (const sizes of SHAPES) {
@@ -181,6 +220,10 @@ export async function runBench(s: BenchSettings, log: (line: string) => void = (
     if (s.sections.has('b')) {
       for (const mix of BIT_MIXES.filter((m) => s.mixes.includes(m.name))) {
         const bm: BenchModel = buildBenchModel(mlp, mix, s.seed);
+        if (w3) {
+          log(`(b) wasm3 ${shape} ${mix.name} ...`);
+          report.models.push(benchModelWasm3(bm, w3, verifyX, s));
+        }
         for (const backend of OUR_BACKENDS) {
           log(`(b) ${backend} ${shape} ${mix.name} ...`);
           const row: ModelRow = await benchModel(backend, bm, wasm, verifyX, s);
@@ -205,6 +248,44 @@ export async function runBench(s: BenchSettings, log: (line: string) => void = (
   return report;
 }
 
+/**
+ * One model under wasm3: the runtime's own arena plan for the scalar backend, input codes written by the host as the
+ * MCU host code would, then `forward` timed in the interpreter. Accumulators must equal the reference (tolerance 0).
+ */
+function benchModelWasm3(bm: BenchModel, w3: { driver: string; heapBase: number; wasmPath: string }, verifyX: Float32Array, s: BenchSettings): ModelRow {
+  const plan = planArena(bm.model, 'scalar', w3.heapBase);
+  const F = bm.model.input.bits.length;
+  const O = bm.model.layers[bm.model.layers.length - 1]!.outFeatures;
+  const rows = Math.min(verifyX.length / F, 4); // each row is one interpreter run; 4 cover distinct inputs
+  let timing = null;
+  for (let r = 0; r < rows; r++) {
+    const codes = quantizeInput(bm.model, verifyX.subarray(r * F, (r + 1) * F));
+    const image = plan.image.slice();
+    const dv = new DataView(image.buffer);
+    for (let i = 0; i < F; i++) dv.setInt16(plan.inPtr - plan.base + 2 * i, codes[i]!, true);
+    const want = forwardCodes(bm.model, codes).acc;
+    const last = r === rows - 1;
+    const t = runWasm3(w3.driver, w3.wasmPath, image, plan.base, 'forward', [plan.descPtr], plan.outPtr, O, last ? s.wasm3Time : 0, last ? s.wasm3MaxCalls : 1);
+    const bad = want.findIndex((v, j) => v !== t.out[j]);
+    if (bad >= 0) throw new Error(`wasm3 ${bm.shapeName} ${bm.mix.name}: row ${r} accumulator ${bad} = ${t.out[bad]}, expected ${want[bad]} (forwardCodes, tolerance 0)`);
+    timing = t;
+  }
+  const macs = bm.model.layers.reduce((a, l) => a + l.inFeatures * l.weightBits.reduce((n, b) => n + (b > 0 ? 1 : 0), 0), 0);
+  return {
+    backend: 'wasm3',
+    shape: bm.shapeName,
+    mix: bm.mix.name,
+    macs,
+    fileBytes: bm.bytes.length,
+    packedWeightBytes: bm.model.layers.reduce((a, l) => a + l.weights.length, 0),
+    memory: { ...plan.bytes },
+    batch1: { p50: timing!.p50, p99: timing!.p99, mean: timing!.mean, min: timing!.min, samples: timing!.calls },
+    batch256: null,
+    exact: true,
+    verifyRows: rows,
+  };
+}
+
 function parseArgs(argv: string[]): BenchSettings {
   const s = defaultSettings(argv.includes('--quick'));
   for (let i = 0; i < argv.length; i++) {
@@ -214,8 +295,9 @@ function parseArgs(argv: string[]): BenchSettings {
     else if (a === '--no-out') s.outDir = null;
     else if (a === '--sections') s.sections = new Set((argv[++i] ?? '').split(',') as ('a' | 'b' | 'd')[]);
     else if (a === '--mixes') s.mixes = (argv[++i] ?? '').split(',');
+    else if (a === '--no-wasm3') s.wasm3 = false;
     else {
-      throw new Error(`bench: unknown argument '${a}'; expected --quick, --out DIR, --no-out, --sections a,b,d, --mixes ${BIT_MIXES.map((m) => m.name).join(',')}`);
+      throw new Error(`bench: unknown argument '${a}'; expected --quick, --out DIR, --no-out, --sections a,b,d, --no-wasm3, --mixes ${BIT_MIXES.map((m) => m.name).join(',')}`);
     }
   }
   return s;
