@@ -80,6 +80,10 @@ export interface RatioRow {
   oursP50: number;
   peerP50: number;
   ratio: number;
+  /** Batch-256 samples/s, ours over the peer's (> 1: we are faster). */
+  oursRate: number;
+  peerRate: number;
+  rateRatio: number;
 }
 
 export interface TargetRow {
@@ -166,6 +170,18 @@ export function formatReport(r: BenchReport): string {
         return [shape!, mix!, backend!, f(rows[0]!.oursP50, 2), ...peers.map((p) => {
           const x = rows.find((y) => y.peer === p);
           return x ? f(x.ratio, 3) : '-';
+        })];
+      }),
+    ));
+    out.push('', 'batch-256 throughput ratio ours / peer, same run (> 1 = we are faster; peers run a GEMM, we loop GEMV per sample)');
+    out.push(table(
+      ['shape', 'mix', 'backend', 'ours samples/s', ...peers.map((p) => p.replace('onnxruntime-', 'ort-'))],
+      keys.map((k) => {
+        const rows = r.ratios.filter((x) => `${x.shape}|${x.mix}|${x.backend}` === k);
+        const [shape, mix, backend] = k.split('|');
+        return [shape!, mix!, backend!, f(rows[0]!.oursRate, 0), ...peers.map((p) => {
+          const x = rows.find((y) => y.peer === p);
+          return x ? f(x.rateRatio, 3) : '-';
         })];
       }),
     ));

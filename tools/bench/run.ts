@@ -237,6 +237,9 @@ export async function runBench(s: BenchSettings, log: (line: string) => void = (
               oursP50: row.batch1.p50,
               peerP50: p.batch1.p50,
               ratio: row.batch1.p50 / p.batch1.p50,
+              oursRate: row.batch256!.samplesPerSec,
+              peerRate: p.batch256.samplesPerSec,
+              rateRatio: row.batch256!.samplesPerSec / p.batch256.samplesPerSec,
             };
             report.ratios.push(ratio);
           }

@@ -68,14 +68,16 @@ test('bench › quick run: kernels, models, memory, peers and ratios are well-fo
     if (p.runtime === 'onnxruntime-node') assert.match(p.optimizedOps ?? '', new RegExp(`\\b${want}\\b`), `${id} ops: ${p.optimizedOps}`);
   }
   assert.equal(r.ratios.length, r.models.filter((m) => m.backend !== 'wasm3').length * PEER_VARIANTS.length * 2);
-  for (const x of r.ratios) assert.ok(Math.abs(x.ratio - x.oursP50 / x.peerP50) < 1e-12, JSON.stringify(x));
+  for (const x of r.ratios) {
+    assert.ok(Math.abs(x.ratio - x.oursP50 / x.peerP50) < 1e-12 && Math.abs(x.rateRatio - x.oursRate / x.peerRate) < 1e-12, JSON.stringify(x));
+  }
 
   // Targets are evaluated (pass or miss) wherever the run has the figures.
   assert.equal(r.targets.length, 4 + 2 + 2 + (wasm3 ? 3 : 2) * shapes.length * 2, 'target rows');
   for (const t of r.targets) assert.ok(typeof t.pass === 'boolean', `target '${t.target}' not evaluated: ${t.measured}`);
 
   const text = formatReport(r);
-  for (const h of ['(a) GEMV kernels', '(b, c) NMP models', '(d) peers', 'ratio ours / peer', 'targets']) assert.ok(text.includes(h), `table '${h}' missing`);
+  for (const h of ['(a) GEMV kernels', '(b, c) NMP models', '(d) peers', 'batch-1 p50 ratio', 'batch-256 throughput ratio', 'targets']) assert.ok(text.includes(h), `table '${h}' missing`);
 
   const dir = mkdtempSync(join(tmpdir(), 'nmp-bench-'));
   try {
