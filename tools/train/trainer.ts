@@ -53,6 +53,8 @@ export interface TrainOptions {
   optimizer?: 'adam' | 'sgd';
   /** Default 1e-3 (adam), 1e-2 (sgd). */
   lr?: number;
+  /** Learning-rate schedule of weights, biases and clips: 'cosine' (default; to 0 at `epochs`) or 'constant'. */
+  schedule?: 'cosine' | 'constant';
   /** SGD momentum; default 0.9. */
   momentum?: number;
   /** L2 on weights; default 0. */
@@ -199,6 +201,7 @@ interface Resolved {
   actFoldGrad: boolean;
   actScale: 'step' | 'clip';
   aBase: number;
+  schedule: 'cosine' | 'constant';
 }
 
 function resolve(o: TrainOptions): Resolved {
@@ -255,6 +258,7 @@ function resolve(o: TrainOptions): Resolved {
     budgetRate: o.budgetRate ?? 0.05,
     actFoldGrad: o.actFoldGrad ?? true,
     actScale: o.actScale ?? 'step',
+    schedule: o.schedule ?? 'cosine',
     aBase: qa ? aMenu[0] : (o.fixedActBits ?? (method === 'uniform' ? 8 : 16)),
   };
 }
@@ -314,6 +318,7 @@ interface ParamSlot {
   decay: number;
   lo: number;
   hi: number;
+  isStrength: boolean;
 }
 
 const packr = new Packr({ useRecords: false } as ConstructorParameters<typeof Packr>[0]);
@@ -418,7 +423,7 @@ export class Trainer {
     const adam = r.optimizer === 'adam';
     for (const st of this.layers) {
       const slot = (p: Float32Array, g: Float32Array, lr: number, isAdam: boolean, decay: number, lo: number, hi: number) =>
-        this.slots.push({ p, g, m: new Float32Array(p.length), v: new Float32Array(p.length), lr, adam: isAdam, decay, lo, hi });
+        this.slots.push({ p, g, m: new Float32Array(p.length), v: new Float32Array(p.length), lr, adam: isAdam, decay, lo, hi, isStrength: p === st.sW || p === st.sA });
       slot(st.W, st.gW, r.lr, adam, r.weightDecay, -Infinity, Infinity);
       slot(st.b, st.gb, r.lr, adam, 0, -Infinity, Infinity);
       if (st.hidden && r.quantA) slot(st.alpha, st.galpha, r.lrAlpha, adam, 0, 1e-4, Infinity);
@@ -796,14 +801,18 @@ export class Trainer {
   private optimizerStep(): void {
     this.step++;
     const t = this.step;
+    // Cosine decay to 0 over the planned steps (strengths keep a constant rate: they must stay able to move).
+    const total = this.r.epochs * Math.ceil(this.train.rows / this.r.batch);
+    const decay = this.r.schedule === 'cosine' ? 0.5 * (1 + Math.cos((Math.PI * Math.min(t, total)) / total)) : 1;
     const b1 = 0.9;
     const b2 = 0.999;
     const c1 = 1 - b1 ** t;
     const c2 = 1 - b2 ** t;
     for (const s of this.slots) {
       const { p, g, m, v } = s;
+      const lrNow = s.isStrength ? s.lr : s.lr * decay;
       if (s.adam) {
-        const lr = s.lr;
+        const lr = lrNow;
         for (let i = 0; i < p.length; i++) {
           const gi = g[i] + s.decay * p[i];
           m[i] = b1 * m[i] + (1 - b1) * gi;
@@ -817,7 +826,7 @@ export class Trainer {
         const mom = this.r.momentum;
         for (let i = 0; i < p.length; i++) {
           m[i] = mom * m[i] + g[i] + s.decay * p[i];
-          let x = p[i] - s.lr * m[i];
+          let x = p[i] - lrNow * m[i];
           if (x < s.lo) x = s.lo;
           else if (x > s.hi) x = s.hi;
           p[i] = x;
@@ -1188,13 +1197,14 @@ export async function train(data: { train: Dataset; val: Dataset; test?: Dataset
     };
     t.log.epochs.push(rec);
     // Within budget beats out of budget; then the validation metric.
-    const score = val + (budgetOk() ? 10 : 0);
+    const ok = budgetOk();
+    const score = val + (ok ? 10 : 0);
     if (score > best) {
       best = score;
       bestSnap = t.snapshot();
       bestEpoch = epoch;
       stale = 0;
-    } else stale++;
+    } else if (ok || best < 5) stale++; // an epoch over budget while the controller settles does not count against patience
     if (out) {
       const metricName = data.train.task === 'classification' ? 'val_acc' : 'val_mse';
       const line = `epoch ${epoch}/${r.epochs}  loss ${fmt(loss)}  ${metricName} ${fmt(data.train.task === 'classification' ? val : -val)}  wbits ${fmt(rec.avgWeightBits, 2)}  abits ${fmt(rec.avgActBits, 2)}  ${Math.round(rec.samplesPerSecond)} samples/s`;
