@@ -27,6 +27,8 @@ export const INPUT_BITS_MAX = 16;
 export const REQUANT_SHIFT_MIN = 1;
 export const REQUANT_SHIFT_MAX = 62;
 export const REQUANT_MULT_MAX = 0x7fffffff;
+/** Largest finite binary32; outputs must stay below it (SPEC §3.6). */
+export const FLOAT32_MAX = 3.4028234663852886e38;
 /** Largest accumulator magnitude a neuron may reach (SPEC §6.3). */
 export const ACC_MAX = 0x7fffffff;
 

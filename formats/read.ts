@@ -5,7 +5,7 @@
 
 import { Unpackr } from 'msgpackr';
 import {
-  ACC_MAX, ACT_BITS_MAX, ACT_BITS_MIN, FORMAT_NAME, FORMAT_VERSION, INPUT_BITS_MAX, INPUT_BITS_MIN,
+  ACC_MAX, ACT_BITS_MAX, FLOAT32_MAX, ACT_BITS_MIN, FORMAT_NAME, FORMAT_VERSION, INPUT_BITS_MAX, INPUT_BITS_MIN,
   KNOWN_REQUIREMENTS, MAX_FEATURES, MAX_FILE_BYTES, MAX_LAYERS, MAX_NAME_LENGTH, MAX_NEURONS,
   REQUANT_MULT_MAX, REQUANT_SHIFT_MAX, REQUANT_SHIFT_MIN, WEIGHT_BITS_MAX, WEIGHT_BITS_MIN,
 } from './constants.js';
@@ -36,9 +36,15 @@ function expectMap(v: unknown, path: string): MsgMap {
   return v;
 }
 
-function expectString(v: unknown, path: string, maxLength = MAX_NAME_LENGTH): string {
+const utf8 = new TextEncoder();
+
+function expectString(v: unknown, path: string, maxBytes = MAX_NAME_LENGTH): string {
   if (typeof v !== 'string') throw new ModelFormatError('E_TYPE', path, 'wrong type', describeValue(v), 'string');
-  if (v.length > maxLength) throw new ModelFormatError('E_LIMIT', path, 'string too long', `${v.length} characters`, `at most ${maxLength}`);
+  // Cheap bound first: a JS string of n UTF-16 units encodes to at most 3n bytes of UTF-8.
+  if (v.length * 3 > maxBytes) {
+    const n = utf8.encode(v).length;
+    if (n > maxBytes) throw new ModelFormatError('E_LIMIT', path, 'string too long', `${n} bytes of UTF-8`, `at most ${maxBytes}`);
+  }
   return v;
 }
 
@@ -273,6 +279,11 @@ export function readModel(bytes: Uint8Array): NmpModel {
   };
   checkFloats(output.scale, 'body.output.scale', true);
   checkFloats(output.offset, 'body.output.offset', false);
+  for (let j = 0; j < outputs; j++) {
+    if (output.scale[j] * ACC_MAX + Math.abs(output.offset[j]) > FLOAT32_MAX) {
+      throw new ModelFormatError('E_VALUE', `body.output.scale[${j}]`, 'outputs could overflow float32', `scale ${output.scale[j]}, offset ${output.offset[j]}`, `scale * (2^31-1) + |offset| <= ${FLOAT32_MAX}`);
+    }
+  }
 
   return { version, requires, meta, input, layers, output };
 }

@@ -51,7 +51,7 @@ export function workedExampleModel(): ModelInput {
         inFeatures: 3, outFeatures: 2, weightBits: Uint8Array.of(2, 1),
         weights: Uint8Array.of(...packRow([1, -2, 0], 2), ...packRow([1, -1, 1], 1)),
         bias: Int32Array.of(5, -3), weightScale: Float32Array.of(0.25, 0.5),
-        act: { bits: Uint8Array.of(4, 8), scale: Float32Array.of(1, 0.5), mult: Int32Array.of(1 << 30, 3 << 29), shift: Uint8Array.of(32, 31) },
+        act: { bits: Uint8Array.of(4, 8), scale: Float32Array.of(1, 2 / 3), mult: Int32Array.of(1 << 30, 3 << 29), shift: Uint8Array.of(32, 31) },
       },
       {
         inFeatures: 2, outFeatures: 1, weightBits: Uint8Array.of(4),

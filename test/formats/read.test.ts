@@ -170,3 +170,10 @@ test('read › 2000 seeded mutations: only ModelFormatError, never another excep
   }
   assert.ok(rejected > 1900, `${rejected} of 2000 corrupted files rejected`);
 });
+
+test('read › outputs that could overflow float32, and names over 256 bytes of UTF-8', () => {
+  rejects(mutated((b) => { b.output.scale.set(f64le(1e30), 0); }), 'E_VALUE', 'body.output.scale[0]', /overflow float32/);
+  rejects(mutated((b) => { b.meta.feature_names[0] = 'é'.repeat(129); }), 'E_LIMIT', 'body.meta.feature_names[0]', /258 bytes of UTF-8/);
+  assert.equal(readModel(mutated((b) => { b.meta.feature_names[0] = 'é'.repeat(128); })).meta.featureNames[0].length, 128);
+  rejects(mutated((b) => { b.meta.target_column = null; }), 'E_TYPE', 'body.meta.target_column');
+});
