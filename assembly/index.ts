@@ -3,8 +3,7 @@ export { forward } from './common/forward';
 export { requant, requant_i16, requant_planes, planes_from_i16 } from './kernels/requant';
 export { gemv_wNa16_r1__scalar } from './kernels/gemv/scalar-ref';
 export {
-  gemv_w1aN_r1__scalar_popcnt, gemv_w2aN_r1__scalar_popcnt, gemv_w3aN_r1__scalar_popcnt, gemv_w4aN_r1__scalar_popcnt,
-  gemv_w5aN_r1__scalar_popcnt, gemv_w6aN_r1__scalar_popcnt, gemv_w7aN_r1__scalar_popcnt, gemv_w8aN_r1__scalar_popcnt,
+  gemv_w1aN_r1__scalar_popcnt, gemv_w2aN_r1__scalar_popcnt, gemv_w4aN_r1__scalar_popcnt, gemv_w8aN_r1__scalar_popcnt,
 } from './kernels/gemv/scalar-popcnt';
 export {
   gemv_w1a16_r4__simd128_dot16, gemv_w2a16_r4__simd128_dot16, gemv_w4a16_r4__simd128_dot16, gemv_w8a16_r4__simd128_dot16,

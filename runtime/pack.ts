@@ -5,9 +5,9 @@
 
 export type Backend = 'simd' | 'scalar';
 
-/** Kernel width that runs a row of file width `bits` (0..8): SIMD has 1, 2, 4, 8 layouts; scalar one per width. */
-export function kernelBits(backend: Backend, bits: number): number {
-  if (backend === 'scalar' || bits <= 2) return bits;
+/** Kernel width that runs a row of file width `bits` (0..8): both backends have 1, 2, 4, 8 layouts (3 -> 4, 5..7 -> 8). */
+export function kernelBits(_backend: Backend, bits: number): number {
+  if (bits <= 2) return bits;
   return bits <= 4 ? 4 : 8;
 }
 

@@ -6,8 +6,7 @@ import {
   gemv_w1a16_r4__simd128_dot16, gemv_w2a16_r4__simd128_dot16, gemv_w4a16_r4__simd128_dot16, gemv_w8a16_r4__simd128_dot16,
 } from '../kernels/gemv/simd128-dot16';
 import {
-  gemv_w1aN_r1__scalar_popcnt, gemv_w2aN_r1__scalar_popcnt, gemv_w3aN_r1__scalar_popcnt, gemv_w4aN_r1__scalar_popcnt,
-  gemv_w5aN_r1__scalar_popcnt, gemv_w6aN_r1__scalar_popcnt, gemv_w7aN_r1__scalar_popcnt, gemv_w8aN_r1__scalar_popcnt,
+  gemv_w1aN_r1__scalar_popcnt, gemv_w2aN_r1__scalar_popcnt, gemv_w4aN_r1__scalar_popcnt, gemv_w8aN_r1__scalar_popcnt,
 } from '../kernels/gemv/scalar-popcnt';
 import { requant_i16, requant_planes, planes_from_i16 } from '../kernels/requant';
 
@@ -18,7 +17,7 @@ export const HDR_WORDS = 8;
 //  7 permPtr (u16 grouped -> natural), 8 multPtr (i32), 9 shiftPtr (u8), 10 bitsPtr (u8), 11 yPtr, 12 yPlanes (scalar) or
 //  zs (SIMD), 13 isLast, 14..15 0.
 export const LAYER_WORDS = 16;
-// Group record (4 x i32): kernel width (0 = pruned rows: acc = bias), rows, wPtr, biasPtr. Groups cover rows in grouped order.
+// Group record (4 x i32): kernel width 0, 1, 2, 4 or 8 (0 = pruned rows: acc = bias), rows, wPtr, biasPtr. Groups cover rows in grouped order.
 export const GROUP_WORDS = 4;
 
 @inline function fld(p: usize, i: i32): i32 {
@@ -37,16 +36,10 @@ function gemvGroup(bits: i32, w: usize, x: usize, bias: usize, out: usize, rows:
     else gemv_w8a16_r4__simd128_dot16(w, x, bias, out, rows, k);
   } else {
     const kw = (k + 63) >>> 6;
-    switch (bits) {
-      case 1: gemv_w1aN_r1__scalar_popcnt(w, x, bias, out, rows, kw, planes); break;
-      case 2: gemv_w2aN_r1__scalar_popcnt(w, x, bias, out, rows, kw, planes); break;
-      case 3: gemv_w3aN_r1__scalar_popcnt(w, x, bias, out, rows, kw, planes); break;
-      case 4: gemv_w4aN_r1__scalar_popcnt(w, x, bias, out, rows, kw, planes); break;
-      case 5: gemv_w5aN_r1__scalar_popcnt(w, x, bias, out, rows, kw, planes); break;
-      case 6: gemv_w6aN_r1__scalar_popcnt(w, x, bias, out, rows, kw, planes); break;
-      case 7: gemv_w7aN_r1__scalar_popcnt(w, x, bias, out, rows, kw, planes); break;
-      default: gemv_w8aN_r1__scalar_popcnt(w, x, bias, out, rows, kw, planes);
-    }
+    if (bits == 1) gemv_w1aN_r1__scalar_popcnt(w, x, bias, out, rows, kw, planes);
+    else if (bits == 2) gemv_w2aN_r1__scalar_popcnt(w, x, bias, out, rows, kw, planes);
+    else if (bits == 4) gemv_w4aN_r1__scalar_popcnt(w, x, bias, out, rows, kw, planes);
+    else gemv_w8aN_r1__scalar_popcnt(w, x, bias, out, rows, kw, planes);
   }
 }
 

@@ -90,20 +90,10 @@ function uint(p: usize, max: i32): i32 {
   return <i32>hNum;
 }
 
-/** UTF-16 length of UTF-8 bytes (what a JS string's length would be). */
-function jsLength(p: usize, n: u32): i32 {
-  let len = 0;
-  for (let i: u32 = 0; i < n; i++) {
-    const b = load<u8>(p + i);
-    if ((b & 0xc0) != 0x80) len += b >= 0xf0 ? 2 : 1;
-  }
-  return len;
-}
-
-/** A str of at most `max` characters: E_TYPE / E_LIMIT. */
+/** A str of at most `max` bytes of UTF-8 (SPEC §3.4): E_TYPE / E_LIMIT. */
 function str(p: usize, max: i32): bool {
   if (p == 0 || !head(p, end) || hKind != K_STR) return typeErr(p);
-  if (jsLength(hPtr, hLen) > max) {
+  if (hLen > <u32>max) {
     fail(E_LIMIT, p);
     return false;
   }
@@ -352,7 +342,8 @@ export function validate(file: usize, len: usize): i32 {
     const key = q, keyStr = hKind == K_STR, kp = hPtr, kn = hLen;
     q = hNext;
     if (!head(q, end) || !((hKind == K_INT) || (hKind == K_FLOAT && isFinite(hNum)))) { fail(E_TYPE, q); return errCode; }
-    if (keyStr && jsLength(kp, kn) > MAX_NAME) { fail(E_LIMIT, key); return errCode; }
+    if (keyStr && kn > <u32>MAX_NAME) { fail(E_LIMIT, key); return errCode; }
+    void kp;
     q = skip(q, end);
   }
   if (!str(pMethod, MAX_NAME) || !str(pData, 4096) || !str(pTool, MAX_NAME) || !str(pCreated, MAX_NAME)) return errCode;
@@ -363,7 +354,18 @@ export function validate(file: usize, len: usize): i32 {
   if (!scaleP) return errCode;
   offsetP = bin(pOffset, 8 * O);
   if (!offsetP || !floats(scaleP, O, 8, true) || !floats(offsetP, O, 8, false)) return errCode;
+  // SPEC §3.6: no accumulator may dequantise to an infinite float32.
+  for (let j = 0; j < O; j++) {
+    if (load<f64>(scaleP + (<usize>j << 3)) * 2147483647.0 + Math.abs(load<f64>(offsetP + (<usize>j << 3))) > 3.4028234663852886e38) {
+      fail(E_VALUE, scaleP + (<usize>j << 3));
+      return errCode;
+    }
+  }
   return 0;
+}
+
+@inline function kernelWidth(b: i32): i32 {
+  return b <= 2 ? b : b <= 4 ? 4 : 8;
 }
 
 // ---- arena (after validation succeeded)
@@ -435,10 +437,10 @@ export function build(base: usize): i32 {
       head(slot(2), end); ash = hPtr;
       for (let j = 0; j < n; j++) yPlanes = max(yPlanes, <i32>load<u8>(ab + j));
     }
-    // Counting sort of neurons by weight width: groups in width order, stable inside a group.
+    // Counting sort of neurons by kernel width (3 -> 4, 5..7 -> 8): groups in width order, stable inside a group.
     memory.fill(counts, 0, 36);
     for (let j = 0; j < n; j++) {
-      const c = counts + (<usize>load<u8>(wb + j) << 2);
+      const c = counts + (<usize>kernelWidth(load<u8>(wb + j)) << 2);
       store<i32>(c, load<i32>(c) + 1);
     }
     let nGroups = 0;
@@ -462,12 +464,13 @@ export function build(base: usize): i32 {
       let row = w, gi = 0;
       for (let j = 0; j < n; j++) {
         const bj = <i32>load<u8>(wb + j);
-        if (bj == b) {
+        if (kernelWidth(bj) == b) {
           store<u16>(perm + (<usize>r << 1), <u16>j);
           let sum = 0;
           for (let e = 0; e < k && b; e++) {
-            const f = field(row, e, b);
-            sum += fieldValue(f, b);
+            const v = fieldValue(field(row, e, bj), bj);
+            const f = b == 1 ? (v + 1) >> 1 : v & ((1 << b) - 1); // stored field at the kernel width
+            sum += v;
             const at = wg + (<usize>((gi * kw + (e >>> 6)) * b) << 3) + (<usize>(e & 63) >>> 3);
             for (let i = 0; i < b; i++) if ((f >>> i) & 1) store<u8>(at + (<usize>i << 3), <u8>(<i32>load<u8>(at + (<usize>i << 3)) | (1 << (e & 7))));
           }

@@ -7,7 +7,11 @@
   return <i32>popcnt<u64>(a & b);
 }
 
-/** out[r] = bias[r] + sum_k w[r][k] * u[k]; `W` is a literal at every call site so Binaryen folds the plane arithmetic. */
+/**
+ * out[r] = bias[r] + sum_k w[r][k] * u[k]; `W` is a literal at every call site so Binaryen folds the plane arithmetic.
+ * Exported for W = 1, 2, 4, 8 only: widths 3 and 5..7 run sign-extended in the next layout (the trainer emits 1, 2, 4, 8),
+ * which keeps the wasm3 module small.
+ */
 @inline function popcntRows(W: i32, w: usize, x: usize, bias: usize, out: usize, rows: i32, kw: i32, a: i32): void {
   // W = 1 weights are 2u - 1: sum w*x = 2 * sum(u & x) - sum(x); sum(x) is shared by all rows.
   let xsum: i32 = 0;
@@ -60,20 +64,8 @@ export function gemv_w1aN_r1__scalar_popcnt(w: usize, x: usize, bias: usize, out
 export function gemv_w2aN_r1__scalar_popcnt(w: usize, x: usize, bias: usize, out: usize, rows: i32, kw: i32, a: i32): void {
   popcntRows(2, w, x, bias, out, rows, kw, a);
 }
-export function gemv_w3aN_r1__scalar_popcnt(w: usize, x: usize, bias: usize, out: usize, rows: i32, kw: i32, a: i32): void {
-  popcntRows(3, w, x, bias, out, rows, kw, a);
-}
 export function gemv_w4aN_r1__scalar_popcnt(w: usize, x: usize, bias: usize, out: usize, rows: i32, kw: i32, a: i32): void {
   popcntRows(4, w, x, bias, out, rows, kw, a);
-}
-export function gemv_w5aN_r1__scalar_popcnt(w: usize, x: usize, bias: usize, out: usize, rows: i32, kw: i32, a: i32): void {
-  popcntRows(5, w, x, bias, out, rows, kw, a);
-}
-export function gemv_w6aN_r1__scalar_popcnt(w: usize, x: usize, bias: usize, out: usize, rows: i32, kw: i32, a: i32): void {
-  popcntRows(6, w, x, bias, out, rows, kw, a);
-}
-export function gemv_w7aN_r1__scalar_popcnt(w: usize, x: usize, bias: usize, out: usize, rows: i32, kw: i32, a: i32): void {
-  popcntRows(7, w, x, bias, out, rows, kw, a);
 }
 export function gemv_w8aN_r1__scalar_popcnt(w: usize, x: usize, bias: usize, out: usize, rows: i32, kw: i32, a: i32): void {
   popcntRows(8, w, x, bias, out, rows, kw, a);
