@@ -11,7 +11,7 @@ import { repoRoot } from '../support/paths.js';
 const denoBin = `${repoRoot}node_modules/.bin/deno`;
 const script = `${repoRoot}dist/test/runtime/deno/backends.deno.js`;
 
-test('runtime › deno › both backends equal the reference under Deno', async (t) => {
+test('runtime › deno › both backends and the no-host path equal the reference under Deno', async (t) => {
   assert.ok(existsSync(denoBin), `${denoBin} missing: npm ci installs the deno devDependency`);
   // --allow-env: msgpackr reads MSGPACKR_NATIVE_ACCELERATION_DISABLED; no network permission, so it runs offline.
   const r = spawnSync(denoBin, ['run', '--no-prompt', '--allow-read', '--allow-env', script], {
@@ -21,7 +21,7 @@ test('runtime › deno › both backends equal the reference under Deno', async 
   const line = r.stdout.trim().split('\n').pop()!;
   const { deno, results } = JSON.parse(line) as { deno: { deno: string; v8: string } | null; results: { name: string; error: string | null }[] };
   t.diagnostic(`deno ${deno?.deno} (v8 ${deno?.v8}): ${results.length} checks`);
-  assert.ok(results.length >= 17, `only ${results.length} checks ran`);
+  assert.ok(results.length >= 24, `only ${results.length} checks ran`);
   for (const { name, error } of results) {
     await t.test(name, () => {
       if (error) assert.fail(error);

@@ -2,8 +2,9 @@
  * @fileoverview Run under Deno by ../deno.test.ts: the same bit-exactness checks as the Node tests, for both backends,
  * printed as one JSON line per check ({ name, error }) so the Node runner reports them. Not a node:test file.
  */
+import { readFileSync } from 'node:fs';
 import { loadModel, type Backend } from '../../../runtime/index.js';
-import { testdataDir } from '../../support/paths.js';
+import { testdataDir, wasmDir } from '../../support/paths.js';
 import { checkRandom, checkVector, conformanceVectors, randomCases } from '../support/exact.js';
 
 const results: { name: string; error: string | null }[] = [];
@@ -29,6 +30,28 @@ for (const backend of ['simd', 'scalar'] as Backend[]) {
     for (const rc of randomCases([21])) {
       const err = checkRandom(await loadModel(rc.bytes, { backend }), rc, `deno ${backend} ${rc.label}`);
       if (err) return err;
+    }
+    return null;
+  });
+}
+// The no-host path of scalar.wasm (nmp_* exports), as a wasm3 host would drive it.
+const scalar = new WebAssembly.Module(new Uint8Array(readFileSync(`${wasmDir}scalar.wasm`)));
+for (const v of conformanceVectors(testdataDir)) {
+  await check(`no-host › conformance ${v.name}`, async () => {
+    const x = new WebAssembly.Instance(scalar, {}).exports as unknown as Record<string, (...a: number[]) => number> & { memory: WebAssembly.Memory };
+    const p = x.nmp_alloc(v.bytes.length);
+    new Uint8Array(x.memory.buffer).set(v.bytes, p);
+    const code = x.nmp_load(p, v.bytes.length);
+    if (code) return `nmp_load returned ${code}`;
+    for (const [n, c] of v.cases.entries()) {
+      new Float64Array(x.memory.buffer, x.nmp_input(), x.nmp_features()).set(c.x);
+      const best = x.nmp_predict();
+      const y = new Float32Array(x.memory.buffer, x.nmp_output(), x.nmp_outputs());
+      const acc = new Int32Array(x.memory.buffer, x.nmp_accumulators(), x.nmp_outputs());
+      for (let j = 0; j < c.acc.length; j++) {
+        if (acc[j] !== c.acc[j] || !Object.is(y[j], Math.fround(c.y[j]))) return `case ${n} output ${j}: expected ${c.acc[j]} / ${c.y[j]}, got ${acc[j]} / ${y[j]}`;
+      }
+      if (best !== c.argmax) return `case ${n}: arg-max expected ${c.argmax}, got ${best}`;
     }
     return null;
   });
