@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Latency } from './harness.js';
+import type { PairedRow } from './paired.js';
 import type { PeerResult } from './peers.js';
 
 export interface Environment {
@@ -103,6 +104,8 @@ export interface BenchReport {
   models: ModelRow[];
   peers: PeerResult[];
   ratios: RatioRow[];
+  /** Headline ratios from alternating rounds (first shape, SIMD, onnxruntime-node). */
+  paired: PairedRow[];
   targets: TargetRow[];
   notes: string[];
 }
@@ -184,6 +187,13 @@ export function formatReport(r: BenchReport): string {
           return x ? f(x.rateRatio, 3) : '-';
         })];
       }),
+    ));
+  }
+  if (r.paired.length) {
+    out.push('', `paired batch-1 p50 ratio, ours (simd) / peer, median of ${r.paired[0]!.rounds} alternating rounds (min..max)`);
+    out.push(table(
+      ['shape', 'mix', 'peer', 'ours µs', 'peer µs', 'ratio', 'min..max'],
+      r.paired.map((p) => [p.shape, p.mix, p.peer, f(p.oursP50, 2), f(p.peerP50, 2), f(p.ratio, 3), `${f(p.ratioMin, 3)}..${f(p.ratioMax, 3)}`]),
     ));
   }
   if (r.targets.length) {

@@ -12,7 +12,8 @@ import { buildDriver, runWasm3, wasm3Source } from './wasm3.js';
 import { tmpdir } from 'node:os';
 import { BIT_MIXES, buildBenchModel, inputs, randomFloatMlp, shapeName, type BenchModel } from './models.js';
 import { benchModel, OUR_BACKENDS } from './ours.js';
-import { benchPeer, loadPeers, peerGraphBytes, PEER_VARIANTS, type PeerResult } from './peers.js';
+import { pairedRatios } from './paired.js';
+import { benchPeer, loadPeers, peerGraphBytes, PEER_VARIANTS, type PeerResult, type PeerVariant } from './peers.js';
 import { environment, formatReport, writeReport, type BenchReport, type ModelRow, type RatioRow, type TargetRow } from './report.js';
 
 /** Repository root: this file runs from dist/tools/bench/. */
@@ -46,6 +47,9 @@ export interface BenchSettings {
   /** Seconds per wasm3 measurement, and its call cap. */
   wasm3Time: number;
   wasm3MaxCalls: number;
+  /** Paired (alternating) rounds for the headline ratio on the first shape: rounds, timed calls per side per round. */
+  pairedRounds: number;
+  pairedSamples: number;
 }
 
 export function defaultSettings(quick: boolean): BenchSettings {
@@ -71,6 +75,8 @@ export function defaultSettings(quick: boolean): BenchSettings {
     wasm3: true,
     wasm3Time: quick ? 0.01 : 0.4,
     wasm3MaxCalls: quick ? 3 : 3000,
+    pairedRounds: quick ? 1 : 7,
+    pairedSamples: quick ? 5 : 1000,
   };
 }
 
@@ -88,10 +94,13 @@ function evaluateTargets(r: BenchReport): TargetRow[] {
   }
   const small = shapeName(SHAPES[0]!);
   for (const m of r.models.filter((x) => x.shape === small && x.backend === 'simd')) {
-    const peers = r.peers.filter((p) => p.shape === small && p.runtime === 'onnxruntime-node');
-    const ratios = peers.map((p) => ({ v: p.variant, q: m.batch1.p50 / p.batch1.p50 }));
+    // Prefer the paired (alternating rounds) ratios; fall back to the sections' p50s measured apart.
+    const paired = r.paired.filter((p) => p.mix === m.mix && p.peer.startsWith('onnxruntime-node '));
+    const ratios = paired.length
+      ? paired.map((p) => ({ v: p.peer.split(' ')[1]!, q: p.ratio }))
+      : r.peers.filter((p) => p.shape === small && p.runtime === 'onnxruntime-node').map((p) => ({ v: p.variant, q: m.batch1.p50 / p.batch1.p50 }));
     t.push({
-      target: `${small} ${m.mix} simd batch-1 p50 / onnxruntime-node p50`,
+      target: `${small} ${m.mix} simd batch-1 p50 / onnxruntime-node p50${paired.length ? ' (paired)' : ''}`,
       measured: ratios.length ? ratios.map((x) => `${x.v} ${x.q.toFixed(3)}`).join(', ') : 'no peers run',
       limit: '<= 0.333 each',
       pass: ratios.length ? ratios.every((x) => x.q <= 1 / 3) : null,
@@ -149,6 +158,7 @@ export async function runBench(s: BenchSettings, log: (line: string) => void = (
     models: [],
     peers: [],
     ratios: [],
+    paired: [],
     targets: [],
     notes: [],
   };
@@ -194,8 +204,11 @@ export async function runBench(s: BenchSettings, log: (line: string) => void = (
     }
   }
 
+  // The first shape's models and ONNX graphs, kept for the paired headline ratios at the end.
+  const pairedInputs: { models: BenchModel[]; onnx: { variant: PeerVariant; bytes: Uint8Array }[] } = { models: [], onnx: [] };
   for (const sizes of SHAPES) {
     const shape = shapeName(sizes);
+    const first = sizes === SHAPES[0];
     const mlp = randomFloatMlp(sizes, s.seed);
     const verifyX = inputs(s.verifyRows, sizes[0]!, s.seed + 1);
     const peerResults: PeerResult[] = [];
@@ -204,6 +217,7 @@ export async function runBench(s: BenchSettings, log: (line: string) => void = (
       const calib = inputs(calibRows, sizes[0]!, s.seed ^ 0x5eed);
       for (const variant of PEER_VARIANTS) {
         const onnx = peerGraphBytes(variant, mlp, calib, calibRows);
+        if (first) pairedInputs.onnx.push({ variant, bytes: onnx });
         for (const peer of peers) {
           log(`(d) ${peer.name} ${variant} ${shape} ...`);
           peerResults.push(
@@ -221,6 +235,7 @@ export async function runBench(s: BenchSettings, log: (line: string) => void = (
     if (s.sections.has('b')) {
       for (const mix of BIT_MIXES.filter((m) => s.mixes.includes(m.name))) {
         const bm: BenchModel = buildBenchModel(mlp, mix, s.seed);
+        if (first) pairedInputs.models.push(bm);
         if (w3) {
           log(`(b) wasm3 ${shape} ${mix.name} ...`);
           report.models.push(benchModelWasm3(bm, w3, verifyX, s));
@@ -247,6 +262,16 @@ export async function runBench(s: BenchSettings, log: (line: string) => void = (
         }
       }
     }
+  }
+  const nodePeer = peers.find((p) => p.name === 'onnxruntime-node');
+  if (nodePeer && pairedInputs.models.length && pairedInputs.onnx.length) {
+    log(`paired ratios on ${shapeName(SHAPES[0]!)} ...`);
+    const x1 = inputs(1, SHAPES[0]![0]!, s.seed + 1);
+    report.paired = await pairedRatios(nodePeer, pairedInputs.onnx, pairedInputs.models, wasm, x1, {
+      rounds: s.pairedRounds,
+      samples: s.pairedSamples,
+      warmupMs: s.quick ? 0 : 20,
+    });
   }
   report.targets = evaluateTargets(report);
   return report;

@@ -72,12 +72,20 @@ test('bench › quick run: kernels, models, memory, peers and ratios are well-fo
     assert.ok(Math.abs(x.ratio - x.oursP50 / x.peerP50) < 1e-12 && Math.abs(x.rateRatio - x.oursRate / x.peerRate) < 1e-12, JSON.stringify(x));
   }
 
+  // Paired headline ratios: every mix of the first shape against every onnxruntime-node variant.
+  assert.equal(r.paired.length, 2 * PEER_VARIANTS.length);
+  for (const p of r.paired) {
+    assert.ok(p.shape === shapes[0] && p.peer.startsWith('onnxruntime-node ') && p.rounds === s.pairedRounds, JSON.stringify(p));
+    assert.ok(p.ratioMin <= p.ratio && p.ratio <= p.ratioMax, JSON.stringify(p));
+    positive(p.ratio, `paired ${p.mix} ${p.peer}`);
+  }
+
   // Targets are evaluated (pass or miss) wherever the run has the figures.
   assert.equal(r.targets.length, 4 + 2 + 2 + (wasm3 ? 3 : 2) * shapes.length * 2, 'target rows');
   for (const t of r.targets) assert.ok(typeof t.pass === 'boolean', `target '${t.target}' not evaluated: ${t.measured}`);
 
   const text = formatReport(r);
-  for (const h of ['(a) GEMV kernels', '(b, c) NMP models', '(d) peers', 'batch-1 p50 ratio', 'batch-256 throughput ratio', 'targets']) assert.ok(text.includes(h), `table '${h}' missing`);
+  for (const h of ['(a) GEMV kernels', '(b, c) NMP models', '(d) peers', 'batch-1 p50 ratio', 'batch-256 throughput ratio', 'paired batch-1', 'targets']) assert.ok(text.includes(h), `table '${h}' missing`);
 
   const dir = mkdtempSync(join(tmpdir(), 'nmp-bench-'));
   try {
