@@ -37,6 +37,7 @@ export interface ReportInput {
   simdWasm: Uint8Array;
 }
 
+const kib = (n: number) => (n / 1024).toFixed(1);
 const b64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
 
 /** The metric a file records for itself: accuracy for classification, MSE for regression. */
@@ -85,9 +86,9 @@ export function buildReport(input: ReportInput): string {
     : '<p>No model records a metric.</p>';
   const summaryTable = `<table><tr><th>model</th><th>${esc(metricName)}</th><th>avg weight bits</th><th>avg act bits</th><th>bytes</th><th>vs fp32</th><th>pruned</th></tr>${
     rows.map((x) => `<tr><td>${esc(x.r.name)}</td><td>${x.metric ? x.metric.value.toFixed(4) : '-'}</td><td>${x.s.avgWeightBits.toFixed(2)}</td><td>${x.s.avgActBits?.toFixed(2) ?? '-'}</td><td>${x.s.bytes.total}</td><td>${(x.s.equivalents.fp32 / x.s.bytes.total).toFixed(1)}x smaller</td><td>${x.s.prunedNeurons}</td></tr>`).join('')}</table>`;
-  const benchRows = rows.flatMap((x) => (x.r.bench ?? []).map((b) => `<tr><td>${esc(x.r.name)}</td><td>${esc(b.backend)}</td><td>${b.p50us.toFixed(2)}</td><td>${b.p99us.toFixed(2)}</td><td>${Math.round(b.samplesPerSecond)}</td><td>${b.memory.weights}</td><td>${b.memory.activations}</td><td>${b.memory.total}</td><td>${b.memory.linearMemory}</td><td>${b.memory.module}</td></tr>`));
+  const benchRows = rows.flatMap((x) => (x.r.bench ?? []).map((b) => `<tr><td>${esc(x.r.name)}</td><td>${esc(b.backend)}</td><td>${b.p50us.toFixed(2)}</td><td>${b.p99us.toFixed(2)}</td><td>${Math.round(b.samplesPerSecond)}</td><td>${kib(b.memory.weights)}</td><td>${kib(b.memory.activations)}</td><td>${kib(b.memory.total)}</td><td>${kib(b.memory.linearMemory)}</td><td>${kib(b.memory.module)}</td></tr>`));
   const benchTable = benchRows.length
-    ? `<table><tr><th>model</th><th>backend</th><th>p50 µs</th><th>p99 µs</th><th>samples/s (batch 256)</th><th>weight bytes</th><th>activation bytes</th><th>arena bytes</th><th>linear memory</th><th>module bytes</th></tr>${benchRows.join('')}</table>`
+    ? `<table><tr><th>model</th><th>backend</th><th>p50 µs</th><th>p99 µs</th><th>samples/s (batch 256)</th><th>weights KiB</th><th>activations KiB</th><th>arena KiB</th><th>linear memory KiB</th><th>module KiB</th></tr>${benchRows.join('')}</table>`
     : '<p>Not measured (run <code>nmp report</code> without <code>--no-bench</code>).</p>';
   const st = input.selfTest;
   const selfTestData = JSON.stringify({ inputs: st.inputs, expected: st.expected });

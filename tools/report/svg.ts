@@ -111,7 +111,10 @@ export function paretoScatter(title: string, yLabel: string, points: ScatterPoin
   }
   for (const p of points) {
     parts.push(`<circle cx="${X(p.x).toFixed(1)}" cy="${Y(p.y).toFixed(1)}" r="${p.highlight ? 6 : 4.5}" class="${p.highlight ? 'pt hl' : 'pt'}"><title>${esc(p.label)}: ${fmt(p.y, 4)} at ${p.x} bytes</title></circle>`,
-      `<text x="${(X(p.x) + 7).toFixed(1)}" y="${(Y(p.y) - 7).toFixed(1)}" class="ptlabel">${esc(p.label)}</text>`);
+      // Labels near the right edge go to the left of their point so they stay inside the chart.
+      X(p.x) > W * 0.6
+        ? `<text x="${(X(p.x) - 7).toFixed(1)}" y="${(Y(p.y) - 7).toFixed(1)}" text-anchor="end" class="ptlabel">${esc(p.label)}</text>`
+        : `<text x="${(X(p.x) + 7).toFixed(1)}" y="${(Y(p.y) - 7).toFixed(1)}" class="ptlabel">${esc(p.label)}</text>`);
   }
   parts.push('</svg>');
   return parts.join('');

@@ -60,7 +60,7 @@ export const demoCommand: CommandSpec = {
     }
     const s = summarizeModel(readModel(nmp.bytes), nmp.bytes.length);
     const report = join(dir, 'report.html');
-    await writeReport(report, [{ bytes: nmp.bytes, name: 'NMP-QAT', bench: benches }, { bytes: fp32.bytes, name: 'fp32 (exported with 8-bit weights)' }], {
+    await writeReport(report, [{ bytes: nmp.bytes, name: 'NMP-QAT', bench: benches }, { bytes: fp32.bytes, name: 'fp32 (8-bit export)' }], {
       title: 'nmp-edge: NMP-QAT on Letter Recognition', benchSeconds: 0.3,
     });
 
