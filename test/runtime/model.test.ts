@@ -42,13 +42,22 @@ test("runtime › backend 'auto' picks simd where WebAssembly SIMD validates (No
   assert.equal(m.info.backend, WebAssembly.validate(new Uint8Array(readFileSync(`${wasmDir}simd.wasm`))) ? 'simd' : 'scalar');
 });
 
-test('runtime › bad input: wrong length, NaN, Infinity, non-numbers are RangeErrors naming the index', async () => {
+test('runtime › bad input: wrong length is a RangeError with found and expected lengths', async () => {
   const m = await loadModel(small.bytes);
   const F = m.info.features;
   const good = Array.from({ length: F }, (_, i) => i * 0.1);
   assert.throws(() => m.predict(good.slice(1)), (e: Error) => e instanceof RangeError && e.message.includes(`length ${F - 1}, expected ${F}`));
   assert.throws(() => m.predict([...good, 0]), RangeError);
   assert.throws(() => m.classify([]), RangeError);
+  assert.throws(() => m.predictAccumulators(new Float32Array(F + 3)), RangeError);
+  assert.throws(() => m.predict(null as unknown as number[]), TypeError);
+  assert.deepEqual(m.predict(good), predictReference(readModel(small.bytes), good));
+});
+
+test('runtime › bad input: NaN, Infinity and non-numbers are RangeErrors naming the index', async () => {
+  const m = await loadModel(small.bytes);
+  const F = m.info.features;
+  const good = Array.from({ length: F }, (_, i) => i * 0.1);
   for (const [i, bad] of [[3, NaN], [0, Infinity], [F - 1, -Infinity], [2, '1' as unknown as number], [1, undefined as unknown as number]] as const) {
     const x = good.slice();
     x[i] = bad;
@@ -61,7 +70,6 @@ test('runtime › bad input: wrong length, NaN, Infinity, non-numbers are RangeE
   assert.throws(() => m.predictBatch(two, 2), (e: Error) => e instanceof RangeError && e.message.includes(`inputs[${F + 4}] (feature 4) is NaN`));
   assert.throws(() => m.predictBatch(two, 3), (e: Error) => e instanceof RangeError && e.message.includes(`3 x ${F}`));
   assert.throws(() => m.predictBatch(two, 1.5), RangeError);
-  assert.throws(() => m.predict(null as unknown as number[]), TypeError);
   // The model still works after rejected calls.
   assert.deepEqual(m.predict(good), predictReference(readModel(small.bytes), good));
 });
@@ -75,6 +83,17 @@ test('runtime › corrupted or truncated files throw ModelFormatError before any
     await assert.rejects(loadModel(bytes, noWasm), (e: Error) => e instanceof ModelFormatError && e.message.length > 0, what);
   }
   await assert.rejects(loadModel(small.bytes, noWasm), (e: Error) => !(e instanceof ModelFormatError), 'the missing module is reached only by a valid file');
+});
+
+test("runtime › 'auto' falls back to scalar when the SIMD build does not validate; 'simd' then fails with E_BACKEND", async () => {
+  // An engine without WebAssembly SIMD rejects simd.wasm in WebAssembly.validate; a module that does not validate stands in for it.
+  const noSimd = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7a]); // () -> invalid value type
+  assert.equal(WebAssembly.validate(noSimd), false);
+  const m = await loadModel(small.bytes, { wasm: { simd: noSimd } });
+  assert.equal(m.info.backend, 'scalar');
+  const err = checkVector(m, small, 'fallback scalar');
+  if (err) assert.fail(err);
+  await assert.rejects(loadModel(small.bytes, { backend: 'simd', wasm: { simd: noSimd } }), (e: Error) => e instanceof RuntimeError && e.code === 'E_BACKEND');
 });
 
 test('runtime › use after dispose() throws RuntimeError E_DISPOSED from every method', async () => {
