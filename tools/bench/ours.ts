@@ -3,8 +3,9 @@
  * `predictBatch`, `memory()`), checked bit for bit against formats' predictReference before it is timed.
  */
 
-import { predictReference } from '../../formats/index.js';
+import { forwardCodes, predictReference, quantizeInput } from '../../formats/index.js';
 import { loadModel, type Backend } from '../../runtime/index.js';
+import { planArena } from '../../runtime/plan.js';
 import { measureRate, sampleLatency } from './harness.js';
 import type { BenchModel } from './models.js';
 import type { ModelRow } from './report.js';
@@ -26,6 +27,31 @@ function sameBits(a: Float32Array, b: Float32Array): number {
   if (ia.length !== ib.length) return 0;
   for (let i = 0; i < ia.length; i++) if (ia[i] !== ib[i]) return i;
   return -1;
+}
+
+/**
+ * p50 of the WASM `forward` export alone (no host quantise/dequantise, no JS API layer), on its own instance laid out by
+ * the runtime's planArena: predict p50 minus this is the host-side cost per sample. Accumulators are checked first.
+ */
+function forwardOnlyP50(backend: Backend, bm: BenchModel, wasm: Record<string, Uint8Array>, x: Float32Array, o: OursOptions): number {
+  const ex = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(wasm[`${backend}.wasm`]!))).exports as {
+    memory: WebAssembly.Memory;
+    heapBase(): number;
+    forward(desc: number): void;
+  };
+  const plan = planArena(bm.model, backend, ex.heapBase());
+  const need = plan.base + plan.image.length - ex.memory.buffer.byteLength;
+  if (need > 0) ex.memory.grow(Math.ceil(need / 65536));
+  new Uint8Array(ex.memory.buffer).set(plan.image, plan.base);
+  const codes = quantizeInput(bm.model, x);
+  new Int16Array(ex.memory.buffer, plan.inPtr, codes.length).set(codes);
+  ex.forward(plan.descPtr);
+  const want = forwardCodes(bm.model, codes).acc;
+  const got = new Int32Array(ex.memory.buffer, plan.outPtr, want.length);
+  const bad = want.findIndex((v, j) => v !== got[j]);
+  if (bad >= 0) throw new Error(`${backend} ${bm.shapeName} ${bm.mix.name}: forward accumulator ${bad} = ${got[bad]}, expected ${want[bad]} (forwardCodes)`);
+  const desc = plan.descPtr;
+  return sampleLatency(() => ex.forward(desc), { warmup: o.warmup, warmupMs: o.warmupMs, samples: o.samples }).p50;
 }
 
 export async function benchModel(
@@ -62,6 +88,7 @@ export async function benchModel(
     for (let i = 0; i < xb.length; i++) xb[i] = verifyX[i % verifyX.length]!;
     const yb = new Float32Array(o.batch * O);
     const rate = measureRate(`${label} b${o.batch}`, () => void model.predictBatch(xb, o.batch, yb), o.rateTime);
+    const forwardP50 = forwardOnlyP50(backend, bm, wasm, x1, o);
     const macs = bm.model.layers.reduce((a, l) => a + l.inFeatures * l.weightBits.reduce((n, b) => n + (b > 0 ? 1 : 0), 0), 0);
     return {
       backend,
@@ -72,6 +99,7 @@ export async function benchModel(
       packedWeightBytes: model.info.packedWeightBytes,
       memory: { ...model.memory() },
       batch1,
+      forwardP50,
       batch256: { samplesPerSec: rate.hz * o.batch, rme: rate.rme },
       exact: true,
       verifyRows: rows,

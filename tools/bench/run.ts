@@ -309,6 +309,7 @@ function benchModelWasm3(bm: BenchModel, w3: { driver: string; heapBase: number;
     packedWeightBytes: bm.model.layers.reduce((a, l) => a + l.weights.length, 0),
     memory: { ...plan.bytes },
     batch1: { p50: timing!.p50, p99: timing!.p99, mean: timing!.mean, min: timing!.min, samples: timing!.calls },
+    forwardP50: timing!.p50,
     batch256: null,
     exact: true,
     verifyRows: rows,

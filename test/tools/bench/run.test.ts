@@ -42,6 +42,7 @@ test('bench › quick run: kernels, models, memory, peers and ratios are well-fo
     assert.ok(shapes.includes(m.shape) && ['simd', 'scalar', 'wasm3'].includes(m.backend) && ['w4a8', 'mix'].includes(m.mix), id);
     assert.equal(m.exact, true, id);
     positive(m.batch1.p50, `${id} p50`);
+    positive(m.forwardP50, `${id} forward-only p50`);
     assert.ok(m.batch1.p50 <= m.batch1.p99, `${id} latency summary ${JSON.stringify(m.batch1)}`);
     const mem = m.memory;
     assert.equal(mem['total'], mem['weights']! + mem['params']! + mem['activations']! + mem['scratch']! + mem['alignment']!, `${id} memory() parts`);
