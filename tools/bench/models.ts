@@ -198,7 +198,12 @@ export function buildBenchModel(mlp: FloatMlp, mix: BitMix, seed: number): Bench
   return { shapeName: shapeName(mlp.sizes), mix, mlp, bytes, model: readModel(bytes) };
 }
 
-/** Bytes of packed weights of a model (the figure `memory()` must exceed by at most activations + 4 KB). */
+/** Multiply-accumulates of one forward pass (pruned neurons do none). */
+export function modelMacs(model: NmpModel): number {
+  return model.layers.reduce((a, l) => a + l.inFeatures * l.weightBits.reduce((n, b) => n + (b > 0 ? 1 : 0), 0), 0);
+}
+
+/** Canonical packed weight bytes of a model, as in the file. */
 export function packedWeightBytes(model: NmpModel): number {
   return model.layers.reduce((a, l) => a + l.weights.length, 0);
 }

@@ -7,7 +7,7 @@ import { forwardCodes, predictReference, quantizeInput } from '../../formats/ind
 import { loadModel, type Backend } from '../../runtime/index.js';
 import { planArena } from '../../runtime/plan.js';
 import { measureRate, sampleLatency } from './harness.js';
-import type { BenchModel } from './models.js';
+import { modelMacs, type BenchModel } from './models.js';
 import type { ModelRow } from './report.js';
 
 export const OUR_BACKENDS: Backend[] = ['simd', 'scalar'];
@@ -89,12 +89,11 @@ export async function benchModel(
     const yb = new Float32Array(o.batch * O);
     const rate = measureRate(`${label} b${o.batch}`, () => void model.predictBatch(xb, o.batch, yb), o.rateTime);
     const forwardP50 = forwardOnlyP50(backend, bm, wasm, x1, o);
-    const macs = bm.model.layers.reduce((a, l) => a + l.inFeatures * l.weightBits.reduce((n, b) => n + (b > 0 ? 1 : 0), 0), 0);
     return {
       backend,
       shape: bm.shapeName,
       mix: bm.mix.name,
-      macs,
+      macs: modelMacs(bm.model),
       fileBytes: bm.bytes.length,
       packedWeightBytes: model.info.packedWeightBytes,
       memory: { ...model.memory() },

@@ -4,17 +4,17 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { benchKernels, checkCase, kernelPlan, prepareCase } from './kernels.js';
 import { forwardCodes, quantizeInput } from '../../formats/index.js';
 import { planArena } from '../../runtime/plan.js';
-import { buildDriver, runWasm3, wasm3Source } from './wasm3.js';
-import { tmpdir } from 'node:os';
-import { BIT_MIXES, buildBenchModel, inputs, randomFloatMlp, shapeName, type BenchModel } from './models.js';
+import { benchKernels, checkCase, kernelPlan, prepareCase } from './kernels.js';
+import { BIT_MIXES, buildBenchModel, inputs, modelMacs, packedWeightBytes, randomFloatMlp, shapeName, type BenchModel } from './models.js';
 import { benchModel, OUR_BACKENDS } from './ours.js';
 import { pairedRatios } from './paired.js';
 import { benchPeer, loadPeers, peerGraphBytes, PEER_VARIANTS, type PeerResult, type PeerVariant } from './peers.js';
 import { environment, formatReport, writeReport, type BenchReport, type ModelRow, type RatioRow, type TargetRow } from './report.js';
+import { buildDriver, runWasm3, wasm3Source, type Wasm3Timing } from './wasm3.js';
 
 /** Repository root: this file runs from dist/tools/bench/. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -286,7 +286,7 @@ function benchModelWasm3(bm: BenchModel, w3: { driver: string; heapBase: number;
   const F = bm.model.input.bits.length;
   const O = bm.model.layers[bm.model.layers.length - 1]!.outFeatures;
   const rows = Math.min(verifyX.length / F, 4); // each row is one interpreter run; 4 cover distinct inputs
-  let timing = null;
+  let timing: Wasm3Timing | null = null;
   for (let r = 0; r < rows; r++) {
     const codes = quantizeInput(bm.model, verifyX.subarray(r * F, (r + 1) * F));
     const image = plan.image.slice();
@@ -299,14 +299,13 @@ function benchModelWasm3(bm: BenchModel, w3: { driver: string; heapBase: number;
     if (bad >= 0) throw new Error(`wasm3 ${bm.shapeName} ${bm.mix.name}: row ${r} accumulator ${bad} = ${t.out[bad]}, expected ${want[bad]} (forwardCodes, tolerance 0)`);
     timing = t;
   }
-  const macs = bm.model.layers.reduce((a, l) => a + l.inFeatures * l.weightBits.reduce((n, b) => n + (b > 0 ? 1 : 0), 0), 0);
   return {
     backend: 'wasm3',
     shape: bm.shapeName,
     mix: bm.mix.name,
-    macs,
+    macs: modelMacs(bm.model),
     fileBytes: bm.bytes.length,
-    packedWeightBytes: bm.model.layers.reduce((a, l) => a + l.weights.length, 0),
+    packedWeightBytes: packedWeightBytes(bm.model),
     memory: { ...plan.bytes },
     batch1: { p50: timing!.p50, p99: timing!.p99, mean: timing!.mean, min: timing!.min, samples: timing!.calls },
     forwardP50: timing!.p50,
@@ -323,8 +322,16 @@ function parseArgs(argv: string[]): BenchSettings {
     if (a === '--quick') continue;
     else if (a === '--out') s.outDir = argv[++i] ?? s.outDir;
     else if (a === '--no-out') s.outDir = null;
-    else if (a === '--sections') s.sections = new Set((argv[++i] ?? '').split(',') as ('a' | 'b' | 'd')[]);
-    else if (a === '--mixes') s.mixes = (argv[++i] ?? '').split(',');
+    else if (a === '--sections') {
+      const v = (argv[++i] ?? '').split(',');
+      const bad = v.filter((x) => !['a', 'b', 'd'].includes(x));
+      if (bad.length) throw new Error(`bench: --sections got '${bad.join(',')}', expected a comma list of a, b, d`);
+      s.sections = new Set(v as ('a' | 'b' | 'd')[]);
+    } else if (a === '--mixes') {
+      s.mixes = (argv[++i] ?? '').split(',');
+      const bad = s.mixes.filter((x) => !BIT_MIXES.some((m) => m.name === x));
+      if (bad.length) throw new Error(`bench: --mixes got '${bad.join(',')}', expected a comma list of ${BIT_MIXES.map((m) => m.name).join(', ')}`);
+    }
     else if (a === '--no-wasm3') s.wasm3 = false;
     else {
       throw new Error(`bench: unknown argument '${a}'; expected --quick, --out DIR, --no-out, --sections a,b,d, --no-wasm3, --mixes ${BIT_MIXES.map((m) => m.name).join(',')}`);
@@ -334,9 +341,15 @@ function parseArgs(argv: string[]): BenchSettings {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const s = parseArgs(process.argv.slice(2));
-  const t0 = performance.now();
-  const report = await runBench(s, (line) => process.stderr.write(`${line}\n`));
-  console.log(formatReport(report));
-  if (s.outDir !== null) console.log(`\nwrote ${writeReport(report, s.outDir)} and latest.json (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  try {
+    const s = parseArgs(process.argv.slice(2));
+    const t0 = performance.now();
+    const report = await runBench(s, (line) => process.stderr.write(`${line}\n`));
+    console.log(formatReport(report));
+    if (s.outDir !== null) console.log(`\nwrote ${writeReport(report, s.outDir)} and latest.json (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  } catch (e) {
+    // Verification failures and bad arguments carry their own context; a stack trace adds nothing for the reader.
+    console.error(`bench: ${(e as Error).message.replace(/^bench: /, '')}`);
+    process.exitCode = 1;
+  }
 }
