@@ -38,6 +38,8 @@ export interface TrainOptions {
   weightThresholds?: number[];
   actThresholds?: number[];
   /** Gate sigmoid temperature tau; default 0.05. */
+  /** A hard width changes only when its strength is this far past the threshold; default 0. */
+  hysteresis?: number;
   gateTemperature?: number;
   /** How 2-bit rows use their codes in learned methods; default 'ternary'. */
   twoBit?: TwoBitMode;
@@ -202,6 +204,7 @@ interface Resolved {
   actScale: 'step' | 'clip';
   aBase: number;
   schedule: 'cosine' | 'constant';
+  hysteresis: number;
 }
 
 function resolve(o: TrainOptions): Resolved {
@@ -259,6 +262,7 @@ function resolve(o: TrainOptions): Resolved {
     actFoldGrad: o.actFoldGrad ?? true,
     actScale: o.actScale ?? 'step',
     schedule: o.schedule ?? 'cosine',
+    hysteresis: o.hysteresis ?? 0,
     aBase: qa ? aMenu[0] : (o.fixedActBits ?? (method === 'uniform' ? 8 : 16)),
   };
 }
@@ -412,7 +416,7 @@ export class Trainer {
         A: this.arena.f32(B * fout),
         dZ: this.arena.f32(B * fout),
         dA: this.arena.f32(B * fout),
-        bitsW: new Uint8Array(fout),
+        bitsW: new Uint8Array(fout).fill(255),
         bitsA: new Uint8Array(fout),
         S: new Float64Array(fout),
         inScale: new Float64Array(fin).fill(1),
@@ -473,10 +477,28 @@ export class Trainer {
   /** Hard widths from the strengths (or the fixed widths). */
   private updateBits(): void {
     const r = this.r;
+    const h = r.hysteresis;
+    // A neuron leaves its band only when s is more than h past the threshold, so s hovering at a threshold does not
+    // flip the hard width (and the row's whole quantisation) every step.
+    const sticky = (s: number, thr: readonly number[], cur: number) => {
+      let b = band(s, thr);
+      if (cur >= 0 && b !== cur) {
+        if (b > cur && s <= thr[b - 1] + h) b = cur;
+        else if (b < cur && s > thr[b] - h) b = cur;
+      }
+      return b;
+    };
     for (const st of this.layers) {
       for (let j = 0; j < st.out; j++) {
-        st.bitsW[j] = r.learnW !== 'none' ? r.wMenu[band(st.sW[j], r.wThr)] : r.fixedW;
-        st.bitsA[j] = st.hidden ? (r.learnA !== 'none' ? r.aMenu[band(st.sA[j], r.aThr)] : r.fixedA) : 0;
+        if (r.learnW !== 'none') {
+          const cur = st.bitsW[j] === 255 ? -1 : r.wMenu.indexOf(st.bitsW[j]);
+          st.bitsW[j] = r.wMenu[sticky(st.sW[j], r.wThr, cur)];
+        } else st.bitsW[j] = r.fixedW;
+        if (!st.hidden) st.bitsA[j] = 0;
+        else if (r.learnA !== 'none') {
+          const cur = st.bitsA[j] === 0 ? -1 : r.aMenu.indexOf(st.bitsA[j]);
+          st.bitsA[j] = r.aMenu[sticky(st.sA[j], r.aThr, cur)];
+        } else st.bitsA[j] = r.fixedA;
       }
     }
   }
@@ -930,18 +952,19 @@ export class Trainer {
 
   /** Parameters that define the model (for best-epoch snapshots and checkpoints). */
   snapshot(): Float32Array[] {
-    return this.layers.flatMap((st) => [st.W.slice(), st.b.slice(), st.sW.slice(), st.sA.slice(), st.alpha.slice()]);
+    return this.layers.flatMap((st) => [st.W.slice(), st.b.slice(), st.sW.slice(), st.sA.slice(), st.alpha.slice(), Float32Array.from(st.bitsW), Float32Array.from(st.bitsA)]);
   }
 
   restore(snap: Float32Array[]): void {
     this.layers.forEach((st, i) => {
-      st.W.set(snap[5 * i]);
-      st.b.set(snap[5 * i + 1]);
-      st.sW.set(snap[5 * i + 2]);
-      st.sA.set(snap[5 * i + 3]);
-      st.alpha.set(snap[5 * i + 4]);
+      st.W.set(snap[7 * i]);
+      st.b.set(snap[7 * i + 1]);
+      st.sW.set(snap[7 * i + 2]);
+      st.sA.set(snap[7 * i + 3]);
+      st.alpha.set(snap[7 * i + 4]);
+      st.bitsW.set(snap[7 * i + 5]);
+      st.bitsA.set(snap[7 * i + 6]);
     });
-    this.updateBits();
   }
 
   /** Full state for a checkpoint: parameters, optimiser moments, step, RNG, controller. */
