@@ -21,6 +21,8 @@ export interface Environment {
   platform: string;
   arch: string;
   peers: Record<string, string>;
+  /** wasm3 source directory the driver was built from, when wasm3 rows ran. */
+  wasm3: string | null;
 }
 
 export function environment(peers: Record<string, string>): Environment {
@@ -37,6 +39,7 @@ export function environment(peers: Record<string, string>): Environment {
     platform: platform(),
     arch: arch(),
     peers,
+    wasm3: null,
   };
 }
 
@@ -128,7 +131,7 @@ export function formatReport(r: BenchReport): string {
   const out: string[] = [];
   const e = r.env;
   out.push(`nmp-edge bench ${r.quick ? '(--quick: smoke run, numbers not meaningful) ' : ''}${e.date}`);
-  out.push(`node ${e.node}, V8 ${e.v8}, ${e.cpu} x${e.cores}, load ${e.loadAvg.map((x) => x.toFixed(2)).join('/')}, ${Object.entries(e.peers).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  out.push(`node ${e.node}, V8 ${e.v8}, ${e.cpu} x${e.cores}, load ${e.loadAvg.map((x) => x.toFixed(2)).join('/')}, ${Object.entries(e.peers).map(([k, v]) => `${k} ${v}`).join(', ')}${e.wasm3 ? `, wasm3 from ${e.wasm3}` : ''}`);
   out.push(`wasm: ${Object.entries(r.wasmBytes).map(([k, v]) => `${k} ${v} B`).join(', ')}`);
   if (r.kernels.length) {
     out.push('', '(a) GEMV kernels, GMAC/s (benchmark.js mean, ±rme)');

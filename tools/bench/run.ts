@@ -173,7 +173,7 @@ export async function runBench(s: BenchSettings, log: (line: string) => void = (
       const driver = buildDriver(src.dir, `${REPO_ROOT}tools/bench/wasm3/driver.c`, `${tmpdir()}/nmp-edge-bench-cache`);
       const heapBase = (new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(wasm['scalar.wasm']!))).exports['heapBase'] as () => number)();
       w3 = { driver, heapBase, wasmPath: `${s.wasmDir}/scalar.wasm` };
-      report.env.peers['wasm3'] = src.dir;
+      report.env.wasm3 = src.dir;
     }
   }
 
