@@ -2,6 +2,7 @@
 export { forward } from './common/forward';
 export { requant, requant_i16, requant_planes, planes_from_i16 } from './kernels/requant';
 export { gemv_wNa16_r1__scalar } from './kernels/gemv/scalar-ref';
+export { gemv_w8a16_r1__scalar } from './kernels/gemv/scalar-i8';
 export {
   gemv_w1aN_r1__scalar_popcnt, gemv_w2aN_r1__scalar_popcnt, gemv_w4aN_r1__scalar_popcnt, gemv_w8aN_r1__scalar_popcnt,
 } from './kernels/gemv/scalar-popcnt';

@@ -8,6 +8,7 @@ import {
 import {
   gemv_w1aN_r1__scalar_popcnt, gemv_w2aN_r1__scalar_popcnt, gemv_w4aN_r1__scalar_popcnt, gemv_w8aN_r1__scalar_popcnt,
 } from '../kernels/gemv/scalar-popcnt';
+import { gemv_w8a16_r1__scalar } from '../kernels/gemv/scalar-i8';
 import { requant_i16, requant_planes, planes_from_i16 } from '../kernels/requant';
 
 // Header (8 x i32): nLayers, inPtr (int16 codes), inCount, inOffset, x0Ptr, x0Planes, outPtr (int32, natural order), 0.
@@ -15,18 +16,25 @@ export const HDR_WORDS = 8;
 // Layer record (16 x i32), at desc + 32 + 64 * l:
 //  0 k, 1 n, 2 xPtr, 3 xPlanes (scalar), 4 accPtr (int32, grouped order, roundUp(n,4) entries), 5 nGroups, 6 groupsPtr,
 //  7 permPtr (u16 grouped -> natural), 8 multPtr (i32), 9 shiftPtr (u8), 10 bitsPtr (u8), 11 yPtr, 12 yPlanes (scalar) or
-//  zs (SIMD), 13 isLast, 14..15 0.
+//  zs (SIMD), 13 isLast, 14 xI16Ptr (scalar: int16 copy of the input for GROUP_I8 groups, or 0), 15 yI16Ptr (scalar: int16
+//  copy of the output to write, = next layer's xI16Ptr, or 0; codes of 16-bit layers are stored minus 32768).
 export const LAYER_WORDS = 16;
-// Group record (4 x i32): kernel width 0, 1, 2, 4 or 8 (0 = pruned rows: acc = bias), rows, wPtr, biasPtr. Groups cover rows in grouped order.
+// Group record (4 x i32): kernel (0 = pruned rows: acc = bias; 1, 2, 4, 8 = that width's layout; GROUP_I8 = int8 rows read
+// by gemv_w8a16_r1__scalar, scalar build only), rows, wPtr, biasPtr. Groups cover rows in grouped order.
 export const GROUP_WORDS = 4;
+export const GROUP_I8 = 9;
 
 @inline function fld(p: usize, i: i32): i32 {
   return load<i32>(p + (<usize>i << 2));
 }
 
-function gemvGroup(bits: i32, w: usize, x: usize, bias: usize, out: usize, rows: i32, k: i32, planes: i32): void {
+function gemvGroup(bits: i32, w: usize, x: usize, bias: usize, out: usize, rows: i32, k: i32, planes: i32, x16: usize): void {
   if (bits == 0) {
     memory.copy(out, bias, <usize>rows << 2);
+    return;
+  }
+  if (!ASC_FEATURE_SIMD && bits == GROUP_I8) {
+    gemv_w8a16_r1__scalar(w, x16, bias, out, rows, k);
     return;
   }
   if (ASC_FEATURE_SIMD) {
@@ -55,7 +63,7 @@ export function forward(desc: usize): void {
     let row = 0;
     for (let i = 0; i < nGroups; i++, g += GROUP_WORDS << 2) {
       const rows = fld(g, 1);
-      gemvGroup(fld(g, 0), <usize>fld(g, 2), x, <usize>fld(g, 3), acc + (<usize>row << 2), rows, k, planes);
+      gemvGroup(fld(g, 0), <usize>fld(g, 2), x, <usize>fld(g, 3), acc + (<usize>row << 2), rows, k, planes, <usize>fld(L, 14));
       row += rows;
     }
     const perm = <usize>fld(L, 7), y = <usize>fld(L, 11);
@@ -64,7 +72,10 @@ export function forward(desc: usize): void {
     } else if (ASC_FEATURE_SIMD) {
       requant_i16(acc, fld(L, 8), fld(L, 9), fld(L, 10), perm, y, n, fld(L, 12));
     } else {
-      requant_planes(acc, fld(L, 8), fld(L, 9), fld(L, 10), perm, y, n, fld(L, 12));
+      const yPlanes = fld(L, 12);
+      requant_planes(acc, fld(L, 8), fld(L, 9), fld(L, 10), perm, y, n, yPlanes);
+      const y16 = <usize>fld(L, 15);
+      if (y16) requant_i16(acc, fld(L, 8), fld(L, 9), fld(L, 10), perm, y16, n, yPlanes == 16 ? 32768 : 0);
     }
   }
 }

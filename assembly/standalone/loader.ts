@@ -7,7 +7,7 @@ import {
   E_PADDING, E_REQUIRES, E_SHAPE, E_TYPE, E_VALUE, errCode, fail, hKind, hLen, hNext, hNum, hPtr, head, resetError, skip,
   K_ARRAY, K_BIN, K_FLOAT, K_INT, K_MAP, K_NIL, K_STR,
 } from './msgpack';
-import { HDR_WORDS, LAYER_WORDS, GROUP_WORDS } from '../common/forward';
+import { HDR_WORDS, LAYER_WORDS, GROUP_WORDS, GROUP_I8 } from '../common/forward';
 
 const MAX_FILE = 64 << 20, MAX_F = 4096, MAX_N = 4096, MAX_L = 64, MAX_NAME = 256;
 
@@ -368,9 +368,19 @@ export function validate(file: usize, len: usize): i32 {
   return b <= 2 ? b : b <= 4 ? 4 : 8;
 }
 
+/**
+ * Kernel of a row of width `b` reading `a` activation planes: bit-serial while it costs at most half an AND+POPCNT pair
+ * per MAC (W x a <= 32), else int8 x int16 unpacked, whose cost does not grow with either width (measured under wasm3).
+ */
+@inline function groupKind(b: i32, a: i32): i32 {
+  const w = kernelWidth(b);
+  return w * a > 32 ? GROUP_I8 : w;
+}
+
 // ---- arena (after validation succeeded)
 let top: usize = 0;
-const counts = memory.data(9 * 4);
+const counts = memory.data(10 * 4);
+const needs16 = memory.data(64);
 
 function take(n: i32): usize {
   const at = (top + 15) & ~15;
@@ -393,12 +403,25 @@ export function build(base: usize): i32 {
   for (let i = 0; i < F; i++) maxBits = max(maxBits, <i32>load<u8>(inBitsP + i));
   desc = take(4 * (HDR_WORDS + LAYER_WORDS * nL));
   if (!desc) return errCode;
-  // Pass 1: max n for the shared accumulator buffer.
-  let maxN = 0, lp = layersP;
+  // Pass 1: max n for the shared accumulator buffer, and which layers have int8 groups (they need an int16 input copy).
+  let maxN = 0, lp = layersP, a = maxBits;
   for (let l = 0; l < nL; l++) {
-    scan(lp, 'out');
+    scan(lp, 'out,w_bits,act');
+    const pAct = slot(2);
     head(slot(0), end);
-    maxN = max(maxN, <i32>hNum);
+    const n = <i32>hNum;
+    maxN = max(maxN, n);
+    head(slot(1), end);
+    const wb = hPtr;
+    let i8 = false;
+    for (let j = 0; j < n; j++) i8 = i8 || groupKind(load<u8>(wb + j), a) == GROUP_I8;
+    store<u8>(needs16 + l, i8 ? 1 : 0);
+    if (l < nL - 1) {
+      scan(pAct, 'bits');
+      head(slot(0), end);
+      a = 0;
+      for (let j = 0; j < n; j++) a = max(a, <i32>load<u8>(hPtr + j));
+    }
     lp = skip(lp, end);
   }
   const acc = take(4 * (maxN + 3));
@@ -412,7 +435,7 @@ export function build(base: usize): i32 {
   store<i32>(desc + 8, F);
   store<i32>(desc + 12, 1 << (maxBits - 1));
   store<i32>(desc + 24, <i32>out);
-  let k = F, planes = maxBits, xPtr = take(((k + 63) >>> 6) * planes * 8);
+  let k = F, planes = maxBits, xPtr = take(((k + 63) >>> 6) * planes * 8), x16: usize = stage;
   if (!xPtr) return errCode;
   store<i32>(desc + 16, <i32>xPtr);
   store<i32>(desc + 20, planes);
@@ -437,24 +460,27 @@ export function build(base: usize): i32 {
       head(slot(2), end); ash = hPtr;
       for (let j = 0; j < n; j++) yPlanes = max(yPlanes, <i32>load<u8>(ab + j));
     }
-    // Counting sort of neurons by kernel width (3 -> 4, 5..7 -> 8): groups in width order, stable inside a group.
-    memory.fill(counts, 0, 36);
+    // Counting sort of neurons by kernel (groupKind): groups in kernel order, stable inside a group.
+    memory.fill(counts, 0, 40);
     for (let j = 0; j < n; j++) {
-      const c = counts + (<usize>kernelWidth(load<u8>(wb + j)) << 2);
+      const c = counts + (<usize>groupKind(load<u8>(wb + j), planes) << 2);
       store<i32>(c, load<i32>(c) + 1);
     }
     let nGroups = 0;
-    for (let b = 0; b <= 8; b++) if (load<i32>(counts + (<usize>b << 2))) nGroups++;
+    for (let b = 0; b <= GROUP_I8; b++) if (load<i32>(counts + (<usize>b << 2))) nGroups++;
     const groups = take(16 * nGroups), perm = take(2 * n), biasE = take(4 * (n + 3));
     const multG: usize = isLast ? 0 : take(4 * n), shiftG: usize = isLast ? 0 : take(n), bitsG: usize = isLast ? 0 : take(n);
     if (!(isLast ? biasE : bitsG)) return errCode;
     const kw = (k + 63) >>> 6;
-    const adj = l == 0 ? -(1 << (maxBits - 1)) : 0; // unsigned offset of layer 0's signed codes, folded into the bias
+    // Folded into the bias as adj * rowsum: bit planes hold layer 0's signed codes offset to unsigned; int16 copies hold
+    // 16-bit codes minus 32768 (README).
+    const adjPlanes = l == 0 ? -(1 << (maxBits - 1)) : 0, adj16 = l > 0 && planes == 16 ? 32768 : 0;
     let r = 0, g = groups;
-    for (let b = 0; b <= 8; b++) {
+    for (let b = 0; b <= GROUP_I8; b++) {
       const rows = load<i32>(counts + (<usize>b << 2));
       if (!rows) continue;
-      const wg: usize = b ? take(rows * kw * b * 8) : 0;
+      const i8 = b == GROUP_I8, adj = i8 ? adj16 : adjPlanes;
+      const wg: usize = i8 ? take(rows * k) : b ? take(rows * kw * b * 8) : 0;
       if (b && !wg) return errCode;
       store<i32>(g, b);
       store<i32>(g + 4, rows);
@@ -464,13 +490,17 @@ export function build(base: usize): i32 {
       let row = w, gi = 0;
       for (let j = 0; j < n; j++) {
         const bj = <i32>load<u8>(wb + j);
-        if (kernelWidth(bj) == b) {
+        if (groupKind(bj, planes) == b) {
           store<u16>(perm + (<usize>r << 1), <u16>j);
           let sum = 0;
           for (let e = 0; e < k && b; e++) {
             const v = fieldValue(field(row, e, bj), bj);
-            const f = b == 1 ? (v + 1) >> 1 : v & ((1 << b) - 1); // stored field at the kernel width
             sum += v;
+            if (i8) {
+              store<i8>(wg + <usize>(gi * k + e), <i8>v);
+              continue;
+            }
+            const f = b == 1 ? (v + 1) >> 1 : v & ((1 << b) - 1); // stored field at the kernel width
             const at = wg + (<usize>((gi * kw + (e >>> 6)) * b) << 3) + (<usize>(e & 63) >>> 3);
             for (let i = 0; i < b; i++) if ((f >>> i) & 1) store<u8>(at + (<usize>i << 3), <u8>(<i32>load<u8>(at + (<usize>i << 3)) | (1 << (e & 7))));
           }
@@ -487,7 +517,8 @@ export function build(base: usize): i32 {
       }
     }
     const yPtr: usize = isLast ? out : take(((n + 63) >>> 6) * yPlanes * 8);
-    if (!yPtr) return errCode;
+    const y16: usize = !isLast && load<u8>(needs16 + l + 1) ? take(2 * n) : 0;
+    if (!yPtr || (!isLast && load<u8>(needs16 + l + 1) && !y16)) return errCode;
     const L = desc + (<usize>(HDR_WORDS + l * LAYER_WORDS) << 2);
     store<i32>(L, k);
     store<i32>(L + 4, n);
@@ -503,6 +534,9 @@ export function build(base: usize): i32 {
     store<i32>(L + 44, <i32>yPtr);
     store<i32>(L + 48, yPlanes);
     store<i32>(L + 52, isLast ? 1 : 0);
+    store<i32>(L + 56, load<u8>(needs16 + l) ? <i32>x16 : 0);
+    store<i32>(L + 60, <i32>y16);
+    x16 = y16;
     xPtr = yPtr;
     planes = yPlanes;
     k = n;
