@@ -104,9 +104,17 @@ export interface KernelBenchOptions {
   seed: number;
 }
 
-/** Kernel families this harness knows how to feed, keyed by the name's part after `__`. */
-type Family = 'simd128_dot16' | 'scalar_popcnt' | 'scalar';
-const FAMILIES: readonly string[] = ['simd128_dot16', 'scalar_popcnt', 'scalar'];
+/**
+ * Layout families this harness knows how to feed (assembly/kernels/README.md), from the name's width token and the part
+ * after `__`: `scalar` with width N is the canonical-layout reference, with width 8 the unpacked int8 kernel.
+ */
+type Family = 'simd128_dot16' | 'scalar_popcnt' | 'scalar_ref' | 'scalar_i8';
+
+function familyOf(wTok: string, isa: string): Family | null {
+  if (isa === 'simd128_dot16' || isa === 'scalar_popcnt') return isa;
+  if (isa === 'scalar') return wTok === 'N' ? 'scalar_ref' : wTok === '8' ? 'scalar_i8' : null;
+  return null;
+}
 
 /** One kernel call, ready to run anywhere: a memory image for `base`, the i32 arguments and the exact expected outputs. */
 export interface KernelCase {
@@ -127,12 +135,13 @@ export function kernelPlan(names: string[], widths: number[]): { runs: { name: s
   const skipped: string[] = [];
   for (const name of names.filter((n) => KERNEL_NAME.test(n)).sort()) {
     const [, wTok, , , isa] = KERNEL_NAME.exec(name)!;
-    if (!FAMILIES.includes(isa!)) {
-      skipped.push(`${name} (unknown layout family '${isa}')`);
+    const family = familyOf(wTok!, isa!);
+    if (!family) {
+      skipped.push(`${name} (layout not known to the benchmark: '${isa}' at width ${wTok})`);
       continue;
     }
-    // wN kernels run at every requested width; w3, w5..w7 are not in the issue's 1/2/4/8 table.
-    for (const W of wTok === 'N' ? widths : widths.filter((w) => w === Number(wTok))) runs.push({ name, family: isa as Family, W });
+    // wN kernels run at every requested width.
+    for (const W of wTok === 'N' ? widths : widths.filter((w) => w === Number(wTok))) runs.push({ name, family, W });
   }
   return { runs, skipped };
 }
@@ -165,6 +174,10 @@ export function prepareCase(name: string, family: Family, W: number, nRows: numb
     const pW = img.put(packPopcntWeights(codes, k, W));
     const pX = img.put(packPopcntActs(acts, actBits));
     args = [pW, pX, pBias, pOut, nRows, Math.ceil(k / 64), actBits];
+  } else if (family === 'scalar_i8') {
+    const pW = img.put(new Uint8Array(Int8Array.from(codes.flatMap((c) => Array.from(c))).buffer));
+    const pX = img.put(new Uint8Array(Int16Array.from(acts).buffer));
+    args = [pW, pX, pBias, pOut, nRows, k];
   } else {
     const pW = img.put(canonical);
     const pX = img.put(new Uint8Array(Int16Array.from(acts).buffer));
@@ -218,7 +231,7 @@ export function benchKernels(modules: WasmModuleInfo[], o: KernelBenchOptions): 
             trapped.add(name);
             break;
           }
-          throw e;
+          throw new Error(`${mod.name}:${name} W=${W} ${nRows}x${k} args [${c.args.join(', ')}]: ${(e as Error).message} (layout per assembly/kernels/README.md?)`);
         }
         checkCase(mod.name, c, new Int32Array(memory.buffer, c.outPtr, nRows));
         const rate = measureRate(`${mod.name}:${name} w${W} ${nRows}x${k}`, call, o.rateTime);

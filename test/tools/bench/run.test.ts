@@ -32,6 +32,11 @@ test('bench › quick run: kernels, models, memory, peers and ratios are well-fo
     }
   }
 
+  // Every kernel export is benchmarked (or is one of the scalar build's trap stubs): a new layout must be taught to
+  // tools/bench/kernels.ts, or the issue's per-kernel table silently loses it.
+  const unknown = r.notes.filter((n) => n.includes('layout not known'));
+  assert.deepEqual(unknown, [], 'kernels the benchmark cannot feed');
+
   // (b, c): one row per shape x mix x backend (wasm3 rows too when WASM3_SRC is set), verified bit for bit,
   // memory() adding up.
   const wasm3 = r.models.some((m) => m.backend === 'wasm3');
