@@ -10,7 +10,7 @@ import { kernelBits, packScalarRows, packSimdRows, planesBytes, scalarRowsBytes,
 export interface ArenaBytes {
   /** Weights in the kernel layout (incl. the layout's row/fan-in padding). */
   weights: number;
-  /** Per-neuron parameters: bias (folded offsets), requantisation mult/shift/bits, neuron permutation, group tables. */
+  /** Per-neuron parameters: bias (folded offsets), 8-byte requantisation records (mult, natural index, shift, bits), group tables. */
   params: number;
   /** Activation buffers: input codes, every layer's input, output accumulators. */
   activations: number;
@@ -109,15 +109,11 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number): 
   const inPtr = lay.take(simd ? 2 * simdActLength(k0) : 2 * k0, 'activations');
   const xPtrs = layers.map((p, l) => (simd ? (l === 0 ? inPtr : lay.take(2 * simdActLength(p.k), 'activations')) : lay.take(planesBytes(p.k, p.xPlanes), 'activations')));
   const outPtr = lay.take(4 * layers[L - 1].n, 'activations');
-  const layerPtrs = layers.map((p, l) => {
-    const hidden = model.layers[l].act !== null;
+  const layerPtrs = layers.map((p) => {
     return {
       groups: lay.take(4 * GROUP_WORDS * p.groups.length, 'params'),
-      perm: lay.take(2 * p.n, 'params'),
+      recs: lay.take(8 * p.n, 'params'),
       bias: lay.take(4 * (p.n + 3), 'params'),
-      mult: hidden ? lay.take(4 * p.n, 'params') : 0,
-      shift: hidden ? lay.take(p.n, 'params') : 0,
-      abits: hidden ? lay.take(p.n, 'params') : 0,
       weights: p.groups.map((g) => (g.kb === 0 ? 0 : lay.take(simd ? simdRowsBytes(g.rows, p.k, g.kb) : scalarRowsBytes(g.rows, p.k, g.kb), 'weights'))),
     };
   });
@@ -132,18 +128,17 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number): 
     const p = layers[l], q = layerPtrs[l], layer = model.layers[l], act = layer.act;
     const isLast = l === L - 1;
     put32(descPtr + 4 * (HDR_WORDS + LAYER_WORDS * l), [
-      p.k, p.n, base + xPtrs[l], p.xPlanes, base + accPtr, p.groups.length, base + q.groups, base + q.perm,
-      act ? base + q.mult : 0, act ? base + q.shift : 0, act ? base + q.abits : 0,
+      p.k, p.n, base + xPtrs[l], p.xPlanes, base + accPtr, p.groups.length, base + q.groups, base + q.recs, 0, 0, 0,
       isLast ? base + outPtr : base + xPtrs[l + 1], p.yPlanes, isLast ? 1 : 0, 0, 0,
     ]);
-    u16.set(p.perm, q.perm >> 1);
     put32(q.bias, p.bias);
-    if (act) {
-      for (let r = 0; r < p.n; r++) {
-        const j = p.perm[r];
-        i32[(q.mult >> 2) + r] = act.mult[j];
-        image[q.shift + r] = act.shift[j];
-        image[q.abits + r] = act.bits[j];
+    for (let r = 0; r < p.n; r++) {
+      const j = p.perm[r], at = q.recs + 8 * r; // record: mult i32, natural index u16, shift u8, bits u8
+      u16[(at + 4) >> 1] = j;
+      if (act) {
+        i32[at >> 2] = act.mult[j];
+        image[at + 6] = act.shift[j];
+        image[at + 7] = act.bits[j];
       }
     }
     let row = 0;

@@ -15,7 +15,8 @@ import { requant_i16, requant_planes, planes_from_i16 } from '../kernels/requant
 export const HDR_WORDS = 8;
 // Layer record (16 x i32), at desc + 32 + 64 * l:
 //  0 k, 1 n, 2 xPtr, 3 xPlanes (scalar), 4 accPtr (int32, grouped order, roundUp(n,4) entries), 5 nGroups, 6 groupsPtr,
-//  7 permPtr (u16 grouped -> natural), 8 multPtr (i32), 9 shiftPtr (u8), 10 bitsPtr (u8), 11 yPtr, 12 yPlanes (scalar) or
+//  7 recPtr (8-byte records per neuron in grouped order: mult, natural index, shift, bits; kernels/requant.ts), 8..10 0,
+//  11 yPtr, 12 yPlanes (scalar) or
 //  zs (SIMD), 13 isLast, 14 xI16Ptr (scalar: int16 copy of the input for GROUP_I8 groups, or 0), 15 yI16Ptr (scalar: int16
 //  copy of the output to write, = next layer's xI16Ptr, or 0; codes of 16-bit layers are stored minus 32768).
 export const LAYER_WORDS = 16;
@@ -66,16 +67,16 @@ export function forward(desc: usize): void {
       gemvGroup(fld(g, 0), <usize>fld(g, 2), x, <usize>fld(g, 3), acc + (<usize>row << 2), rows, k, planes, <usize>fld(L, 14));
       row += rows;
     }
-    const perm = <usize>fld(L, 7), y = <usize>fld(L, 11);
+    const recs = <usize>fld(L, 7), y = <usize>fld(L, 11);
     if (fld(L, 13)) {
-      for (let r = 0; r < n; r++) store<i32>(y + (<usize>load<u16>(perm + (<usize>r << 1)) << 2), load<i32>(acc + (<usize>r << 2)));
+      for (let r = 0; r < n; r++) store<i32>(y + (<usize>load<u16>(recs + (<usize>r << 3), 4) << 2), load<i32>(acc + (<usize>r << 2)));
     } else if (ASC_FEATURE_SIMD) {
-      requant_i16(acc, fld(L, 8), fld(L, 9), fld(L, 10), perm, y, n, fld(L, 12));
+      requant_i16(acc, recs, y, n, fld(L, 12));
     } else {
       const yPlanes = fld(L, 12);
-      requant_planes(acc, fld(L, 8), fld(L, 9), fld(L, 10), perm, y, n, yPlanes);
+      requant_planes(acc, recs, y, n, yPlanes);
       const y16 = <usize>fld(L, 15);
-      if (y16) requant_i16(acc, fld(L, 8), fld(L, 9), fld(L, 10), perm, y16, n, yPlanes == 16 ? 32768 : 0);
+      if (y16) requant_i16(acc, recs, y16, n, yPlanes == 16 ? 32768 : 0);
     }
   }
 }

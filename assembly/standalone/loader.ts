@@ -468,9 +468,8 @@ export function build(base: usize): i32 {
     }
     let nGroups = 0;
     for (let b = 0; b <= GROUP_I8; b++) if (load<i32>(counts + (<usize>b << 2))) nGroups++;
-    const groups = take(16 * nGroups), perm = take(2 * n), biasE = take(4 * (n + 3));
-    const multG: usize = isLast ? 0 : take(4 * n), shiftG: usize = isLast ? 0 : take(n), bitsG: usize = isLast ? 0 : take(n);
-    if (!(isLast ? biasE : bitsG)) return errCode;
+    const groups = take(16 * nGroups), recs = take(8 * n), biasE = take(4 * (n + 3));
+    if (!biasE) return errCode;
     const kw = (k + 63) >>> 6;
     // Folded into the bias as adj * rowsum: bit planes hold layer 0's signed codes offset to unsigned; int16 copies hold
     // 16-bit codes minus 32768 (README).
@@ -491,7 +490,8 @@ export function build(base: usize): i32 {
       for (let j = 0; j < n; j++) {
         const bj = <i32>load<u8>(wb + j);
         if (groupKind(bj, planes) == b) {
-          store<u16>(perm + (<usize>r << 1), <u16>j);
+          const rec = recs + (<usize>r << 3); // mult i32, natural index u16, shift u8, bits u8 (kernels/requant.ts)
+          store<u16>(rec, <u16>j, 4);
           let sum = 0;
           for (let e = 0; e < k && b; e++) {
             const v = fieldValue(field(row, e, bj), bj);
@@ -506,9 +506,9 @@ export function build(base: usize): i32 {
           }
           store<i32>(biasE + (<usize>r << 2), load<i32>(bias + (<usize>j << 2)) + adj * sum);
           if (!isLast) {
-            store<i32>(multG + (<usize>r << 2), load<i32>(am + (<usize>j << 2)));
-            store<u8>(shiftG + r, load<u8>(ash + j));
-            store<u8>(bitsG + r, load<u8>(ab + j));
+            store<i32>(rec, load<i32>(am + (<usize>j << 2)));
+            store<u8>(rec, load<u8>(ash + j), 6);
+            store<u8>(rec, load<u8>(ab + j), 7);
           }
           r++;
           gi++;
@@ -527,10 +527,7 @@ export function build(base: usize): i32 {
     store<i32>(L + 16, <i32>acc);
     store<i32>(L + 20, nGroups);
     store<i32>(L + 24, <i32>groups);
-    store<i32>(L + 28, <i32>perm);
-    store<i32>(L + 32, <i32>multG);
-    store<i32>(L + 36, <i32>shiftG);
-    store<i32>(L + 40, <i32>bitsG);
+    store<i32>(L + 28, <i32>recs);
     store<i32>(L + 44, <i32>yPtr);
     store<i32>(L + 48, yPlanes);
     store<i32>(L + 52, isLast ? 1 : 0);
