@@ -37,6 +37,13 @@ export interface ArenaPlan {
 }
 
 const HDR_WORDS = 8, LAYER_WORDS = 16, GROUP_WORDS = 4;
+/** Group kernel id of int8 rows read by gemv_w8a16_r1__scalar (assembly/common/forward.ts). */
+const GROUP_I8 = 9;
+/**
+ * Scalar backend in V8: bit-serial unless weight width x activation planes exceeds this. Measured 256x256 (V8 11.3):
+ * popcnt w8a8 2.8, w4a16 2.8, w8a16 1.5 GMAC/s; int8 rows 2.5 GMAC/s for any width. (The wasm3 loader uses 32.)
+ */
+const SCALAR_I8_ABOVE = 64;
 const align16 = (n: number) => (n + 15) & ~15;
 
 /** Bump allocator over the arena that records bytes per purpose. */
@@ -55,7 +62,11 @@ class Layout {
 
 interface LayerPlan {
   k: number; n: number; perm: Uint16Array; groups: { kb: number; rows: number; values: Int32Array }[];
-  bias: Int32Array; xPlanes: number; yPlanes: number;
+  bias: Int32Array; xPlanes: number; yPlanes: number; i8: boolean;
+}
+
+function groupBytes(simd: boolean, rows: number, k: number, kb: number): number {
+  return kb === GROUP_I8 ? rows * k : simd ? simdRowsBytes(rows, k, kb) : scalarRowsBytes(rows, k, kb);
 }
 
 /** Plans the arena of `model` for `backend`, placing it at `heapBase` rounded up to 16. Pure: no WASM involved. */
@@ -70,7 +81,11 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number): 
     const k = layer.inFeatures, n = layer.outFeatures;
     const xPlanes = l === 0 ? inBits : Math.max(...model.layers[l - 1].act!.bits);
     const adj = l === 0 ? (simd ? 0 : -(2 ** (inBits - 1))) : simd && xPlanes === 16 ? 32768 : 0;
-    const kb = Array.from(layer.weightBits, (b) => kernelBits(backend, b));
+    const adj16 = l > 0 && xPlanes === 16 ? 32768 : 0; // int8 groups read int16 codes: signed inputs, or hidden codes minus zs
+    const kb = Array.from(layer.weightBits, (b) => {
+      const w = kernelBits(backend, b);
+      return !simd && w * xPlanes > SCALAR_I8_ABOVE ? GROUP_I8 : w;
+    });
     const perm = Uint16Array.from({ length: n }, (_, j) => j).sort((a, b) => kb[a] - kb[b] || a - b);
     const groups: LayerPlan['groups'] = [];
     const bias = new Int32Array(n + 3);
@@ -85,7 +100,7 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number): 
         for (let e = 0; e < k; e++) sum += row[e];
       }
       g.rows++;
-      bias[r] = (layer.bias[j] + Math.imul(adj, sum)) | 0;
+      bias[r] = (layer.bias[j] + Math.imul(kb[j] === GROUP_I8 ? adj16 : adj, sum)) | 0;
     }
     // Fill each group's values (rows x k, grouped order) now that sizes are known.
     let r0 = 0;
@@ -97,7 +112,7 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number): 
       r0 += g.rows;
     }
     const yPlanes = layer.act ? (simd ? (Math.max(...layer.act.bits) === 16 ? 32768 : 0) : Math.max(...layer.act.bits)) : 0;
-    layers.push({ k, n, perm, groups, bias, xPlanes, yPlanes });
+    layers.push({ k, n, perm, groups, bias, xPlanes, yPlanes, i8: groups.some((g) => g.kb === GROUP_I8) });
   }
 
   const base = align16(heapBase);
@@ -109,12 +124,14 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number): 
   const inPtr = lay.take(simd ? 2 * simdActLength(k0) : 2 * k0, 'activations');
   const xPtrs = layers.map((p, l) => (simd ? (l === 0 ? inPtr : lay.take(2 * simdActLength(p.k), 'activations')) : lay.take(planesBytes(p.k, p.xPlanes), 'activations')));
   const outPtr = lay.take(4 * layers[L - 1].n, 'activations');
+  // int16 copies of a layer's input for its int8 groups (scalar); layer 0 reads the input codes themselves.
+  const x16Ptrs = layers.map((p, l) => (!p.i8 ? -1 : l === 0 ? inPtr : lay.take(2 * p.k, 'activations')));
   const layerPtrs = layers.map((p) => {
     return {
       groups: lay.take(4 * GROUP_WORDS * p.groups.length, 'params'),
       recs: lay.take(8 * p.n, 'params'),
       bias: lay.take(4 * (p.n + 3), 'params'),
-      weights: p.groups.map((g) => (g.kb === 0 ? 0 : lay.take(simd ? simdRowsBytes(g.rows, p.k, g.kb) : scalarRowsBytes(g.rows, p.k, g.kb), 'weights'))),
+      weights: p.groups.map((g) => (g.kb === 0 ? 0 : lay.take(groupBytes(simd, g.rows, p.k, g.kb), 'weights'))),
     };
   });
   lay.bytes.total = align16(lay.size);
@@ -129,7 +146,8 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number): 
     const isLast = l === L - 1;
     put32(descPtr + 4 * (HDR_WORDS + LAYER_WORDS * l), [
       p.k, p.n, base + xPtrs[l], p.xPlanes, base + accPtr, p.groups.length, base + q.groups, base + q.recs, 0, 0, 0,
-      isLast ? base + outPtr : base + xPtrs[l + 1], p.yPlanes, isLast ? 1 : 0, 0, 0,
+      isLast ? base + outPtr : base + xPtrs[l + 1], p.yPlanes, isLast ? 1 : 0,
+      x16Ptrs[l] < 0 ? 0 : base + x16Ptrs[l], isLast || x16Ptrs[l + 1] < 0 ? 0 : base + x16Ptrs[l + 1],
     ]);
     put32(q.bias, p.bias);
     for (let r = 0; r < p.n; r++) {
@@ -144,10 +162,11 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number): 
     let row = 0;
     p.groups.forEach((g, i) => {
       put32(q.groups + 16 * i, [g.kb, g.rows, g.kb ? base + q.weights[i] : 0, base + q.bias + 4 * row]);
-      if (g.kb) (simd ? packSimdRows : packScalarRows)(g.values, g.rows, p.k, g.kb, image, q.weights[i]);
+      if (g.kb === GROUP_I8) for (let e = 0; e < g.values.length; e++) image[q.weights[i] + e] = g.values[e] & 0xff;
+      else if (g.kb) (simd ? packSimdRows : packScalarRows)(g.values, g.rows, p.k, g.kb, image, q.weights[i]);
       row += g.rows;
     });
   }
-  const layerWeights = layers.map((p) => p.groups.reduce((s, g) => s + (g.kb === 0 ? 0 : simd ? simdRowsBytes(g.rows, p.k, g.kb) : scalarRowsBytes(g.rows, p.k, g.kb)), 0));
+  const layerWeights = layers.map((p) => p.groups.reduce((s, g) => s + (g.kb === 0 ? 0 : groupBytes(simd, g.rows, p.k, g.kb)), 0));
   return { backend, image, base, bytes: lay.bytes, descPtr: base + descPtr, inPtr: base + inPtr, outPtr: base + outPtr, layerWeights };
 }
