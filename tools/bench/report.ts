@@ -65,10 +65,10 @@ export interface ModelRow {
   macs: number;
   fileBytes: number;
   packedWeightBytes: number;
-  /** The runtime's own `memory()` report, verbatim. */
+  /** The runtime's own `memory()` report, verbatim (wasm3: `nmpUsedBytes`, the no-host API's nmp_used_bytes()). */
   memory: Record<string, number>;
   batch1: Latency;
-  /** p50 of the WASM `forward` call alone, µs (wasm3: the same as batch1.p50, which times only `forward`). */
+  /** p50 of the WASM `forward` call alone, µs (NaN for wasm3, whose batch1 times nmp_predict end to end). */
   forwardP50: number;
   /** null for wasm3 (the driver times single `forward` calls; a batch is a host loop over them). */
   batch256: { samplesPerSec: number; rme: number } | null;
@@ -149,7 +149,7 @@ export function formatReport(r: BenchReport): string {
         const sa = Number.isFinite((m.memory['scratch'] ?? NaN) + (m.memory['alignment'] ?? NaN)) ? m.memory['scratch']! + m.memory['alignment']! : '-';
         return [
           m.backend, m.shape, m.mix, f(m.batch1.p50, 2), f(m.batch1.p99, 2), f(m.forwardP50, 2), f(m.macs / m.forwardP50 / 1e3, 2), m.batch256 ? f(m.batch256.samplesPerSec, 0) : '-', m.batch256 ? f(m.batch256.rme) : '-',
-          m.fileBytes, m.packedWeightBytes, g('total'), g('weights'), g('params'), g('activations'), sa,
+          m.fileBytes, m.packedWeightBytes, m.memory['nmpUsedBytes'] !== undefined ? `${m.memory['nmpUsedBytes']} used` : g('total'), g('weights'), g('params'), g('activations'), sa,
           g('linearMemory'), m.exact ? 'yes' : 'NO',
         ];
       }),

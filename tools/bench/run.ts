@@ -6,15 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { forwardCodes, quantizeInput } from '../../formats/index.js';
-import { planArena } from '../../runtime/plan.js';
+import { forwardCodes, predictReference, quantizeInput } from '../../formats/index.js';
 import { benchKernels, checkCase, kernelPlan, prepareCase } from './kernels.js';
 import { BIT_MIXES, buildBenchModel, inputs, modelMacs, packedWeightBytes, randomFloatMlp, shapeName, type BenchModel } from './models.js';
 import { benchModel, OUR_BACKENDS } from './ours.js';
 import { pairedRatios } from './paired.js';
 import { benchPeer, loadPeers, peerGraphBytes, PEER_VARIANTS, type PeerResult, type PeerVariant } from './peers.js';
 import { environment, formatReport, writeReport, type BenchReport, type ModelRow, type RatioRow, type TargetRow } from './report.js';
-import { buildDriver, runWasm3, wasm3Source, type Wasm3Timing } from './wasm3.js';
+import { buildDriver, runWasm3, runWasm3Model, wasm3Source } from './wasm3.js';
 
 /** Repository root: this file runs from dist/tools/bench/. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -112,7 +111,7 @@ function evaluateTargets(r: BenchReport): TargetRow[] {
   }
   // Worst mix per backend and shape. "Beyond weights and activations" read literally includes per-neuron parameters
   // (bias, requantisation, permutation), which grow with the model; scratch + alignment is the fixed part.
-  for (const key of [...new Set(r.models.map((m) => `${m.backend} ${m.shape}`))]) {
+  for (const key of [...new Set(r.models.filter((m) => m.backend !== 'wasm3').map((m) => `${m.backend} ${m.shape}`))]) {
     const ms = r.models.filter((m) => `${m.backend} ${m.shape}` === key);
     const g = (m: ModelRow, k: string) => m.memory[k] ?? NaN;
     const beyond = (m: ModelRow) => g(m, 'total') - g(m, 'weights') - g(m, 'activations');
@@ -278,27 +277,28 @@ export async function runBench(s: BenchSettings, log: (line: string) => void = (
 }
 
 /**
- * One model under wasm3: the runtime's own arena plan for the scalar backend, input codes written by the host as the
- * MCU host code would, then `forward` timed in the interpreter. Accumulators must equal the reference (tolerance 0).
+ * One model under wasm3 through the scalar module's no-host API (what an MCU host runs: nmp_load parses and plans inside
+ * WASM, nmp_predict quantises, runs and dequantises). Outputs must equal predictReference bit for bit.
  */
-function benchModelWasm3(bm: BenchModel, w3: { driver: string; heapBase: number; wasmPath: string }, verifyX: Float32Array, s: BenchSettings): ModelRow {
-  const plan = planArena(bm.model, 'scalar', w3.heapBase);
+function benchModelWasm3(bm: BenchModel, w3: { driver: string; wasmPath: string }, verifyX: Float32Array, s: BenchSettings): ModelRow {
   const F = bm.model.input.bits.length;
-  const O = bm.model.layers[bm.model.layers.length - 1]!.outFeatures;
-  const rows = Math.min(verifyX.length / F, 4); // each row is one interpreter run; 4 cover distinct inputs
-  let timing: Wasm3Timing | null = null;
+  const rows = Math.min(verifyX.length / F, 4);
+  const x = Float64Array.from(verifyX.subarray(0, rows * F));
+  const run = runWasm3Model(w3.driver, w3.wasmPath, bm.bytes, x, rows, s.wasm3Time, s.wasm3MaxCalls);
+  const label = `wasm3 ${bm.shapeName} ${bm.mix.name}`;
+  if (run.loadCode !== 0) throw new Error(`${label}: nmp_load returned ${run.loadCode}, expected 0 (the file passed formats/read.ts)`);
   for (let r = 0; r < rows; r++) {
-    const codes = quantizeInput(bm.model, verifyX.subarray(r * F, (r + 1) * F));
-    const image = plan.image.slice();
-    const dv = new DataView(image.buffer);
-    for (let i = 0; i < F; i++) dv.setInt16(plan.inPtr - plan.base + 2 * i, codes[i]!, true);
-    const want = forwardCodes(bm.model, codes).acc;
-    const last = r === rows - 1;
-    const t = runWasm3(w3.driver, w3.wasmPath, image, plan.base, 'forward', [plan.descPtr], plan.outPtr, O, last ? s.wasm3Time : 0, last ? s.wasm3MaxCalls : 1);
-    const bad = want.findIndex((v, j) => v !== t.out[j]);
-    if (bad >= 0) throw new Error(`wasm3 ${bm.shapeName} ${bm.mix.name}: row ${r} accumulator ${bad} = ${t.out[bad]}, expected ${want[bad]} (forwardCodes, tolerance 0)`);
-    timing = t;
+    const xr = verifyX.subarray(r * F, (r + 1) * F);
+    const want = predictReference(bm.model, xr);
+    const wantAcc = forwardCodes(bm.model, quantizeInput(bm.model, xr)).acc;
+    const gotBits = new Uint32Array(run.y[r]!.buffer);
+    const wantBits = new Uint32Array(want.buffer);
+    const bad = wantBits.findIndex((v, j) => v !== gotBits[j] || wantAcc[j] !== run.acc[r]![j]);
+    if (bad >= 0 || gotBits.length !== wantBits.length) {
+      throw new Error(`${label}: row ${r} output ${bad} = ${run.y[r]![bad]} (acc ${run.acc[r]![bad]}), expected ${want[bad]} (acc ${wantAcc[bad]}) (predictReference, tolerance 0)`);
+    }
   }
+  const t = run.timing;
   return {
     backend: 'wasm3',
     shape: bm.shapeName,
@@ -306,9 +306,9 @@ function benchModelWasm3(bm: BenchModel, w3: { driver: string; heapBase: number;
     macs: modelMacs(bm.model),
     fileBytes: bm.bytes.length,
     packedWeightBytes: packedWeightBytes(bm.model),
-    memory: { ...plan.bytes },
-    batch1: { p50: timing!.p50, p99: timing!.p99, mean: timing!.mean, min: timing!.min, samples: timing!.calls },
-    forwardP50: timing!.p50,
+    memory: { nmpUsedBytes: run.usedBytes },
+    batch1: { p50: t.p50, p99: t.p99, mean: t.mean, min: t.min, samples: t.calls },
+    forwardP50: NaN,
     batch256: null,
     exact: true,
     verifyRows: rows,

@@ -89,3 +89,50 @@ export function runWasm3(
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+export interface Wasm3ModelRun {
+  /** nmp_load's result: 0, or the formats error code number. */
+  loadCode: number;
+  /** nmp_used_bytes(): static data + file + arena, the RAM the model needs under wasm3. */
+  usedBytes: number;
+  /** Per input row: float32 outputs and int32 accumulators of nmp_predict. */
+  y: Float32Array[];
+  acc: Int32Array[];
+  timing: Wasm3Timing;
+}
+
+/**
+ * Runs a model file through the scalar module's no-host API (nmp_alloc / nmp_load / nmp_predict) under wasm3, exactly
+ * as an MCU host does: every row of `x` once (outputs returned), then nmp_predict on the last row, timed.
+ */
+export function runWasm3Model(driver: string, wasmPath: string, file: Uint8Array, x: Float64Array, rows: number, minSeconds: number, maxCalls: number): Wasm3ModelRun {
+  const dir = mkdtempSync(join(tmpdir(), 'nmp-bench-w3-'));
+  try {
+    writeFileSync(join(dir, 'model.nmp'), file);
+    writeFileSync(join(dir, 'inputs.f64'), new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+    const argv = ['--model', wasmPath, join(dir, 'model.nmp'), join(dir, 'inputs.f64'), rows, minSeconds, maxCalls].map(String);
+    let text: string;
+    try {
+      text = execFileSync(driver, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      const err = e as { stderr?: string; stdout?: string };
+      throw new Error(`wasm3 no-host model run on ${wasmPath}: ${(err.stdout ?? '').trim()} ${(err.stderr ?? String(e)).trim()}`);
+    }
+    const head = /^load (-?\d+) used (\d+) features (\d+) outputs (\d+)$/m.exec(text);
+    const t = /^calls (\d+) p50_ns (\d+) p99_ns (\d+) mean_ns (\d+) min_ns (\d+)$/m.exec(text);
+    const ys = [...text.matchAll(/^y((?: \d+)*)$/gm)].map((m) => new Float32Array(Uint32Array.from(m[1]!.trim().split(' ').map(Number)).buffer));
+    const accs = [...text.matchAll(/^acc((?: -?\d+)*)$/gm)].map((m) => Int32Array.from(m[1]!.trim().split(' ').map(Number)));
+    if (!head || !t || ys.length !== rows || accs.length !== rows) {
+      throw new Error(`wasm3 driver printed ${JSON.stringify(text.slice(0, 300))}, expected 'load', ${rows} 'y'/'acc' lines and 'calls'`);
+    }
+    return {
+      loadCode: Number(head[1]),
+      usedBytes: Number(head[2]),
+      y: ys,
+      acc: accs,
+      timing: { out: new Int32Array(0), calls: Number(t[1]), p50: Number(t[2]) / 1000, p99: Number(t[3]) / 1000, mean: Number(t[4]) / 1000, min: Number(t[5]) / 1000 },
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
