@@ -38,6 +38,8 @@ export interface TrainOptions {
   weightThresholds?: number[];
   actThresholds?: number[];
   /** Gate sigmoid temperature tau; default 0.05. */
+  /** Learned methods: freeze the widths after this many epochs (enforcing the budget), then train weights only. */
+  freezeAt?: number | null;
   /** A hard width changes only when its strength is this far past the threshold; default 0. */
   hysteresis?: number;
   gateTemperature?: number;
@@ -205,6 +207,7 @@ interface Resolved {
   aBase: number;
   schedule: 'cosine' | 'constant';
   hysteresis: number;
+  freezeAt: number | null;
 }
 
 function resolve(o: TrainOptions): Resolved {
@@ -263,6 +266,7 @@ function resolve(o: TrainOptions): Resolved {
     actScale: o.actScale ?? 'step',
     schedule: o.schedule ?? 'cosine',
     hysteresis: o.hysteresis ?? 0,
+    freezeAt: learned ? (o.freezeAt === undefined ? null : o.freezeAt) : null,
     aBase: qa ? aMenu[0] : (o.fixedActBits ?? (method === 'uniform' ? 8 : 16)),
   };
 }
@@ -336,6 +340,8 @@ export class Trainer {
   private readonly rng: Rng;
   private readonly slots: ParamSlot[] = [];
   private step = 0;
+  /** Strengths frozen (after `freezeAt` epochs): widths fixed, weights keep training. */
+  frozen = false;
   lambda = 1e-4;
   lambdaAct = 1e-4;
   readonly iq: InputQuant;
@@ -643,12 +649,13 @@ export class Trainer {
         for (let i = j; i < M * N; i += N) s += st.dZ[i];
         st.gb[j] = s;
       }
-      if (r.learnW !== 'none') this.strengthGradW(st, slopes);
+      if (r.learnW !== 'none' && !this.frozen) this.strengthGradW(st, slopes);
+      else st.gsW.fill(0);
       if (l === 0) break;
       const prev = this.layers[l - 1];
       this.arena.gemmF32(st.dZ, N, 1, st.Weff, prev.dA, M, fin, N, false);
       this.actBackward(prev, M, slopes);
-      if (r.learnA !== 'none' && r.actFoldGrad && r.actScale === 'clip') this.foldGradA(st, prev, slopes);
+      if (r.learnA !== 'none' && !this.frozen && r.actFoldGrad && r.actScale === 'clip') this.foldGradA(st, prev, slopes);
     }
   }
 
@@ -759,7 +766,8 @@ export class Trainer {
       for (let i = 0; i < M * N; i++) dZ[i] = Z[i] > 0 ? dA[i] : 0;
       return;
     }
-    const learn = r.learnA !== 'none';
+    const learn = r.learnA !== 'none' && !this.frozen;
+    if (!learn) st.gsA.fill(0);
     const menu = r.aMenu;
     const nA = menu.length;
     const step = r.actScale === 'step';
@@ -831,6 +839,7 @@ export class Trainer {
     const c1 = 1 - b1 ** t;
     const c2 = 1 - b2 ** t;
     for (const s of this.slots) {
+      if (s.isStrength && this.frozen) continue;
       const { p, g, m, v } = s;
       const lrNow = s.isStrength ? s.lr : s.lr * decay;
       if (s.adam) {
@@ -855,6 +864,44 @@ export class Trainer {
         }
       }
     }
+  }
+
+  /**
+   * Freezes the widths. If a budget is set and exceeded, neurons are moved down one band at a time, the one whose
+   * strength is closest to its band's lower threshold first, until the budget holds (each move is logged).
+   */
+  freeze(): string[] {
+    const r = this.r;
+    const notes: string[] = [];
+    this.frozen = true;
+    const lower = (menu: number[], thr: number[], target: number, avg: () => number, which: 'W' | 'A') => {
+      let moved = 0;
+      while (avg() > target + 1e-9) {
+        let best: [LayerState, number] | null = null;
+        let bestGap = Infinity;
+        for (const st of this.layers) {
+          if (which === 'A' && !st.hidden) continue;
+          const bits = which === 'W' ? st.bitsW : st.bitsA;
+          const s = which === 'W' ? st.sW : st.sA;
+          for (let j = 0; j < st.out; j++) {
+            const i = menu.indexOf(bits[j]);
+            if (i <= 0) continue;
+            const gap = s[j] - thr[i - 1];
+            if (gap < bestGap) { bestGap = gap; best = [st, j]; }
+          }
+        }
+        if (!best) break;
+        const [st, j] = best;
+        const bits = which === 'W' ? st.bitsW : st.bitsA;
+        bits[j] = menu[menu.indexOf(bits[j]) - 1];
+        (which === 'W' ? st.sW : st.sA)[j] = thr[menu.indexOf(bits[j])] - 1e-3;
+        moved++;
+      }
+      if (moved) notes.push(`freeze: ${moved} neurons moved down one ${which === 'W' ? 'weight' : 'activation'} width to meet the budget`);
+    };
+    if (r.learnW !== 'none' && this.targetBitsEff !== null) lower(r.wMenu, r.wThr, this.targetBitsEff, () => this.avgWeightBits(), 'W');
+    if (r.learnA !== 'none' && r.targetActBits !== null) lower(r.aMenu, r.aThr, r.targetActBits, () => this.avgActBits(), 'A');
+    return notes;
   }
 
   /** Average hard weight bits over all weights (pruned neurons count 0). */
@@ -918,8 +965,10 @@ export class Trainer {
       loss += this.lossAndGrad(M, this.yTrain, perm, start) * M;
       this.backward(M);
       this.optimizerStep();
-      this.updateBits();
-      this.controlBudget();
+      if (!this.frozen) {
+        this.updateBits();
+        this.controlBudget();
+      }
     }
     return loss / n;
   }
@@ -1203,7 +1252,14 @@ export async function train(data: { train: Dataset; val: Dataset; test?: Dataset
   }
   const budgetOk = () =>
     (r.targetBits === null || t.avgWeightBits() <= r.targetBits + 1e-9) && (r.targetActBits === null || t.avgActBits() <= r.targetActBits + 1e-9);
+  if (r.freezeAt !== null && startEpoch > r.freezeAt) t.frozen = true;
   for (let epoch = startEpoch; epoch <= r.epochs && stale < r.patience; epoch++) {
+    if (r.freezeAt !== null && epoch === r.freezeAt + 1 && !t.frozen) {
+      t.log.warnings.push(...t.freeze());
+      // Scores before the freeze belong to other widths: selection restarts.
+      best = -Infinity;
+      stale = 0;
+    }
     const t0 = performance.now();
     const loss = t.runEpoch();
     const seconds = (performance.now() - t0) / 1000;
