@@ -38,7 +38,7 @@ export interface TrainOptions {
   weightThresholds?: number[];
   actThresholds?: number[];
   /** Gate sigmoid temperature tau; default 0.05. */
-  /** Learned methods: freeze the widths after this many epochs (enforcing the budget), then train weights only. */
+  /** Learned methods: freeze the widths after this many epochs (enforcing the budget), then train weights only; default 30 % of `epochs`; null = never (paper-literal). */
   freezeAt?: number | null;
   /** A hard width changes only when its strength is this far past the threshold; default 0. */
   hysteresis?: number;
@@ -266,7 +266,8 @@ function resolve(o: TrainOptions): Resolved {
     actScale: o.actScale ?? 'step',
     schedule: o.schedule ?? 'cosine',
     hysteresis: o.hysteresis ?? 0,
-    freezeAt: learned ? (o.freezeAt === undefined ? null : o.freezeAt) : null,
+    // Default: widths learned in the first 30 % of the epochs, then frozen (README "Freezing").
+    freezeAt: learned ? (o.freezeAt === undefined ? Math.max(1, Math.round(0.3 * (o.epochs ?? 30))) : o.freezeAt) : null,
     aBase: qa ? aMenu[0] : (o.fixedActBits ?? (method === 'uniform' ? 8 : 16)),
   };
 }
