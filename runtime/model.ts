@@ -1,20 +1,27 @@
 /**
  * @fileoverview `loadModel` and the loaded model. Lifecycle: (1) readModel validates the untrusted bytes, (2) the arena is
- * planned as a JS image and checked against the memory limit, (3) a module instance gets its own memory, grown once, and
- * the image is copied in, (4) predict quantises in the host, runs `forward` in WASM, dequantises in the host.
+ * planned as a JS image, (3) it gets a block of the backend's shared instance memory (or of a private instance), checked
+ * against the memory limit, and the image is copied in, (4) predict quantises in the host, runs `forward` in WASM,
+ * dequantises in the host, (5) dispose() returns the block for reuse.
  */
 import { readModel } from '../formats/read.js';
 import type { NmpModel } from '../formats/schema.js';
 import { RuntimeError } from './errors.js';
 import type { Backend } from './pack.js';
-import { planArena, type ArenaBytes, type ArenaPlan } from './plan.js';
-import { compileBackend, instantiate, type RuntimeExports, type WasmSource } from './wasm.js';
+import { planArena, rebasePlan, type ArenaBytes, type ArenaPlan } from './plan.js';
+import { isolatedPool, sharedPool, type ArenaPool } from './pool.js';
+import { compileBackend, type RuntimeExports, type WasmSource } from './wasm.js';
 
 export interface LoadOptions {
   /** 'auto' (default) uses SIMD when WebAssembly.validate accepts the SIMD build, else scalar. */
   backend?: 'auto' | Backend;
-  /** Largest WASM linear memory this model may use, bytes (default and maximum 4 GiB, the wasm32 limit). */
+  /**
+   * Largest WASM linear memory this model may use, bytes (default and maximum 4 GiB, the wasm32 limit). Setting it gives the
+   * model its own instance, so that the limit is exactly its own.
+   */
   maxMemoryBytes?: number;
+  /** Own module instance and memory instead of an arena in the backend's shared instance (default false). */
+  isolate?: boolean;
   /** Module sources for hosts without file access to dist/wasm (bundlers, browsers): bytes, URL or compiled module. */
   wasm?: Partial<Record<Backend, WasmSource>>;
 }
@@ -50,8 +57,10 @@ export interface ModelInfo {
 }
 
 export interface MemoryReport extends ArenaBytes {
-  /** Size of the WASM linear memory of this model's instance (whole 64 KiB pages). */
+  /** Size of the WASM linear memory this model lives in (whole 64 KiB pages; shared with `modelsInInstance - 1` others). */
   linearMemory: number;
+  /** Live models in that memory (1 when isolated). */
+  modelsInInstance: number;
   /** Size of the .wasm module (shared by all models of one backend; 0 if supplied compiled). */
   module: number;
 }
@@ -75,23 +84,14 @@ export async function loadDecoded(model: NmpModel, fileBytes: number, options: L
   compiled ??= await compileBackend('scalar', options.wasm?.scalar);
   if (!compiled) throw new RuntimeError('E_BACKEND', 'scalar.wasm does not validate in this engine');
   const backend = compiled.backend;
-  // One instance per model: models never share memory, and memory() is exactly this model's.
-  const x = await instantiate(compiled);
-  const plan = planArena(model, backend, x.heapBase());
-  const need = plan.base + plan.bytes.total;
-  if (need > Math.min(limit, MAX_WASM32)) {
-    throw new RuntimeError('E_MEMORY_LIMIT', `model needs ${need} bytes of WASM memory (weights ${plan.bytes.weights}), limit is ${Math.min(limit, MAX_WASM32)} bytes`);
-  }
-  const have = x.memory.buffer.byteLength;
-  if (need > have) {
-    try {
-      x.memory.grow(Math.ceil((need - have) / 65536));
-    } catch (e) {
-      throw new RuntimeError('E_MEMORY_LIMIT', `model needs ${need} bytes of WASM memory (weights ${plan.bytes.weights}); the engine refused to grow memory: ${(e as Error).message}`);
-    }
-  }
-  new Uint8Array(x.memory.buffer).set(plan.image, plan.base);
-  return new Model(model, x, plan, compiled.moduleBytes, fileBytes);
+  const isolate = options.isolate === true || options.maxMemoryBytes !== undefined;
+  const pool = await (isolate ? isolatedPool(compiled, Math.min(limit, MAX_WASM32)) : sharedPool(compiled, MAX_WASM32));
+  // Plan at the heap base, then move the image to wherever the pool has room: nothing touches WASM memory before alloc.
+  const planned = planArena(model, backend, pool.x.heapBase());
+  const at = pool.alloc(planned.bytes.total, planned.bytes.weights);
+  const plan = rebasePlan(planned, at);
+  new Uint8Array(pool.x.memory.buffer).set(plan.image, at);
+  return new Model(model, pool, plan, compiled.moduleBytes, fileBytes);
 }
 
 function histogram(values: ArrayLike<number>, size: number): number[] {
@@ -100,15 +100,20 @@ function histogram(values: ArrayLike<number>, size: number): number[] {
   return h;
 }
 
-/** A model loaded into its own WASM instance. Not thread-safe; methods are synchronous. */
+/** A model loaded into an arena of a WASM instance. Methods are synchronous; models never touch each other's arenas. */
 export class Model {
   /** Static description of the model: shapes, bit-width histograms, parameter and byte counts. */
   readonly info: ModelInfo;
   #x: RuntimeExports | null;
+  readonly #pool: ArenaPool;
+  readonly #at: number;
   readonly #desc: number;
-  readonly #in: Int16Array;
-  readonly #acc: Int32Array;
+  readonly #inPtr: number;
+  readonly #outPtr: number;
+  #in: Int16Array;
+  #acc: Int32Array;
   readonly #bits: Uint8Array;
+  readonly #qmax: Float64Array;
   readonly #center: Float64Array;
   readonly #gain: Float64Array;
   readonly #scale: Float64Array;
@@ -118,15 +123,20 @@ export class Model {
   readonly #arena: ArenaBytes;
   readonly #moduleBytes: number;
 
-  constructor(m: NmpModel, x: RuntimeExports, plan: ArenaPlan, moduleBytes: number, fileBytes: number) {
+  constructor(m: NmpModel, pool: ArenaPool, plan: ArenaPlan, moduleBytes: number, fileBytes: number) {
     const { descPtr: desc, inPtr, outPtr, bytes: arena, backend } = plan;
     const F = m.input.bits.length, O = m.layers[m.layers.length - 1].outFeatures;
+    const x = pool.x;
     this.#x = x;
+    this.#pool = pool;
+    this.#at = plan.base;
     this.#desc = desc;
-    // Memory never grows after load, so these views stay attached.
+    this.#inPtr = inPtr;
+    this.#outPtr = outPtr;
     this.#in = new Int16Array(x.memory.buffer, inPtr, F);
     this.#acc = new Int32Array(x.memory.buffer, outPtr, O);
     this.#bits = m.input.bits;
+    this.#qmax = Float64Array.from(m.input.bits, (b) => 2 ** (b - 1) - 1);
     this.#center = m.input.center;
     this.#gain = m.input.gain;
     this.#scale = m.output.scale;
@@ -153,19 +163,25 @@ export class Model {
   }
 
   #live(): RuntimeExports {
-    if (this.#x === null) throw new RuntimeError('E_DISPOSED', 'model was disposed; load it again to use it');
-    return this.#x;
+    const x = this.#x;
+    if (x === null) throw new RuntimeError('E_DISPOSED', 'model was disposed; load it again to use it');
+    // Another model's load may have grown the shared memory, which detaches views (their length drops to 0).
+    if (this.#in.length === 0) {
+      this.#in = new Int16Array(x.memory.buffer, this.#inPtr, this.#bits.length);
+      this.#acc = new Int32Array(x.memory.buffer, this.#outPtr, this.#y.length);
+    }
+    return x;
   }
 
   /** Quantises one sample into the module's input buffer; `base` and `what` only shape error messages. */
   #quantize(input: ArrayLike<number>, base: number, what: string): void {
-    const bits = this.#bits, center = this.#center, gain = this.#gain, codes = this.#in;
-    for (let i = 0; i < bits.length; i++) {
+    const qmax = this.#qmax, center = this.#center, gain = this.#gain, codes = this.#in;
+    for (let i = 0; i < qmax.length; i++) {
       const v = input[base + i];
       if (!Number.isFinite(v)) {
         throw new RangeError(`${what}[${base + i}]${base ? ` (feature ${i})` : ''} is ${typeof v === 'number' ? v : typeof v}, expected a finite number`);
       }
-      const q = 2 ** (bits[i] - 1) - 1;
+      const q = qmax[i];
       const t = Math.floor((v - center[i]) * gain[i] + 0.5); // SPEC §6.1: two rounded f64 ops, no FMA
       codes[i] = t > q ? q : t < -q ? -q : t;
     }
@@ -233,12 +249,14 @@ export class Model {
   /** Exact bytes this model uses: arena by purpose, the instance's linear memory, the module size. */
   memory(): MemoryReport {
     const x = this.#live();
-    return { ...this.#arena, linearMemory: x.memory.buffer.byteLength, module: this.#moduleBytes };
+    return { ...this.#arena, linearMemory: x.memory.buffer.byteLength, modelsInInstance: this.#pool.live, module: this.#moduleBytes };
   }
 
-  /** Releases the instance and its memory (to the garbage collector); every later call throws RuntimeError E_DISPOSED. */
+  /** Returns the arena for reuse by later models; every later call throws RuntimeError E_DISPOSED. Idempotent. */
   dispose(): void {
+    if (this.#x === null) return;
     this.#x = null;
+    this.#pool.release(this.#at, this.#arena.total);
   }
 
   get disposed(): boolean {

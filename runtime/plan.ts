@@ -170,3 +170,29 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number): 
   const layerWeights = layers.map((p) => p.groups.reduce((s, g) => s + (g.kb === 0 ? 0 : groupBytes(simd, g.rows, p.k, g.kb)), 0));
   return { backend, image, base, bytes: lay.bytes, descPtr: base + descPtr, inPtr: base + inPtr, outPtr: base + outPtr, layerWeights };
 }
+
+/**
+ * Moves a plan to another base (16-aligned): adds the distance to every pointer in the image's descriptor and group tables.
+ * Lets the runtime plan once, then place the arena wherever its shared memory has room.
+ */
+export function rebasePlan(plan: ArenaPlan, base: number): ArenaPlan {
+  if (base % 16 !== 0) throw new RangeError(`arena base ${base} is not 16-aligned`);
+  const d = base - plan.base;
+  const i32 = new Int32Array(plan.image.buffer, plan.image.byteOffset, plan.image.byteLength >> 2);
+  const at = (ptr: number) => (ptr - plan.base) >> 2; // image index of an absolute pointer
+  const move = (i: number) => {
+    if (i32[i] !== 0) i32[i] += d;
+  };
+  const h = at(plan.descPtr), L = i32[h];
+  for (const f of [1, 4, 6]) move(h + f);
+  for (let l = 0; l < L; l++) {
+    const r = h + HDR_WORDS + LAYER_WORDS * l;
+    const g = at(i32[r + 6]), nGroups = i32[r + 5];
+    for (let i = 0; i < nGroups; i++) {
+      move(g + GROUP_WORDS * i + 2);
+      move(g + GROUP_WORDS * i + 3);
+    }
+    for (const f of [2, 4, 6, 7, 11, 14, 15]) move(r + f);
+  }
+  return { ...plan, base, descPtr: plan.descPtr + d, inPtr: plan.inPtr + d, outPtr: plan.outPtr + d };
+}

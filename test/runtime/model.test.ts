@@ -189,3 +189,35 @@ test('runtime › predict and predictBatch write into a caller buffer when given
   assert.throws(() => m.predict(small.cases[0].x, new Float32Array(0)), RangeError);
   assert.equal(m.predictBatch([], 0).length, 0);
 });
+
+test('runtime › models share one instance per backend: arenas, not pages, and views survive memory growth', async () => {
+  for (const backend of BACKENDS) {
+    const decoded = readModel(small.bytes);
+    const a = await loadModel(small.bytes, { backend });
+    const x0 = small.cases[0].x;
+    assert.deepEqual(a.predict(x0), predictReference(decoded, x0));
+    const before = a.memory();
+    const more: Model[] = [];
+    for (let i = 0; i < 8; i++) more.push(await loadModel(small.bytes, { backend }));
+    const after = a.memory();
+    assert.equal(after.modelsInInstance, before.modelsInInstance + 8);
+    assert.ok(after.linearMemory - before.linearMemory <= 8 * before.total + 65536, `8 more ${before.total}-byte arenas grew memory by ${after.linearMemory - before.linearMemory}`);
+    // A large model grows the shared memory: earlier models' JS views detach and must be re-created transparently.
+    const big = await loadModel(encodeModel(randomModel({ seed: 9, widths: [300, 600, 200, 2], weightBits: [8] })), { backend });
+    assert.ok(a.memory().linearMemory > after.linearMemory, 'the big model should have grown the memory');
+    assert.deepEqual(a.predict(x0), predictReference(decoded, x0));
+    for (const m of more) assert.deepEqual(m.predict(x0), predictReference(decoded, x0));
+    // Freed arenas are reused: disposing and loading the same model again does not grow memory.
+    const size = a.memory().linearMemory;
+    more[3].dispose();
+    more[4].dispose();
+    const again = await loadModel(small.bytes, { backend });
+    assert.equal(again.memory().linearMemory, size);
+    assert.deepEqual(again.predict(x0), predictReference(decoded, x0));
+    assert.deepEqual(more[5].predict(x0), predictReference(decoded, x0));
+    for (const m of [a, big, again, ...more]) m.dispose();
+    const iso = await loadModel(small.bytes, { backend, isolate: true });
+    assert.equal(iso.memory().modelsInInstance, 1);
+    assert.equal(iso.memory().linearMemory, 65536);
+  }
+});
