@@ -559,13 +559,19 @@ export class Trainer {
       for (let i = 0; i < M * N; i++) A[i] = Z[i] > 0 ? Z[i] : 0;
       return;
     }
+    const nArr = new Float64Array(N);
+    const sArr = new Float64Array(N);
+    const invArr = new Float64Array(N);
     for (let j = 0; j < N; j++) {
-      const n = 2 ** st.bitsA[j] - 1;
-      const s = this.actStep(st.alpha[j], st.bitsA[j]);
-      const inv = 1 / s;
-      for (let i = j; i < M * N; i += N) {
-        const c = Math.floor(Z[i] * inv + 0.5);
-        A[i] = (c < 0 ? 0 : c > n ? n : c) * s;
+      nArr[j] = 2 ** st.bitsA[j] - 1;
+      sArr[j] = this.actStep(st.alpha[j], st.bitsA[j]);
+      invArr[j] = 1 / sArr[j];
+    }
+    for (let i = 0; i < M; i++) {
+      const base = i * N;
+      for (let j = 0; j < N; j++) {
+        const c = Math.floor(Z[base + j] * invArr[j] + 0.5);
+        A[base + j] = (c < 0 ? 0 : c > nArr[j] ? nArr[j] : c) * sArr[j];
       }
     }
   }
@@ -774,7 +780,11 @@ export class Trainer {
     const step = r.actScale === 'step';
     const nMenu = menu.map((b) => 2 ** b - 1);
     const nLow = nMenu[0];
-    let dEsum = 0;
+    if (step || !learn) {
+      this.actBackwardRows(st, M, learn, slopes);
+      if (r.learnA === 'layer' && learn) tie(st.gsA);
+      return;
+    }
     for (let j = 0; j < N; j++) {
       const n = 2 ** st.bitsA[j] - 1;
       const alpha = st.alpha[j];
@@ -822,11 +832,76 @@ export class Trainer {
         for (let t = 0; t + 1 < nA; t++) dE += slopes[t] * (menu[t + 1] - menu[t]);
         if (r.targetActBits !== null) gs += this.lambdaAct * dE;
         st.gsA[j] = gs;
-        dEsum += dE;
       }
     }
-    void dEsum;
     if (r.learnA === 'layer') tie(st.gsA);
+  }
+
+  /** actBackward for the shared-step quantiser (or frozen widths), row-major for cache locality. */
+  private actBackwardRows(st: LayerState, M: number, learn: boolean, slopes: Float64Array): void {
+    const r = this.r;
+    const N = st.out;
+    const Z = st.Z;
+    const dA = st.dA;
+    const dZ = st.dZ;
+    const T = r.aMenu.length - 1;
+    const nMenu = r.aMenu.map((b) => 2 ** b - 1);
+    const nLow = nMenu[0];
+    const nArr = new Float64Array(N);
+    const sArr = new Float64Array(N);
+    const invArr = new Float64Array(N);
+    const topArr = new Float64Array(N);
+    const kArr = new Float64Array(N); // 1 / (d alpha / d s)
+    const ga = new Float64Array(N);
+    const gs = new Float64Array(N);
+    const sl = new Float64Array(learn ? N * T : 0);
+    for (let j = 0; j < N; j++) {
+      const n = 2 ** st.bitsA[j] - 1;
+      const s = this.actStep(st.alpha[j], st.bitsA[j]);
+      nArr[j] = n;
+      sArr[j] = s;
+      invArr[j] = 1 / s;
+      topArr[j] = n * s;
+      kArr[j] = s / st.alpha[j];
+      if (learn) {
+        gateSlopes(st.sA[j], r.aThr, r.tau, slopes);
+        for (let t = 0; t < T; t++) sl[j * T + t] = slopes[t] * s;
+      }
+    }
+    for (let i = 0; i < M; i++) {
+      const base = i * N;
+      for (let j = 0; j < N; j++) {
+        const z = Z[base + j];
+        if (z <= 0) { dZ[base + j] = 0; continue; }
+        const g = dA[base + j];
+        const n = nArr[j];
+        const R = Math.floor(z * invArr[j] + 0.5);
+        if (z >= topArr[j]) {
+          dZ[base + j] = 0;
+          ga[j] += g * n * kArr[j];
+        } else {
+          dZ[base + j] = g;
+          ga[j] += g * ((R > n ? n : R) - z * invArr[j]) * kArr[j];
+        }
+        // Shared step: widths differ only by where they clip, Q_b(z) = s min(R, 2^b - 1).
+        if (learn && R > nLow) {
+          for (let t = 0; t < T; t++) {
+            const a0 = R < nMenu[t] ? R : nMenu[t];
+            const a1 = R < nMenu[t + 1] ? R : nMenu[t + 1];
+            gs[j] += g * sl[j * T + t] * (a1 - a0);
+          }
+        }
+      }
+    }
+    for (let j = 0; j < N; j++) {
+      st.galpha[j] = ga[j];
+      if (learn) {
+        gateSlopes(st.sA[j], r.aThr, r.tau, slopes);
+        let dE = 0;
+        for (let t = 0; t < T; t++) dE += slopes[t] * (r.aMenu[t + 1] - r.aMenu[t]);
+        st.gsA[j] = gs[j] + (r.targetActBits !== null ? this.lambdaAct * dE : 0);
+      }
+    }
   }
 
   private optimizerStep(): void {
