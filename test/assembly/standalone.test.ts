@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Unpackr } from 'msgpackr';
 import { ModelFormatError } from '../../formats/errors.js';
 import { readModel } from '../../formats/read.js';
@@ -17,7 +17,9 @@ import { conformanceVectors, randomCases } from '../runtime/support/exact.js';
 
 const CODES = ['ok', 'E_EMPTY', 'E_MSGPACK', 'E_FORMAT_NAME', 'E_FORMAT_VERSION', 'E_REQUIRES', 'E_CHECKSUM', 'E_TYPE', 'E_LIMIT', 'E_SHAPE', 'E_BITWIDTH', 'E_LENGTH', 'E_PADDING', 'E_VALUE', 'E_ACC_OVERFLOW', 'E_MEMORY'];
 const SEED = process.env.SEED ? Number(process.env.SEED) : 1;
-const scalar = new WebAssembly.Module(new Uint8Array(readFileSync(`${wasmDir}scalar.wasm`)));
+// The no-host API lives in scalar.wasm, or in nohost.wasm once the build gives it its own target.
+const noHostFile = existsSync(`${wasmDir}nohost.wasm`) ? 'nohost.wasm' : 'scalar.wasm';
+const scalar = new WebAssembly.Module(new Uint8Array(readFileSync(`${wasmDir}${noHostFile}`)));
 
 interface NoHost {
   memory: WebAssembly.Memory;

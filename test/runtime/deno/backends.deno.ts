@@ -2,7 +2,7 @@
  * @fileoverview Run under Deno by ../deno.test.ts: the same bit-exactness checks as the Node tests, for both backends,
  * printed as one JSON line per check ({ name, error }) so the Node runner reports them. Not a node:test file.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadModel, type Backend } from '../../../runtime/index.js';
 import { testdataDir, wasmDir } from '../../support/paths.js';
 import { checkRandom, checkVector, conformanceVectors, randomCases } from '../support/exact.js';
@@ -35,7 +35,8 @@ for (const backend of ['simd', 'scalar'] as Backend[]) {
   });
 }
 // The no-host path of scalar.wasm (nmp_* exports), as a wasm3 host would drive it.
-const scalar = new WebAssembly.Module(new Uint8Array(readFileSync(`${wasmDir}scalar.wasm`)));
+const noHostFile = existsSync(`${wasmDir}nohost.wasm`) ? 'nohost.wasm' : 'scalar.wasm';
+const scalar = new WebAssembly.Module(new Uint8Array(readFileSync(`${wasmDir}${noHostFile}`)));
 for (const v of conformanceVectors(testdataDir)) {
   await check(`no-host › conformance ${v.name}`, async () => {
     const x = new WebAssembly.Instance(scalar, {}).exports as unknown as Record<string, (...a: number[]) => number> & { memory: WebAssembly.Memory };

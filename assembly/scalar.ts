@@ -1,0 +1,12 @@
+/**
+ * @fileoverview Entry of the scalar (wasm3) build once it has its own target: assembly/index.ts without the SIMD kernels,
+ * which a scalar build can only export as traps (see kernels/README.md). Until then the scalar build compiles index.ts.
+ */
+export { forward } from './common/forward';
+export { requant, requant_i16, requant_planes, planes_from_i16 } from './kernels/requant';
+export { gemv_wNa16_r1__scalar } from './kernels/gemv/scalar-ref';
+export { gemv_w8a16_r1__scalar } from './kernels/gemv/scalar-i8';
+export {
+  gemv_w1aN_r1__scalar_popcnt, gemv_w2aN_r1__scalar_popcnt, gemv_w4aN_r1__scalar_popcnt, gemv_w8aN_r1__scalar_popcnt,
+} from './kernels/gemv/scalar-popcnt';
+export { abiVersion, heapBase } from './index';
