@@ -1,6 +1,6 @@
 /**
- * @fileoverview Minimal ONNX protobuf writer and MLP graph builders (fp32 Gemm, static QDQ int8, dynamic int8) for the
- * peer runtimes, so the benchmark needs no protobuf dependency. Field numbers are those of onnx/onnx.proto (IR 8).
+ * @fileoverview Minimal ONNX protobuf writer (and op-type reader) and the MLP graphs the peer runtimes run: fp32 Gemm,
+ * static QDQ int8, dynamic int8. No protobuf dependency; field numbers are those of onnx/onnx.proto (IR 8).
  */
 
 // ---- protobuf wire format -------------------------------------------------------------------------------------
