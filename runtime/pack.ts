@@ -5,10 +5,17 @@
 
 export type Backend = 'simd' | 'scalar';
 
-/** Kernel width that runs a row of file width `bits` (0..8): both backends have 1, 2, 4, 8 layouts (3 -> 4, 5..7 -> 8). */
-export function kernelBits(_backend: Backend, bits: number): number {
-  if (bits <= 2) return bits;
-  return bits <= 4 ? 4 : 8;
+/**
+ * Kernel width that runs a row of file width `bits` (0..8) and fan-in `k`: both backends have 1, 2, 4, 8 layouts
+ * (3 -> 4, 5..7 -> 8). SIMD work is proportional to the fan-in padded to a chunk (128 / W elements), so a small fan-in moves
+ * to a wider layout when that pads less: 1-bit rows of fan-in 54 run as 2-bit (64 instead of 128 padded elements).
+ */
+export function kernelBits(backend: Backend, bits: number, k = 0): number {
+  let w = bits <= 2 ? bits : bits <= 4 ? 4 : 8;
+  if (backend === 'simd' && w > 0) {
+    while (w < 8 && Math.ceil(k / simdChunk(2 * w)) * simdChunk(2 * w) < Math.ceil(k / simdChunk(w)) * simdChunk(w)) w *= 2;
+  }
+  return w;
 }
 
 /** Elements per 16-byte row chunk of the SIMD layout of width `w`. */

@@ -83,7 +83,7 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number): 
     const adj = l === 0 ? (simd ? 0 : -(2 ** (inBits - 1))) : simd && xPlanes === 16 ? 32768 : 0;
     const adj16 = l > 0 && xPlanes === 16 ? 32768 : 0; // int8 groups read int16 codes: signed inputs, or hidden codes minus zs
     const kb = Array.from(layer.weightBits, (b) => {
-      const w = kernelBits(backend, b);
+      const w = kernelBits(backend, b, k);
       return !simd && w * xPlanes > SCALAR_I8_ABOVE ? GROUP_I8 : w;
     });
     const perm = Uint16Array.from({ length: n }, (_, j) => j).sort((a, b) => kb[a] - kb[b] || a - b);
