@@ -30,8 +30,9 @@ export async function loadSplit(name: string, rows?: number): Promise<Split> {
     return splitDataset(await readCsv(join(ROOT, 'tools/data/letter.csv.gz'), { target: 'lettr' }), { seed: 1 });
   }
   const path = join(ROOT, '../shared/datasets/covertype/covtype.csv.gz');
-  const ds = await readCsv(path, { target: 'Cover_Type', maxRows: rows });
-  return splitDataset(ds, { seed: 1 });
+  // Whole file read (581k rows, ~4 s, ~270 MB RSS), then a seeded random subset: the file order is not random.
+  const ds = await readCsv(path, { target: 'Cover_Type' });
+  return splitDataset(ds, { seed: 1, maxRows: rows });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
