@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../../formats/node-io.js';
 import type { LayerInput, ModelInput } from '../../formats/index.js';
 import { Packr } from 'msgpackr';
 import { readFile, appendFile } from 'node:fs/promises';
-import { featureStats, type Dataset } from './data.js';
+import { featureStats, splitDataset, type Dataset } from './data.js';
 import { Arena } from './gemm.js';
 import { evaluateModel, inputCode, type Metrics } from './intforward.js';
 import { band, bandMiddle, defaultThresholds, gateSlopes, quantizeRow, type TwoBitMode } from './quant.js';
@@ -1296,7 +1296,13 @@ function fmt(x: number, d = 4): string {
  * Trains on `train`, early-stops on `val`, exports the best epoch, and reports metrics of the exported integer model
  * on val (and test when given).
  */
-export async function train(data: { train: Dataset; val: Dataset; test?: Dataset }, options: TrainOptions = {}, hooks: TrainHooks = {}): Promise<TrainResult> {
+export async function train(
+  input: Dataset | { train: Dataset; val: Dataset; test?: Dataset },
+  options: TrainOptions & { valFraction?: number; testFraction?: number } = {},
+  hooks: TrainHooks = {},
+): Promise<TrainResult> {
+  // A whole data set is split here with the run's seed (defaults 10 % validation, 10 % test).
+  const data = 'x' in input ? splitDataset(input, { seed: options.seed ?? 1, valFraction: options.valFraction, testFraction: options.testFraction }) : input;
   const t = new Trainer(data.train, data.val, options);
   const r = t.r;
   const out = options.progress;

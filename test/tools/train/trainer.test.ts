@@ -198,3 +198,11 @@ test('train › regression (MSE, two targets) exports and matches the reference'
   assert.ok(res.metrics.val_mse < 20, `fits a linear target: ${res.metrics.val_mse}`);
   assert.deepEqual(readModel(res.bytes).meta.outputNames, ['t1', 't2']);
 });
+
+test('train › a whole data set is split with the run seed (same as splitDataset)', async () => {
+  const opts: TrainOptions = { ...SMALL, epochs: 1, seed: 5 };
+  const a = await train(letter, { ...opts, valFraction: 0.15, testFraction: 0.15 });
+  const b = await train(splitDataset(letter, { seed: 5, valFraction: 0.15, testFraction: 0.15 }), opts);
+  assert.deepEqual(a.bytes, b.bytes);
+  assert.equal(a.log.data.trainRows, 2100);
+});
