@@ -61,7 +61,7 @@ class Layout {
 }
 
 interface LayerPlan {
-  k: number; n: number; perm: Uint16Array; groups: { kb: number; rows: number; values: Int32Array }[];
+  k: number; n: number; perm: Uint16Array; groups: { kb: number; rows: number }[];
   bias: Int32Array; xPlanes: number; yPlanes: number; i8: boolean;
 }
 
@@ -93,7 +93,7 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number): 
     for (let r = 0; r < n; r++) {
       const j = perm[r], b = layer.weightBits[j];
       let g = groups[groups.length - 1];
-      if (!g || g.kb !== kb[j]) groups.push((g = { kb: kb[j], rows: 0, values: new Int32Array(0) }));
+      if (!g || g.kb !== kb[j]) groups.push((g = { kb: kb[j], rows: 0 }));
       let sum = 0;
       if (b > 0) {
         unpackRow(layer.weights, layer.rowOffsets[j], k, b, row);
@@ -101,15 +101,6 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number): 
       }
       g.rows++;
       bias[r] = (layer.bias[j] + Math.imul(kb[j] === GROUP_I8 ? adj16 : adj, sum)) | 0;
-    }
-    // Fill each group's values (rows x k, grouped order) now that sizes are known.
-    let r0 = 0;
-    for (const g of groups) {
-      if (g.kb > 0) {
-        g.values = new Int32Array(g.rows * k);
-        for (let r = 0; r < g.rows; r++) unpackRow(layer.weights, layer.rowOffsets[perm[r0 + r]], k, model.layers[l].weightBits[perm[r0 + r]], g.values.subarray(r * k, r * k + k));
-      }
-      r0 += g.rows;
     }
     const yPlanes = layer.act ? (simd ? (Math.max(...layer.act.bits) === 16 ? 32768 : 0) : Math.max(...layer.act.bits)) : 0;
     layers.push({ k, n, perm, groups, bias, xPlanes, yPlanes, i8: groups.some((g) => g.kb === GROUP_I8) });
@@ -162,8 +153,16 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number): 
     let row = 0;
     p.groups.forEach((g, i) => {
       put32(q.groups + 16 * i, [g.kb, g.rows, g.kb ? base + q.weights[i] : 0, base + q.bias + 4 * row]);
-      if (g.kb === GROUP_I8) for (let e = 0; e < g.values.length; e++) image[q.weights[i] + e] = g.values[e] & 0xff;
-      else if (g.kb) (simd ? packSimdRows : packScalarRows)(g.values, g.rows, p.k, g.kb, image, q.weights[i]);
+      if (g.kb) {
+        // One group's values at a time (int8 fits every width), so planning holds at most one group beside the image.
+        const values = new Int8Array(g.rows * p.k), tmp = new Int32Array(p.k);
+        for (let r = 0; r < g.rows; r++) {
+          const j = p.perm[row + r];
+          values.set(unpackRow(layer.weights, layer.rowOffsets[j], p.k, layer.weightBits[j], tmp), r * p.k);
+        }
+        if (g.kb === GROUP_I8) image.set(new Uint8Array(values.buffer), q.weights[i]);
+        else (simd ? packSimdRows : packScalarRows)(values, g.rows, p.k, g.kb, image, q.weights[i]);
+      }
       row += g.rows;
     });
   }
