@@ -3,6 +3,7 @@
  * Absolute numbers on a shared VM swing +-30 %; the report leads with ratios against peers measured in the same run.
  */
 
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ import type { PeerResult } from './peers.js';
 
 export interface Environment {
   date: string;
+  /** HEAD of the repository the run was made from, `+dirty` when the work tree had changes (null outside git). */
+  commit: string | null;
   loadAvg: number[];
   node: string;
   v8: string;
@@ -25,10 +28,21 @@ export interface Environment {
   wasm3: string | null;
 }
 
-export function environment(peers: Record<string, string>): Environment {
+function gitCommit(cwd: string): string | null {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return dirty ? `${head}+dirty` : head;
+  } catch {
+    return null;
+  }
+}
+
+export function environment(peers: Record<string, string>, repoRoot: string): Environment {
   const c = cpus();
   return {
     date: new Date().toISOString(),
+    commit: gitCommit(repoRoot),
     // 1/5/15-minute load averages at the start: more than the core count means other jobs shared the CPU.
     loadAvg: loadavg(),
     node: process.version,
@@ -130,7 +144,7 @@ const f = (v: number, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '-');
 export function formatReport(r: BenchReport): string {
   const out: string[] = [];
   const e = r.env;
-  out.push(`nmp-edge bench ${r.quick ? '(--quick: smoke run, numbers not meaningful) ' : ''}${e.date}`);
+  out.push(`nmp-edge bench ${r.quick ? '(--quick: smoke run, numbers not meaningful) ' : ''}${e.date}, commit ${e.commit ?? 'unknown'}`);
   out.push(`node ${e.node}, V8 ${e.v8}, ${e.cpu} x${e.cores}, load ${e.loadAvg.map((x) => x.toFixed(2)).join('/')}, ${Object.entries(e.peers).map(([k, v]) => `${k} ${v}`).join(', ')}${e.wasm3 ? `, wasm3 from ${e.wasm3}` : ''}`);
   out.push(`wasm: ${Object.entries(r.wasmBytes).map(([k, v]) => `${k} ${v} B`).join(', ')}`);
   if (r.kernels.length) {

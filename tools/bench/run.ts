@@ -150,7 +150,7 @@ export async function runBench(s: BenchSettings, log: (line: string) => void = (
   const report: BenchReport = {
     schema: 'nmp-edge-bench/1',
     quick: s.quick,
-    env: environment(Object.fromEntries(peers.map((p) => [p.name, p.version]))),
+    env: environment(Object.fromEntries(peers.map((p) => [p.name, p.version])), REPO_ROOT),
     settings: { ...s, sections: [...s.sections] },
     wasmBytes: Object.fromEntries(Object.entries(wasm).map(([k, v]) => [k, v.length])),
     kernels: [],
