@@ -145,7 +145,11 @@ export function formatReport(r: BenchReport): string {
   const out: string[] = [];
   const e = r.env;
   out.push(`nmp-edge bench ${r.quick ? '(--quick: smoke run, numbers not meaningful) ' : ''}${e.date}, commit ${e.commit ?? 'unknown'}`);
-  out.push(`node ${e.node}, V8 ${e.v8}, ${e.cpu} x${e.cores}, load ${e.loadAvg.map((x) => x.toFixed(2)).join('/')}, ${Object.entries(e.peers).map(([k, v]) => `${k} ${v}`).join(', ')}${e.wasm3 ? `, wasm3 from ${e.wasm3}` : ''}`);
+  out.push([
+    `node ${e.node}, V8 ${e.v8}, ${e.cpu} x${e.cores}, load ${e.loadAvg.map((x) => x.toFixed(2)).join('/')}`,
+    ...Object.entries(e.peers).map(([k, v]) => `${k} ${v}`),
+    ...(e.wasm3 ? [`wasm3 from ${e.wasm3}`] : []),
+  ].join(', '));
   out.push(`wasm: ${Object.entries(r.wasmBytes).map(([k, v]) => `${k} ${v} B`).join(', ')}`);
   if (r.kernels.length) {
     out.push('', '(a) GEMV kernels, GMAC/s (benchmark.js mean, ±rme)');
