@@ -461,6 +461,7 @@ export class Trainer {
     }
     this.updateBits();
     this.calibrateAlpha();
+    if (r.freezeAt === 0) this.log.warnings.push(...this.freeze());
   }
 
   /** Estimated file bytes when every neuron has `bits` weight bits (0: the fixed overhead). */
@@ -1336,7 +1337,7 @@ export async function train(
     (r.targetBits === null || t.avgWeightBits() <= r.targetBits + 1e-9) && (r.targetActBits === null || t.avgActBits() <= r.targetActBits + 1e-9);
   if (r.freezeAt !== null && startEpoch > r.freezeAt) t.frozen = true;
   for (let epoch = startEpoch; epoch <= r.epochs && stale < r.patience; epoch++) {
-    if (r.freezeAt !== null && epoch === r.freezeAt + 1 && !t.frozen) {
+    if (r.freezeAt !== null && r.freezeAt > 0 && epoch === r.freezeAt + 1 && !t.frozen) {
       t.log.warnings.push(...t.freeze());
       // Scores before the freeze belong to other widths: selection restarts.
       best = -Infinity;

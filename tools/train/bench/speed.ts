@@ -56,7 +56,13 @@ export function benchTrainingSpeed(rows = 50000, epochs = 2, methods: TrainOptio
 if (import.meta.url === `file://${process.argv[1]}`) {
   const rows = Number(process.argv[2] ?? 50000);
   const epochs = Number(process.argv[3] ?? 2);
-  const res = benchTrainingSpeed(rows, epochs, [{ method: 'fp32' }, { method: 'nmp' }, { method: 'nmp', quantizeActivations: false }, { method: 'uniform', uniformBits: 2 }]);
+  const res = benchTrainingSpeed(rows, epochs, [
+    { method: 'fp32' },
+    { method: 'nmp', freezeAt: null }, // widths learning (the first 30 % of a default run)
+    { method: 'nmp', freezeAt: 0 }, // widths frozen (the remaining 70 %)
+    { method: 'nmp', quantizeActivations: false, freezeAt: null },
+    { method: 'uniform', uniformBits: 2 },
+  ]);
   const base = res[0].secondsPerEpoch;
   for (const r of res) console.log(`${r.method.padEnd(48)} ${Math.round(r.samplesPerSecond).toString().padStart(7)} samples/s  ${r.secondsPerEpoch.toFixed(2)} s/epoch  ${(r.secondsPerEpoch / base).toFixed(2)}x fp32`);
   console.log(`node ${process.version}, ${process.arch}; 54->256->256->7, batch 256, Adam`);
