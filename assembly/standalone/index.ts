@@ -9,6 +9,10 @@ import { build, F, O, validate, xin, yout, desc, inBitsP, centerP, gainP, scaleP
 
 let file: usize = 0;
 let fileLen: usize = 0;
+let loaded = false;
+
+/** nmp_predict's result when no model is loaded (never loaded, or the last nmp_load failed). */
+const NO_MODEL = -65536;
 
 /** Reserves `len` bytes for the model file at the first free byte (16-aligned), growing memory; returns 0 if it cannot. */
 export function nmp_alloc(len: i32): usize {
@@ -27,6 +31,7 @@ export function nmp_alloc(len: i32): usize {
  */
 export function nmp_load(ptr: usize, len: i32): i32 {
   resetError();
+  loaded = false;
   if (len < 0 || ptr < __heap_base || <u64>ptr + <u64>len > (<u64>memory.size() << 16)) {
     fail(E_MEMORY, 0);
     return errCode;
@@ -35,7 +40,9 @@ export function nmp_load(ptr: usize, len: i32): i32 {
   fileLen = <usize>len;
   const e = validate(ptr, <usize>len);
   if (e) return e;
-  return build(ptr + <usize>len);
+  const b = build(ptr + <usize>len);
+  loaded = b == 0;
+  return b;
 }
 
 /** Byte offset in the file where the first error was found. */
@@ -65,8 +72,12 @@ export function nmp_used_bytes(): i32 {
   return <i32>arenaEnd;
 }
 
-/** Runs the sample at nmp_input(); returns the arg-max output index (SPEC §6.6), or -1 - i if input i is not finite. */
+/**
+ * Runs the sample at nmp_input(); returns the arg-max output index (SPEC §6.6), -1 - i if input i is not finite, or
+ * -65536 when no model is loaded.
+ */
 export function nmp_predict(): i32 {
+  if (!loaded) return NO_MODEL;
   const codes = <usize>load<i32>(desc + 4);
   for (let i = 0; i < F; i++) {
     const x = load<f64>(xin + (<usize>i << 3));

@@ -225,3 +225,24 @@ test('standalone › the differential tests above exercised every error code the
   t.diagnostic(JSON.stringify(Object.fromEntries(seen)));
   for (const c of CODES.slice(0, 15)) assert.ok(seen.has(c), `no case produced ${c}`);
 });
+
+test('standalone › one instance loads model after model; a rejected file leaves no model; predict before load refuses', () => {
+  const vs = conformanceVectors(testdataDir);
+  const x = new WebAssembly.Instance(scalar, {}).exports as unknown as NoHost;
+  assert.equal(x.nmp_predict(), -65536, 'no model loaded yet');
+  const put = (bytes: Uint8Array) => {
+    const p = x.nmp_alloc(bytes.length);
+    new Uint8Array(x.memory.buffer).set(bytes, p);
+    return CODES[x.nmp_load(p, bytes.length)];
+  };
+  for (const v of [...vs, ...vs.slice().reverse()]) {
+    assert.equal(put(v.bytes), 'ok', v.name);
+    const c = v.cases[v.cases.length - 1];
+    const r = predict(x, c.x);
+    assert.deepEqual(Array.from(r.acc), c.acc, v.name);
+  }
+  const bad = vs[0].bytes.slice();
+  bad[bad.length - 2] ^= 4;
+  assert.equal(put(bad), 'E_CHECKSUM');
+  assert.equal(x.nmp_predict(), -65536, 'a rejected file leaves no model');
+});
