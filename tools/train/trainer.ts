@@ -354,7 +354,9 @@ export class Trainer {
   private readonly yVal: Float32Array | Int32Array;
   readonly outputs: number;
   readonly log: RunLog;
-  private targetBitsEff: number | null;
+  /** Average weight bits the budget allows (targetBits, or targetBytes converted), or null. */
+  targetBitsEff: number | null;
+  private overheadBytes = 0;
   private readonly totalWeights: number;
 
   constructor(readonly train: Dataset, readonly val: Dataset, readonly options: TrainOptions = {}) {
@@ -452,8 +454,10 @@ export class Trainer {
       if (this.iq.constant[f]) this.log.warnings.push(`feature "${train.featureNames[f]}" is constant on the training split; its input code is always 0`);
     }
     this.targetBitsEff = r.targetBits;
+    this.updateBits();
     if (r.targetBytes !== null) {
       const overhead = this.estimateBytes(0);
+      this.overheadBytes = overhead;
       const perBit = this.totalWeights / 8;
       const tb = (r.targetBytes - overhead) / perBit;
       if (tb < (r.wMenu[0] || 0)) this.log.warnings.push(`targetBytes ${r.targetBytes} leaves ${tb.toFixed(3)} bits per weight after ${overhead} bytes of fixed overhead`);
@@ -468,7 +472,12 @@ export class Trainer {
   private estimateBytes(bits: number): number {
     const tmp = this.layers.map((l) => l.bitsW.slice());
     for (const l of this.layers) l.bitsW.fill(bits);
-    const { model } = this.buildModel({}, true);
+    // The final file also carries the metrics and the export time; account for them with placeholders of the same size.
+    const keys = this.train.task === 'classification' ? ['accuracy', 'f1_macro'] : ['mse', ...(this.outputs > 1 ? this.train.targetNames.map((n) => `mse_${n}`) : [])];
+    const metrics: Metrics = { avg_weight_bits: Math.PI, avg_act_bits: Math.PI };
+    for (const k of keys) { metrics[`val_${k}`] = Math.PI; metrics[`test_${k}`] = Math.PI; }
+    const { model } = this.buildModel(metrics, true);
+    model.meta.provenance.createdAt = new Date(0).toISOString();
     for (let i = 0; i < this.layers.length; i++) this.layers[i].bitsW.set(tmp[i]);
     return encodeModel(model).length;
   }
@@ -977,6 +986,12 @@ export class Trainer {
       if (moved) notes.push(`freeze: ${moved} neurons moved down one ${which === 'W' ? 'weight' : 'activation'} width to meet the budget`);
     };
     if (r.learnW !== 'none' && this.targetBitsEff !== null) lower(r.wMenu, r.wThr, this.targetBitsEff, () => this.avgWeightBits(), 'W');
+    if (r.learnW !== 'none' && r.targetBytes !== null) {
+      // Exact row sizes (padding included) rather than the average-bits estimate.
+      const size = () => this.overheadBytes + this.layers.reduce((a, st) => a + st.bitsW.reduce((b, w) => b + rowBytes(st.in, w), 0), 0);
+      const tb = r.targetBytes;
+      lower(r.wMenu, r.wThr, 0, () => (size() > tb ? Infinity : 0), 'W');
+    }
     if (r.learnA !== 'none' && r.targetActBits !== null) lower(r.aMenu, r.aThr, r.targetActBits, () => this.avgActBits(), 'A');
     return notes;
   }
@@ -1211,7 +1226,7 @@ export class Trainer {
       scale[j] = lastOut[j] * (reg ? this.tStd[j] : 1);
       offset[j] = reg ? this.tMean[j] : 0;
     }
-    const method = r.method === 'uniform' ? `uniform:${this.options.uniformBits ?? 2}` : r.method === 'nmp' && !r.learnA.startsWith('n') ? 'nmp:weights' : r.method;
+    const method = r.method === 'uniform' ? `uniform:${this.options.uniformBits ?? 2}` : r.learnW !== 'none' && r.learnA === 'none' ? `${r.method}:weights` : r.method;
     const model: ModelInput = {
       meta: {
         task: this.train.task,
@@ -1334,7 +1349,7 @@ export async function train(
     }
   }
   const budgetOk = () =>
-    (r.targetBits === null || t.avgWeightBits() <= r.targetBits + 1e-9) && (r.targetActBits === null || t.avgActBits() <= r.targetActBits + 1e-9);
+    (t.targetBitsEff === null || t.avgWeightBits() <= t.targetBitsEff + 1e-9) && (r.targetActBits === null || t.avgActBits() <= r.targetActBits + 1e-9);
   if (r.freezeAt !== null && startEpoch > r.freezeAt) t.frozen = true;
   for (let epoch = startEpoch; epoch <= r.epochs && stale < r.patience; epoch++) {
     if (r.freezeAt !== null && r.freezeAt > 0 && epoch === r.freezeAt + 1 && !t.frozen) {

@@ -206,3 +206,12 @@ test('train › a whole data set is split with the run seed (same as splitDatase
   assert.deepEqual(a.bytes, b.bytes);
   assert.equal(a.log.data.trainRows, 2100);
 });
+
+test('train › targetBytes: the exported file fits the byte budget', async () => {
+  const one = await train(split, { ...SMALL, method: 'uniform', uniformBits: 1, epochs: 1 });
+  const four = await train(split, { ...SMALL, method: 'uniform', uniformBits: 4, epochs: 1 });
+  const targetBytes = Math.round((2 * one.bytes.length + four.bytes.length) / 3);
+  const res = await train(split, { ...SMALL, epochs: 3, lrStrength: 0.05, freezeAt: 2, targetBytes });
+  assert.ok(res.bytes.length <= targetBytes, `${res.bytes.length} bytes > targetBytes ${targetBytes}`);
+  assert.ok(res.metrics.avg_weight_bits > 1, `uses the budget: ${res.metrics.avg_weight_bits}`);
+});
