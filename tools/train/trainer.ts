@@ -89,6 +89,8 @@ export interface TrainOptions {
   actFoldGrad?: boolean;
   /** false runs the plain-JS GEMM (same bits, slower); default true. */
   useWasm?: boolean;
+  /** Model file to write (atomically) at the end. */
+  out?: string;
   /** Checkpoint file written (atomically) after every epoch; with `resume`, training continues from it when it exists. */
   checkpoint?: string;
   resume?: boolean;
@@ -1428,6 +1430,8 @@ export async function train(
   draft.meta.provenance.createdAt = options.createdAt ?? new Date().toISOString();
   const bytes = encodeModel(draft);
   metrics.model_bytes = bytes.length;
+  // Temp file + rename: an interrupted run leaves the old file or none, never half of a new one.
+  if (options.out) await writeFileAtomic(options.out, bytes);
   if (r.targetBytes !== null && bytes.length > r.targetBytes) t.log.warnings.push(`model is ${bytes.length} bytes, over targetBytes ${r.targetBytes}`);
   if (r.targetBits !== null && metrics.avg_weight_bits > r.targetBits + 1e-9) t.log.warnings.push(`average weight bits ${metrics.avg_weight_bits.toFixed(3)} over targetBits ${r.targetBits}`);
   if (options.jsonLog) await appendFile(options.jsonLog, JSON.stringify({ type: 'final', bestEpoch, metrics, warnings: t.log.warnings }) + '\n');

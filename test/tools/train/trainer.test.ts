@@ -166,7 +166,9 @@ test('train › an interrupted run resumes from its checkpoint to the same bytes
   const opts: TrainOptions = { ...SMALL, epochs: 3, checkpoint, resume: true };
   await assert.rejects(train(split, opts, { onEpoch: (r) => { if (r.epoch === 2) throw new Error('interrupted'); } }), /interrupted/);
   assert.ok((await stat(checkpoint)).size > 0);
-  const resumed = await train(split, opts);
+  const out = join(dir, 'model.nmp');
+  const resumed = await train(split, { ...opts, out });
+  assert.deepEqual(new Uint8Array(await readFile(out)), resumed.bytes);
   assert.equal(resumed.log.epochs.length, 3);
   assert.deepEqual(resumed.bytes, full.bytes);
   await assert.rejects(train(split, { ...opts, hidden: [40, 32] }), /checkpoint of a different run/);
@@ -214,4 +216,26 @@ test('train › targetBytes: the exported file fits the byte budget', async () =
   const res = await train(split, { ...SMALL, epochs: 3, lrStrength: 0.05, freezeAt: 2, targetBytes });
   assert.ok(res.bytes.length <= targetBytes, `${res.bytes.length} bytes > targetBytes ${targetBytes}`);
   assert.ok(res.metrics.avg_weight_bits > 1, `uses the budget: ${res.metrics.avg_weight_bits}`);
+});
+
+test('train › variants: SGD, paper-literal clip activations with the fold gradient, layer-granular activations, hysteresis', async () => {
+  const sgd = await train(split, { ...SMALL, optimizer: 'sgd', lr: 0.05, epochs: 3 });
+  const losses = sgd.log.epochs.map((e) => e.loss);
+  assert.ok(losses[2] < losses[0], `SGD lowers the loss: ${losses}`);
+  const clip = await train(split, { ...SMALL, actScale: 'clip', lrStrength: 0.05, epochs: 2 });
+  assertZeroMismatches(clip.bytes);
+  const m = readModel(clip.bytes);
+  // clip mode: code scale = clip / (2^b - 1), so scales differ by width for equal clips; check the export is consistent.
+  for (const l of m.layers) if (l.act) for (let j = 0; j < l.outFeatures; j++) assert.ok(l.act.scale[j] > 0);
+  const lay = await train(split, { ...SMALL, actGranularity: 'layer', lrStrength: 0.05, epochs: 2 });
+  for (const l of readModel(lay.bytes).layers) if (l.act) assert.equal(new Set(l.act.bits).size, 1);
+  const hy = await train(split, { ...SMALL, hysteresis: 0.05, lrStrength: 0.05, epochs: 2 });
+  assertZeroMismatches(hy.bytes);
+});
+
+test('train › progress on a TTY rewrites the line', async () => {
+  const chunks: string[] = [];
+  const sink = Object.assign(new Writable({ write(c, _e, cb) { chunks.push(String(c)); cb(); } }), { isTTY: true });
+  await train(split, { ...SMALL, epochs: 1, progress: sink });
+  assert.ok(chunks[0].startsWith('\r\x1b[2Kepoch 1/1'), JSON.stringify(chunks[0]));
 });
