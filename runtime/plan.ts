@@ -86,7 +86,9 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number): 
       const w = kernelBits(backend, b, k);
       return !simd && w * xPlanes > SCALAR_I8_ABOVE ? GROUP_I8 : w;
     });
-    const perm = Uint16Array.from({ length: n }, (_, j) => j).sort((a, b) => kb[a] - kb[b] || a - b);
+    // Rows grouped by kernel; inside a group by requantisation shift, so that SIMD requantises 4 neurons at a time.
+    const sh = (j: number) => (simd && layer.act ? layer.act.shift[j] : 0);
+    const perm = Uint16Array.from({ length: n }, (_, j) => j).sort((a, b) => kb[a] - kb[b] || sh(a) - sh(b) || a - b);
     const groups: LayerPlan['groups'] = [];
     const bias = new Int32Array(n + 3);
     const row = new Int32Array(k);

@@ -18,15 +18,48 @@ export function requant(acc: i32, mult: i32, shift: i32, bits: i32): i32 {
  */
 export const REC_BYTES = 8;
 
-/** Requantises `n` accumulators into int16 codes at their natural position: y[perm] = a - zs (zs 0 or 32768, README). */
+/**
+ * Requantises `n` accumulators into int16 codes at their natural position: y[perm] = a - zs (zs 0 or 32768, README).
+ * SIMD build: blocks of 4 neurons that share a shift (the planner sorts each width group by shift) run in i64x2 lanes,
+ * other blocks and the tail one by one; same results either way.
+ */
 export function requant_i16(acc: usize, recs: usize, y: usize, n: i32, zs: i32): void {
   const end = acc + (<usize>n << 2);
-  while (acc < end) {
-    const a = requantCode(load<i32>(acc), load<i32>(recs), load<u8>(recs, 6), load<u8>(recs, 7));
-    store<i16>(y + (<usize>load<u16>(recs, 4) << 1), a - zs);
-    acc += 4;
-    recs += REC_BYTES;
+  if (ASC_FEATURE_SIMD) {
+    const end4 = acc + (<usize>(n & ~3) << 2);
+    const zsv = i32x4.splat(zs), top = i64x2.splat(65535), zero = i64x2.splat(0);
+    while (acc < end4) {
+      const sh = <i32>load<u8>(recs, 6);
+      if (<i32>load<u8>(recs, 14) == sh && <i32>load<u8>(recs, 22) == sh && <i32>load<u8>(recs, 30) == sh) {
+        const ra = v128.load(recs), rb = v128.load(recs, 16);
+        const m = i32x4.shuffle(ra, rb, 0, 2, 4, 6); // mult of the 4 records
+        const meta = i32x4.shuffle(ra, rb, 1, 3, 5, 7); // perm | shift << 16 | bits << 24
+        const a = v128.load(acc);
+        const rnd = i64x2.splat(<i64>1 << <i64>(sh - 1));
+        let lo = i64x2.shr_s(i64x2.add(i64x2.extmul_low_i32x4_s(a, m), rnd), sh);
+        let hi = i64x2.shr_s(i64x2.add(i64x2.extmul_high_i32x4_s(a, m), rnd), sh);
+        // Clamp to 0..65535 in i64, then to each neuron's 2^bits - 1 in i32 (2^bits built as a float32 exponent).
+        lo = v128.andnot(v128.bitselect(top, lo, i64x2.gt_s(lo, top)), i64x2.lt_s(lo, zero));
+        hi = v128.andnot(v128.bitselect(top, hi, i64x2.gt_s(hi, top)), i64x2.lt_s(hi, zero));
+        const pow = i32x4.trunc_sat_f32x4_s(i32x4.shl(i32x4.add(i32x4.shr_u(meta, 24), i32x4.splat(127)), 23));
+        const q = i32x4.sub(i32x4.min_s(i32x4.shuffle(lo, hi, 0, 2, 4, 6), i32x4.sub(pow, i32x4.splat(1))), zsv);
+        store<i16>(y + (<usize>(i32x4.extract_lane(meta, 0) & 0xffff) << 1), <i16>i32x4.extract_lane(q, 0));
+        store<i16>(y + (<usize>(i32x4.extract_lane(meta, 1) & 0xffff) << 1), <i16>i32x4.extract_lane(q, 1));
+        store<i16>(y + (<usize>(i32x4.extract_lane(meta, 2) & 0xffff) << 1), <i16>i32x4.extract_lane(q, 2));
+        store<i16>(y + (<usize>(i32x4.extract_lane(meta, 3) & 0xffff) << 1), <i16>i32x4.extract_lane(q, 3));
+        acc += 16;
+        recs += 4 * REC_BYTES;
+      } else {
+        for (let i = 0; i < 4; i++, acc += 4, recs += REC_BYTES) requantOne(acc, recs, y, zs);
+      }
+    }
   }
+  for (; acc < end; acc += 4, recs += REC_BYTES) requantOne(acc, recs, y, zs);
+}
+
+@inline function requantOne(acc: usize, rec: usize, y: usize, zs: i32): void {
+  const a = requantCode(load<i32>(acc), load<i32>(rec), load<u8>(rec, 6), load<u8>(rec, 7));
+  store<i16>(y + (<usize>load<u16>(rec, 4) << 1), a - zs);
 }
 
 /** Requantises into bit planes (scalar layout, README): clears ceil(n/64) * planes words, then sets the bits of each code. */
