@@ -3,7 +3,7 @@
  * which a scalar build can only export as traps (see kernels/README.md). Until then the scalar build compiles index.ts.
  */
 export { forward } from './common/forward';
-export { requant, requant_i16, requant_planes, planes_from_i16 } from './kernels/requant';
+export { requant, requant_i16, requant_i16_seq, requant_planes, planes_from_i16 } from './kernels/requant';
 export { gemv_wNa16_r1__scalar } from './kernels/gemv/scalar-ref';
 export { gemv_w8a16_r1__scalar } from './kernels/gemv/scalar-i8';
 export {

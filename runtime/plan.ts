@@ -63,6 +63,8 @@ class Layout {
 interface LayerPlan {
   k: number; n: number; perm: Uint16Array; groups: { kb: number; rows: number }[];
   bias: Int32Array; xPlanes: number; yPlanes: number; i8: boolean;
+  /** Column c of this layer's stored rows reads input cols[c] (null: natural order). */
+  cols: Uint16Array | null;
 }
 
 function groupBytes(simd: boolean, rows: number, k: number, kb: number): number {
@@ -76,6 +78,8 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number): 
   const inBits = Math.max(...model.input.bits);
   // Per-layer input encoding: `adj` is folded into the bias as adj * rowsum(w) (exact mod 2^32; README).
   const layers: LayerPlan[] = [];
+  // SIMD: hidden activations stay in their layer's grouped order; the next layer's columns are permuted to match.
+  let inOrder: Uint16Array | null = null;
   for (let l = 0; l < L; l++) {
     const layer = model.layers[l];
     const k = layer.inFeatures, n = layer.outFeatures;
@@ -105,7 +109,8 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number): 
       bias[r] = (layer.bias[j] + Math.imul(kb[j] === GROUP_I8 ? adj16 : adj, sum)) | 0;
     }
     const yPlanes = layer.act ? (simd ? (Math.max(...layer.act.bits) === 16 ? 32768 : 0) : Math.max(...layer.act.bits)) : 0;
-    layers.push({ k, n, perm, groups, bias, xPlanes, yPlanes, i8: groups.some((g) => g.kb === GROUP_I8) });
+    layers.push({ k, n, perm, groups, bias, xPlanes, yPlanes, i8: groups.some((g) => g.kb === GROUP_I8), cols: inOrder });
+    inOrder = simd && layer.act ? perm : null;
   }
 
   const base = align16(heapBase);
@@ -138,7 +143,8 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number): 
     const p = layers[l], q = layerPtrs[l], layer = model.layers[l], act = layer.act;
     const isLast = l === L - 1;
     put32(descPtr + 4 * (HDR_WORDS + LAYER_WORDS * l), [
-      p.k, p.n, base + xPtrs[l], p.xPlanes, base + accPtr, p.groups.length, base + q.groups, base + q.recs, 0, 0, 0,
+      p.k, p.n, base + xPtrs[l], p.xPlanes, base + accPtr, p.groups.length, base + q.groups, base + q.recs,
+      simd && !isLast ? 1 : 0, 0, 0,
       isLast ? base + outPtr : base + xPtrs[l + 1], p.yPlanes, isLast ? 1 : 0,
       x16Ptrs[l] < 0 ? 0 : base + x16Ptrs[l], isLast || x16Ptrs[l + 1] < 0 ? 0 : base + x16Ptrs[l + 1],
     ]);
@@ -157,10 +163,12 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number): 
       put32(q.groups + 16 * i, [g.kb, g.rows, g.kb ? base + q.weights[i] : 0, base + q.bias + 4 * row]);
       if (g.kb) {
         // One group's values at a time (int8 fits every width), so planning holds at most one group beside the image.
-        const values = new Int8Array(g.rows * p.k), tmp = new Int32Array(p.k);
+        const values = new Int8Array(g.rows * p.k), tmp = new Int32Array(p.k), cols = p.cols;
         for (let r = 0; r < g.rows; r++) {
           const j = p.perm[row + r];
-          values.set(unpackRow(layer.weights, layer.rowOffsets[j], p.k, layer.weightBits[j], tmp), r * p.k);
+          unpackRow(layer.weights, layer.rowOffsets[j], p.k, layer.weightBits[j], tmp);
+          if (cols) for (let c = 0; c < p.k; c++) values[r * p.k + c] = tmp[cols[c]];
+          else values.set(tmp, r * p.k);
         }
         if (g.kb === GROUP_I8) image.set(new Uint8Array(values.buffer), q.weights[i]);
         else (simd ? packSimdRows : packScalarRows)(values, g.rows, p.k, g.kb, image, q.weights[i]);

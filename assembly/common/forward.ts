@@ -9,13 +9,15 @@ import {
   gemv_w1aN_r1__scalar_popcnt, gemv_w2aN_r1__scalar_popcnt, gemv_w4aN_r1__scalar_popcnt, gemv_w8aN_r1__scalar_popcnt,
 } from '../kernels/gemv/scalar-popcnt';
 import { gemv_w8a16_r1__scalar } from '../kernels/gemv/scalar-i8';
-import { requant_i16, requant_planes, planes_from_i16 } from '../kernels/requant';
+import { requant_i16, requant_i16_seq, requant_planes, planes_from_i16 } from '../kernels/requant';
 
 // Header (8 x i32): nLayers, inPtr (int16 codes), inCount, inOffset, x0Ptr, x0Planes, outPtr (int32, natural order), 0.
 export const HDR_WORDS = 8;
 // Layer record (16 x i32), at desc + 32 + 64 * l:
 //  0 k, 1 n, 2 xPtr, 3 xPlanes (scalar), 4 accPtr (int32, grouped order, roundUp(n,4) entries), 5 nGroups, 6 groupsPtr,
-//  7 recPtr (8-byte records per neuron in grouped order: mult, natural index, shift, bits; kernels/requant.ts), 8..10 0,
+//  7 recPtr (8-byte records per neuron in grouped order: mult, natural index, shift, bits; kernels/requant.ts),
+//  8 output order of a hidden layer (SIMD): 0 natural (scatter by the records' index), 1 grouped (the next layer's weight
+//  columns are permuted to match), 9..10 0,
 //  11 yPtr, 12 yPlanes (scalar) or
 //  zs (SIMD), 13 isLast, 14 xI16Ptr (scalar: int16 copy of the input for GROUP_I8 groups, or 0), 15 yI16Ptr (scalar: int16
 //  copy of the output to write, = next layer's xI16Ptr, or 0; codes of 16-bit layers are stored minus 32768).
@@ -71,7 +73,8 @@ export function forward(desc: usize): void {
     if (fld(L, 13)) {
       for (let r = 0; r < n; r++) store<i32>(y + (<usize>load<u16>(recs + (<usize>r << 3), 4) << 2), load<i32>(acc + (<usize>r << 2)));
     } else if (ASC_FEATURE_SIMD) {
-      requant_i16(acc, recs, y, n, fld(L, 12));
+      if (fld(L, 8)) requant_i16_seq(acc, recs, y, n, fld(L, 12));
+      else requant_i16(acc, recs, y, n, fld(L, 12));
     } else {
       const yPlanes = fld(L, 12);
       requant_planes(acc, recs, y, n, yPlanes);

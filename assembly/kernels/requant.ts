@@ -27,22 +27,12 @@ export function requant_i16(acc: usize, recs: usize, y: usize, n: i32, zs: i32):
   const end = acc + (<usize>n << 2);
   if (ASC_FEATURE_SIMD) {
     const end4 = acc + (<usize>(n & ~3) << 2);
-    const zsv = i32x4.splat(zs), top = i64x2.splat(65535), zero = i64x2.splat(0);
     while (acc < end4) {
       const sh = <i32>load<u8>(recs, 6);
       if (<i32>load<u8>(recs, 14) == sh && <i32>load<u8>(recs, 22) == sh && <i32>load<u8>(recs, 30) == sh) {
         const ra = v128.load(recs), rb = v128.load(recs, 16);
-        const m = i32x4.shuffle(ra, rb, 0, 2, 4, 6); // mult of the 4 records
         const meta = i32x4.shuffle(ra, rb, 1, 3, 5, 7); // perm | shift << 16 | bits << 24
-        const a = v128.load(acc);
-        const rnd = i64x2.splat(<i64>1 << <i64>(sh - 1));
-        let lo = i64x2.shr_s(i64x2.add(i64x2.extmul_low_i32x4_s(a, m), rnd), sh);
-        let hi = i64x2.shr_s(i64x2.add(i64x2.extmul_high_i32x4_s(a, m), rnd), sh);
-        // Clamp to 0..65535 in i64, then to each neuron's 2^bits - 1 in i32 (2^bits built as a float32 exponent).
-        lo = v128.andnot(v128.bitselect(top, lo, i64x2.gt_s(lo, top)), i64x2.lt_s(lo, zero));
-        hi = v128.andnot(v128.bitselect(top, hi, i64x2.gt_s(hi, top)), i64x2.lt_s(hi, zero));
-        const pow = i32x4.trunc_sat_f32x4_s(i32x4.shl(i32x4.add(i32x4.shr_u(meta, 24), i32x4.splat(127)), 23));
-        const q = i32x4.sub(i32x4.min_s(i32x4.shuffle(lo, hi, 0, 2, 4, 6), i32x4.sub(pow, i32x4.splat(1))), zsv);
+        const q = requant4(v128.load(acc), ra, rb, sh, zs);
         store<i16>(y + (<usize>(i32x4.extract_lane(meta, 0) & 0xffff) << 1), <i16>i32x4.extract_lane(q, 0));
         store<i16>(y + (<usize>(i32x4.extract_lane(meta, 1) & 0xffff) << 1), <i16>i32x4.extract_lane(q, 1));
         store<i16>(y + (<usize>(i32x4.extract_lane(meta, 2) & 0xffff) << 1), <i16>i32x4.extract_lane(q, 2));
@@ -55,6 +45,49 @@ export function requant_i16(acc: usize, recs: usize, y: usize, n: i32, zs: i32):
     }
   }
   for (; acc < end; acc += 4, recs += REC_BYTES) requantOne(acc, recs, y, zs);
+}
+
+/**
+ * As requant_i16, but writes y[r] in grouped order (the record's natural index is not used): the SIMD planner permutes the
+ * next layer's weight columns to match, so 4 codes leave in one 8-byte store instead of 4 scattered ones.
+ */
+export function requant_i16_seq(acc: usize, recs: usize, y: usize, n: i32, zs: i32): void {
+  const end = acc + (<usize>n << 2);
+  if (ASC_FEATURE_SIMD) {
+    const end4 = acc + (<usize>(n & ~3) << 2);
+    while (acc < end4) {
+      const sh = <i32>load<u8>(recs, 6);
+      if (<i32>load<u8>(recs, 14) == sh && <i32>load<u8>(recs, 22) == sh && <i32>load<u8>(recs, 30) == sh) {
+        const q = requant4(v128.load(acc), v128.load(recs), v128.load(recs, 16), sh, zs);
+        store<i64>(y, i64x2.extract_lane(i16x8.narrow_i32x4_s(q, q), 0)); // codes - zs fit int16 exactly
+        acc += 16;
+        recs += 4 * REC_BYTES;
+        y += 8;
+      } else {
+        for (let i = 0; i < 4; i++, acc += 4, recs += REC_BYTES, y += 2) {
+          store<i16>(y, requantCode(load<i32>(acc), load<i32>(recs), load<u8>(recs, 6), load<u8>(recs, 7)) - zs);
+        }
+      }
+    }
+  }
+  for (; acc < end; acc += 4, recs += REC_BYTES, y += 2) {
+    store<i16>(y, requantCode(load<i32>(acc), load<i32>(recs), load<u8>(recs, 6), load<u8>(recs, 7)) - zs);
+  }
+}
+
+/** Codes minus zs of 4 accumulators whose records (ra, rb: two 16-byte halves) share shift `sh`; i64x2 lanes, exact. */
+@inline function requant4(a: v128, ra: v128, rb: v128, sh: i32, zs: i32): v128 {
+  const top = i64x2.splat(65535), zero = i64x2.splat(0);
+  const m = i32x4.shuffle(ra, rb, 0, 2, 4, 6); // mult of the 4 records
+  const meta = i32x4.shuffle(ra, rb, 1, 3, 5, 7); // perm | shift << 16 | bits << 24
+  const rnd = i64x2.splat(<i64>1 << <i64>(sh - 1));
+  let lo = i64x2.shr_s(i64x2.add(i64x2.extmul_low_i32x4_s(a, m), rnd), sh);
+  let hi = i64x2.shr_s(i64x2.add(i64x2.extmul_high_i32x4_s(a, m), rnd), sh);
+  // Clamp to 0..65535 in i64, then to each neuron's 2^bits - 1 in i32 (2^bits built as a float32 exponent).
+  lo = v128.andnot(v128.bitselect(top, lo, i64x2.gt_s(lo, top)), i64x2.lt_s(lo, zero));
+  hi = v128.andnot(v128.bitselect(top, hi, i64x2.gt_s(hi, top)), i64x2.lt_s(hi, zero));
+  const pow = i32x4.trunc_sat_f32x4_s(i32x4.shl(i32x4.add(i32x4.shr_u(meta, 24), i32x4.splat(127)), 23));
+  return i32x4.sub(i32x4.min_s(i32x4.shuffle(lo, hi, 0, 2, 4, 6), i32x4.sub(pow, i32x4.splat(1))), i32x4.splat(zs));
 }
 
 @inline function requantOne(acc: usize, rec: usize, y: usize, zs: i32): void {

@@ -10,27 +10,33 @@
     const P = 16 / W; // codes per i16 lane
     const chunks = (k + C - 1) / C;
     const z = i32x4.splat(0);
+    // W = 1 needs sum(x) (see below): once per call, not per row block.
+    let total = 0;
+    if (W == 1) {
+      let sx = z;
+      for (let i = 0, n = chunks * P; i < n; i++) sx = i32x4.add(sx, i32x4.extadd_pairwise_i16x8_s(v128.load(x + (<usize>i << 4))));
+      const h = i32x4.add(sx, i32x4.shuffle(sx, sx, 2, 3, 0, 1));
+      total = i32x4.extract_lane(h, 0) + i32x4.extract_lane(h, 1);
+    }
     for (let r = 0; r < rows; r += 4) {
-      let a0 = z, a1 = z, a2 = z, a3 = z, sx = z;
+      let a0 = z, a1 = z, a2 = z, a3 = z;
       let xp = x;
       for (let c = 0; c < chunks; c++) {
         let v0 = v128.load(w), v1 = v128.load(w, 16), v2 = v128.load(w, 32), v3 = v128.load(w, 48);
         w += 64;
-        for (let q = 0; q < P; q++) {
+        for (let q = 0; ; ) {
           const xv = v128.load(xp);
           xp += 16;
-          // Top W bits of each lane, sign-extended: code of element q*8 + l; then move the next code up.
+          // Top W bits of each lane, sign-extended: code of element q*8 + l; then move the next code up (not after the last).
           a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.shr_s(v0, 16 - W), xv));
           a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.shr_s(v1, 16 - W), xv));
           a2 = i32x4.add(a2, i32x4.dot_i16x8_s(i16x8.shr_s(v2, 16 - W), xv));
           a3 = i32x4.add(a3, i32x4.dot_i16x8_s(i16x8.shr_s(v3, 16 - W), xv));
-          if (W == 1) sx = i32x4.add(sx, i32x4.extadd_pairwise_i16x8_s(xv));
-          if (W < 16) {
-            v0 = i16x8.shl(v0, W);
-            v1 = i16x8.shl(v1, W);
-            v2 = i16x8.shl(v2, W);
-            v3 = i16x8.shl(v3, W);
-          }
+          if (++q == P) break;
+          v0 = i16x8.shl(v0, W);
+          v1 = i16x8.shl(v1, W);
+          v2 = i16x8.shl(v2, W);
+          v3 = i16x8.shl(v3, W);
         }
       }
       // Transpose-add the four accumulators: s = [sum a0, sum a1, sum a2, sum a3].
@@ -39,8 +45,6 @@
       let s = i32x4.add(i32x4.shuffle(t0, t1, 0, 1, 4, 5), i32x4.shuffle(t0, t1, 2, 3, 6, 7));
       if (W == 1) {
         // shr_s gave -u; weight 2u - 1: sum w*x = -2 * dot(-u, x) - sum(x).
-        const h = i32x4.add(sx, i32x4.shuffle(sx, sx, 2, 3, 0, 1));
-        const total = i32x4.extract_lane(h, 0) + i32x4.extract_lane(h, 1);
         s = i32x4.sub(i32x4.sub(z, i32x4.shl(s, 1)), i32x4.splat(total));
       }
       const o = <usize>r << 2;
