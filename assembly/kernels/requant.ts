@@ -81,11 +81,12 @@ export function requant_i16_seq(acc: usize, recs: usize, y: usize, n: i32, zs: i
   const m = i32x4.shuffle(ra, rb, 0, 2, 4, 6); // mult of the 4 records
   const meta = i32x4.shuffle(ra, rb, 1, 3, 5, 7); // perm | shift << 16 | bits << 24
   const rnd = i64x2.splat(<i64>1 << <i64>(sh - 1));
-  let lo = i64x2.shr_s(i64x2.add(i64x2.extmul_low_i32x4_s(a, m), rnd), sh);
-  let hi = i64x2.shr_s(i64x2.add(i64x2.extmul_high_i32x4_s(a, m), rnd), sh);
-  // Clamp to 0..65535 in i64, then to each neuron's 2^bits - 1 in i32 (2^bits built as a float32 exponent).
-  lo = v128.andnot(v128.bitselect(top, lo, i64x2.gt_s(lo, top)), i64x2.lt_s(lo, zero));
-  hi = v128.andnot(v128.bitselect(top, hi, i64x2.gt_s(hi, top)), i64x2.lt_s(hi, zero));
+  const plo = i64x2.add(i64x2.extmul_low_i32x4_s(a, m), rnd), phi = i64x2.add(i64x2.extmul_high_i32x4_s(a, m), rnd);
+  // Negative sums clamp to 0 anyway, so a logical shift does (x64 has no 64-bit arithmetic vector shift before AVX-512);
+  // then clamp to 0..65535 in i64, then to each neuron's 2^bits - 1 in i32 (2^bits built as a float32 exponent).
+  let lo = i64x2.shr_u(plo, sh), hi = i64x2.shr_u(phi, sh);
+  lo = v128.andnot(v128.bitselect(top, lo, i64x2.gt_s(lo, top)), i64x2.lt_s(plo, zero));
+  hi = v128.andnot(v128.bitselect(top, hi, i64x2.gt_s(hi, top)), i64x2.lt_s(phi, zero));
   const pow = i32x4.trunc_sat_f32x4_s(i32x4.shl(i32x4.add(i32x4.shr_u(meta, 24), i32x4.splat(127)), 23));
   return i32x4.sub(i32x4.min_s(i32x4.shuffle(lo, hi, 0, 2, 4, 6), i32x4.sub(pow, i32x4.splat(1))), i32x4.splat(zs));
 }
