@@ -79,6 +79,8 @@ export interface TrainOptions {
   targetBytes?: number;
   /** Budget: average activation bits over hidden neurons. */
   targetActBits?: number;
+  /** 'fill' (default): hold the averages at the targets (push bits up when below); 'cap': only push down. */
+  budgetMode?: 'cap' | 'fill';
   /** Budget controller rate (log-lambda change per step per bit of excess); default 0.05. */
   budgetRate?: number;
   /** nmp: one activation strength per neuron (default, as the paper) or per layer. */
@@ -210,6 +212,7 @@ interface Resolved {
   schedule: 'cosine' | 'constant';
   hysteresis: number;
   freezeAt: number | null;
+  budgetMode: 'cap' | 'fill';
 }
 
 function resolve(o: TrainOptions): Resolved {
@@ -268,6 +271,7 @@ function resolve(o: TrainOptions): Resolved {
     actScale: o.actScale ?? 'step',
     schedule: o.schedule ?? 'cosine',
     hysteresis: o.hysteresis ?? 0,
+    budgetMode: o.budgetMode ?? 'fill',
     // Default: widths learned in the first 30 % of the epochs, then frozen (README "Freezing").
     freezeAt: learned ? (o.freezeAt === undefined ? Math.max(1, Math.round(0.3 * (o.epochs ?? 30))) : o.freezeAt) : null,
     aBase: qa ? aMenu[0] : (o.fixedActBits ?? (method === 'uniform' ? 8 : 16)),
@@ -1031,14 +1035,22 @@ export class Trainer {
 
   private controlBudget(): void {
     const r = this.r;
-    const clampL = (x: number) => Math.min(1e2, Math.max(1e-6, x));
+    const fill = r.budgetMode === 'fill';
+    // Multiplicative in |lambda| (scale-free: the strengths' Adam normalises gradients anyway). 'cap': lambda > 0 only
+    // pushes down. 'fill': below target lambda shrinks to the floor, changes sign, then grows, pushing bits up.
+    const next = (lam: number, ex: number) => {
+      const f = Math.exp(r.budgetRate * Math.min(1, Math.abs(ex)) * 4);
+      const dir = ex > 0 ? 1 : -1;
+      if (!fill) return Math.min(1e2, Math.max(1e-6, ex > 0 ? lam * f : lam / f));
+      if (Math.sign(lam) === dir) return dir * Math.min(1e2, Math.abs(lam) * f);
+      const m = Math.abs(lam) / f;
+      return m < 1e-6 ? dir * 1e-6 : -dir * m;
+    };
     if (this.targetBitsEff !== null && r.learnW !== 'none') {
-      const ex = (this.avgWeightBits() - this.targetBitsEff) / Math.max(this.targetBitsEff, 0.5);
-      this.lambda = clampL(this.lambda * Math.exp(r.budgetRate * Math.max(-1, Math.min(1, ex)) * 4));
+      this.lambda = next(this.lambda, (this.avgWeightBits() - this.targetBitsEff) / Math.max(this.targetBitsEff, 0.5));
     }
     if (r.targetActBits !== null && r.learnA !== 'none') {
-      const ex = (this.avgActBits() - r.targetActBits) / r.targetActBits;
-      this.lambdaAct = clampL(this.lambdaAct * Math.exp(r.budgetRate * Math.max(-1, Math.min(1, ex)) * 4));
+      this.lambdaAct = next(this.lambdaAct, (this.avgActBits() - r.targetActBits) / r.targetActBits);
     }
   }
 
