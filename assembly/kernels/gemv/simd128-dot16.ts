@@ -24,15 +24,25 @@
       for (let c = 0; c < chunks; c++) {
         let v0 = v128.load(w), v1 = v128.load(w, 16), v2 = v128.load(w, 32), v3 = v128.load(w, 48);
         w += 64;
+        // P (16 / W) is even: two codes per iteration, no shift after the last one.
         for (let q = 0; ; ) {
-          const xv = v128.load(xp);
-          xp += 16;
-          // Top W bits of each lane, sign-extended: code of element q*8 + l; then move the next code up (not after the last).
-          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.shr_s(v0, 16 - W), xv));
-          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.shr_s(v1, 16 - W), xv));
-          a2 = i32x4.add(a2, i32x4.dot_i16x8_s(i16x8.shr_s(v2, 16 - W), xv));
-          a3 = i32x4.add(a3, i32x4.dot_i16x8_s(i16x8.shr_s(v3, 16 - W), xv));
-          if (++q == P) break;
+          const x0 = v128.load(xp), x1 = v128.load(xp, 16);
+          xp += 32;
+          // Top W bits of each lane, sign-extended: code of element q*8 + l; then move the next code up.
+          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.shr_s(v0, 16 - W), x0));
+          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.shr_s(v1, 16 - W), x0));
+          a2 = i32x4.add(a2, i32x4.dot_i16x8_s(i16x8.shr_s(v2, 16 - W), x0));
+          a3 = i32x4.add(a3, i32x4.dot_i16x8_s(i16x8.shr_s(v3, 16 - W), x0));
+          v0 = i16x8.shl(v0, W);
+          v1 = i16x8.shl(v1, W);
+          v2 = i16x8.shl(v2, W);
+          v3 = i16x8.shl(v3, W);
+          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.shr_s(v0, 16 - W), x1));
+          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.shr_s(v1, 16 - W), x1));
+          a2 = i32x4.add(a2, i32x4.dot_i16x8_s(i16x8.shr_s(v2, 16 - W), x1));
+          a3 = i32x4.add(a3, i32x4.dot_i16x8_s(i16x8.shr_s(v3, 16 - W), x1));
+          q += 2;
+          if (q == P) break;
           v0 = i16x8.shl(v0, W);
           v1 = i16x8.shl(v1, W);
           v2 = i16x8.shl(v2, W);
