@@ -84,7 +84,8 @@ export async function loadDecoded(model: NmpModel, fileBytes: number, options: L
   compiled ??= await compileBackend('scalar', options.wasm?.scalar);
   if (!compiled) throw new RuntimeError('E_BACKEND', 'scalar.wasm does not validate in this engine');
   const backend = compiled.backend;
-  const isolate = options.isolate === true || options.maxMemoryBytes !== undefined;
+  // Modules supplied through options.wasm are not cached, so they get a private instance (no pool kept alive forever).
+  const isolate = options.isolate === true || options.maxMemoryBytes !== undefined || options.wasm?.[backend] !== undefined;
   const pool = await (isolate ? isolatedPool(compiled, Math.min(limit, MAX_WASM32)) : sharedPool(compiled, MAX_WASM32));
   // Plan at the heap base, then move the image to wherever the pool has room: nothing touches WASM memory before alloc.
   const planned = planArena(model, backend, pool.x.heapBase());
