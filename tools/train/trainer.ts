@@ -1036,15 +1036,15 @@ export class Trainer {
   private controlBudget(): void {
     const r = this.r;
     const fill = r.budgetMode === 'fill';
-    // Multiplicative in |lambda| (scale-free: the strengths' Adam normalises gradients anyway). 'cap': lambda > 0 only
-    // pushes down. 'fill': below target lambda shrinks to the floor, changes sign, then grows, pushing bits up.
+    // Multiplicative in |lambda| while the error keeps its sign (scale-free: the strengths' Adam normalises gradients
+    // anyway), reset to the floor when it changes sign (no wind-up: measured, a slowly unwinding lambda overshot
+    // Covertype from 2.2 to 4.7 bits in one epoch). 'cap': lambda > 0 only pushes down; 'fill' also pushes up.
     const next = (lam: number, ex: number) => {
       const f = Math.exp(r.budgetRate * Math.min(1, Math.abs(ex)) * 4);
       const dir = ex > 0 ? 1 : -1;
-      if (!fill) return Math.min(1e2, Math.max(1e-6, ex > 0 ? lam * f : lam / f));
+      if (!fill && dir < 0) return 1e-6;
       if (Math.sign(lam) === dir) return dir * Math.min(1e2, Math.abs(lam) * f);
-      const m = Math.abs(lam) / f;
-      return m < 1e-6 ? dir * 1e-6 : -dir * m;
+      return dir * 1e-6;
     };
     if (this.targetBitsEff !== null && r.learnW !== 'none') {
       this.lambda = next(this.lambda, (this.avgWeightBits() - this.targetBitsEff) / Math.max(this.targetBitsEff, 0.5));
