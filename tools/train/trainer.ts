@@ -1131,6 +1131,7 @@ export class Trainer {
       rng: bytesOf(this.rng.state()),
       lambda: this.lambda,
       lambdaAct: this.lambdaAct,
+      frozen: this.frozen,
     };
   }
 
@@ -1146,6 +1147,7 @@ export class Trainer {
     (this as unknown as { rng: Rng }).rng = new Rng(new Uint32Array(rs.buffer.slice(rs.byteOffset, rs.byteOffset + rs.byteLength)));
     this.lambda = s.lambda as number;
     this.lambdaAct = s.lambdaAct as number;
+    this.frozen = s.frozen as boolean;
   }
 
   /**
@@ -1364,7 +1366,6 @@ export async function train(
   }
   const budgetOk = () =>
     (t.targetBitsEff === null || t.avgWeightBits() <= t.targetBitsEff + 1e-9) && (r.targetActBits === null || t.avgActBits() <= r.targetActBits + 1e-9);
-  if (r.freezeAt !== null && startEpoch > r.freezeAt) t.frozen = true;
   for (let epoch = startEpoch; epoch <= r.epochs && stale < r.patience; epoch++) {
     if (r.freezeAt !== null && r.freezeAt > 0 && epoch === r.freezeAt + 1 && !t.frozen) {
       t.log.warnings.push(...t.freeze());

@@ -161,9 +161,11 @@ test('train › per-epoch histograms, progress lines (non-TTY) and the JSON log'
 });
 
 test('train › an interrupted run resumes from its checkpoint to the same bytes', async () => {
-  const full = await train(split, { ...SMALL, epochs: 3 });
+  // Interrupted right after the last epoch before the freeze (the freeze and its budget enforcement run on resume).
+  const budget = { freezeAt: 2, targetBits: 1.2, lrStrength: 0.05 };
+  const full = await train(split, { ...SMALL, ...budget, epochs: 3 });
   const checkpoint = join(dir, 'ck.bin');
-  const opts: TrainOptions = { ...SMALL, epochs: 3, checkpoint, resume: true };
+  const opts: TrainOptions = { ...SMALL, ...budget, epochs: 3, checkpoint, resume: true };
   await assert.rejects(train(split, opts, { onEpoch: (r) => { if (r.epoch === 2) throw new Error('interrupted'); } }), /interrupted/);
   assert.ok((await stat(checkpoint)).size > 0);
   const out = join(dir, 'model.nmp');
