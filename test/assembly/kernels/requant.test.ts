@@ -1,0 +1,70 @@
+/**
+ * @fileoverview The per-layer requantisation exports of both modules (requant_i16 scatter, requant_i16_seq grouped order,
+ * requant_planes) equal formats' `requantize` on every neuron: SIMD blocks of 4 with one shift (1, 62 and between), mixed
+ * blocks, tails, activation widths 1..16, zs 0 and 32768, accumulators at the int32 edges. Re-run with SEED=<n>.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { requantize } from '../../../formats/reference/arith.js';
+import { rng } from '../../../formats/testdata/random.js';
+import { wasmDir } from '../../support/paths.js';
+
+const SEED = process.env.SEED ? Number(process.env.SEED) : 5;
+type Fn = (...a: number[]) => void;
+
+for (const name of ['simd', 'scalar']) {
+  test(`requant › ${name}.wasm requant_i16, requant_i16_seq, requant_planes equal the reference`, () => {
+    const x = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(readFileSync(`${wasmDir}${name}.wasm`))), {}).exports as unknown as Record<string, Fn> & { memory: WebAssembly.Memory; heapBase(): number };
+    x.memory.grow(4);
+    const r = rng(SEED);
+    const base = (x.heapBase() + 15) & ~15;
+    for (const n of [1, 3, 4, 5, 8, 13, 64, 257]) {
+      for (const shiftMode of ['uniform', 'runs', 'random'] as const) {
+        const acc = new Int32Array(n), mult = new Int32Array(n), shift = new Uint8Array(n), bits = new Uint8Array(n), perm = new Uint16Array(n);
+        const s0 = [1, 62, 31, 40][Math.floor(r() * 4)];
+        for (let i = 0; i < n; i++) {
+          const u = r();
+          acc[i] = u < 0.1 ? 0x7fffffff : u < 0.2 ? -0x7fffffff : u < 0.25 ? -0x80000000 + 1 : Math.floor((r() - 0.5) * 2 ** (1 + r() * 31));
+          mult[i] = r() < 0.1 ? 0x7fffffff : r() < 0.1 ? 1 : 1 + Math.floor(r() * 0x7ffffffe);
+          shift[i] = shiftMode === 'uniform' ? s0 : shiftMode === 'runs' ? [s0, 1 + ((s0 + 7) % 62)][Math.floor(i / 5) % 2] : 1 + Math.floor(r() * 62);
+          bits[i] = 1 + Math.floor(r() * 16);
+          perm[i] = i;
+        }
+        perm.sort(() => r() - 0.5);
+        // The planner stores codes minus 32768 exactly when some width is 16 (int16 holds 0..32767 otherwise).
+        const zs = bits.includes(16) || r() < 0.5 ? 32768 : 0;
+        const want = Array.from(acc, (a, i) => requantize(a, mult[i], shift[i], bits[i]));
+        const recs = new DataView(new ArrayBuffer(8 * n));
+        for (let i = 0; i < n; i++) {
+          recs.setInt32(8 * i, mult[i], true);
+          recs.setUint16(8 * i + 4, perm[i], true);
+          recs.setUint8(8 * i + 6, shift[i]);
+          recs.setUint8(8 * i + 7, bits[i]);
+        }
+        const accP = base, recP = base + 4 * n + 16, yP = recP + 8 * n + 16;
+        const mem = () => new Uint8Array(x.memory.buffer);
+        mem().set(new Uint8Array(acc.buffer), accP);
+        mem().set(new Uint8Array(recs.buffer), recP);
+        const label = `seed ${SEED} ${name}.wasm n=${n} shifts ${shiftMode} zs=${zs}`;
+        const y16 = () => new Int16Array(x.memory.buffer.slice(yP, yP + 2 * n));
+        x.requant_i16(accP, recP, yP, n, zs);
+        let y = y16();
+        for (let i = 0; i < n; i++) if (y[perm[i]] !== want[i] - zs) assert.fail(`${label} requant_i16 neuron ${i}: expected ${want[i] - zs}, got ${y[perm[i]]}`);
+        mem().fill(0x5a, yP, yP + 2 * n + 32);
+        x.requant_i16_seq(accP, recP, yP, n, zs);
+        y = y16();
+        for (let i = 0; i < n; i++) if (y[i] !== want[i] - zs) assert.fail(`${label} requant_i16_seq neuron ${i}: expected ${want[i] - zs}, got ${y[i]}`);
+        assert.ok(mem().subarray(yP + 2 * n, yP + 2 * n + 32).every((b) => b === 0x5a), `${label}: requant_i16_seq wrote past n`);
+        const planes = 16, words = Math.ceil(n / 64);
+        x.requant_planes(accP, recP, yP, n, planes);
+        const pv = new DataView(x.memory.buffer, yP, words * planes * 8);
+        for (let i = 0; i < n; i++) {
+          let u = 0;
+          for (let p = 0; p < planes; p++) u |= ((pv.getUint8((Math.floor(perm[i] / 64) * planes + p) * 8 + ((perm[i] & 63) >> 3)) >> (perm[i] & 7)) & 1) << p;
+          if (u !== want[i]) assert.fail(`${label} requant_planes neuron ${i}: expected ${want[i]}, got ${u}`);
+        }
+      }
+    }
+  });
+}
