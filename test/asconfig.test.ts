@@ -1,6 +1,7 @@
 /**
- * @fileoverview The two runtime targets of asconfig.json: `scalar` must be a module wasm3 can run (no SIMD opcode
- * anywhere, zero imports), `simd` must validate in this engine. Reports both sizes.
+ * @fileoverview The runtime targets of asconfig.json: `scalar` (JS host) and `nohost` (the wasm3/MCU module that loads
+ * .nmp files itself) must be modules wasm3 can run (no SIMD opcode anywhere, zero imports); `simd` must validate in
+ * this engine. Reports every size.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +17,7 @@ const WASM3_FEATURES = {
 };
 
 const scalar = new Uint8Array(readFileSync(`${wasmDir}scalar.wasm`));
+const nohost = new Uint8Array(readFileSync(`${wasmDir}nohost.wasm`));
 const simd = new Uint8Array(readFileSync(`${wasmDir}simd.wasm`));
 
 function validatesFor(wabt: Awaited<ReturnType<typeof wabtInit>>, bytes: Uint8Array, features: object): string | null {
@@ -28,7 +30,7 @@ function validatesFor(wabt: Awaited<ReturnType<typeof wabtInit>>, bytes: Uint8Ar
   }
 }
 
-test('asconfig › scalar module: no SIMD opcode, wasm3 feature set, zero imports', async (t) => {
+test('asconfig › scalar and nohost modules: no SIMD opcode, wasm3 feature set, zero imports', async (t) => {
   const wabt = await wabtInit();
   // The check has teeth: a one-instruction SIMD module is rejected under the same features.
   const probe = wabt.parseWat('probe.wat', '(module (func (result v128) v128.const i32x4 0 0 0 0))', { simd: true });
@@ -36,10 +38,13 @@ test('asconfig › scalar module: no SIMD opcode, wasm3 feature set, zero import
   probe.destroy();
   assert.notEqual(validatesFor(wabt, probeBytes, WASM3_FEATURES), null, 'a SIMD probe must fail validation without SIMD');
 
-  assert.equal(validatesFor(wabt, scalar, WASM3_FEATURES), null);
-  const module = new WebAssembly.Module(scalar);
-  assert.deepEqual(WebAssembly.Module.imports(module), [], 'wasm3 hosts link nothing: the scalar module imports nothing');
-  t.diagnostic(`scalar.wasm: ${scalar.length} bytes, ${WebAssembly.Module.exports(module).length} exports`);
+  for (const [name, bytes] of [['scalar.wasm', scalar], ['nohost.wasm', nohost]] as const) {
+    assert.equal(validatesFor(wabt, bytes, WASM3_FEATURES), null, name);
+    const module = new WebAssembly.Module(bytes);
+    assert.deepEqual(WebAssembly.Module.imports(module), [], `${name}: wasm3 hosts link nothing, so the module imports nothing`);
+    assert.ok(!WebAssembly.Module.exports(module).some((e) => e.name.includes('simd128')), `${name} exports no SIMD kernel`);
+    t.diagnostic(`${name}: ${bytes.length} bytes, ${WebAssembly.Module.exports(module).length} exports`);
+  }
 });
 
 test('asconfig › simd module validates in this engine and imports nothing', (t) => {
