@@ -20,7 +20,6 @@ export const TABLE_RUNS: Array<[string, TrainOptions]> = [
   ['NMP weights-only (paper menu, no budget)', { method: 'nmp', quantizeActivations: false }],
   ['NMP w+a (paper menu, no budget)', { method: 'nmp' }],
   ['NMP w+a {1,2,4,8}, budget 2.0/5.8', { method: 'nmp', lrStrength: 0.005, targetBits: 2.0, targetActBits: 5.8 }],
-  ['NMP w+a {1,2,4,8}, lrS 0.01, budget 2.0/5.8', { method: 'nmp', lrStrength: 0.01, targetBits: 2.0, targetActBits: 5.8 }],
   ['NMP w+a {2,4,8}, budget 2.4/5.8', { method: 'nmp', lrStrength: 0.005, targetBits: 2.4, targetActBits: 5.8, weightBits: [2, 4, 8] }],
   ['NMP w+a {1,2,4,8}, no freeze (paper-literal), budget 2.0/5.8', { method: 'nmp', lrStrength: 0.005, targetBits: 2.0, targetActBits: 5.8, freezeAt: null }],
 ];
