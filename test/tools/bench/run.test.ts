@@ -91,7 +91,7 @@ test('bench › quick run: kernels, models, memory, peers and ratios are well-fo
   }
 
   // Targets are evaluated (pass or miss) wherever the run has the figures.
-  assert.equal(r.targets.length, 4 + 2 + 2 + 2 * shapes.length * 2, 'target rows');
+  assert.equal(r.targets.length, 4 + 2 + 3 + 2 * shapes.length * 2, 'target rows');
   for (const t of r.targets) assert.ok(typeof t.pass === 'boolean', `target '${t.target}' not evaluated: ${t.measured}`);
 
   const text = formatReport(r);
