@@ -586,8 +586,10 @@ export class Trainer {
     for (let i = 0; i < M; i++) {
       const base = i * N;
       for (let j = 0; j < N; j++) {
-        const c = Math.floor(Z[base + j] * invArr[j] + 0.5);
-        A[base + j] = (c < 0 ? 0 : c > nArr[j] ? nArr[j] : c) * sArr[j];
+        // floor(x) for x in [0, n+1) is x | 0 (integer ops are ~2x faster here than Math.floor on doubles).
+        const x = Z[base + j] * invArr[j] + 0.5;
+        const n = nArr[j];
+        A[base + j] = (x < 1 ? 0 : x >= n ? n : x | 0) * sArr[j];
       }
     }
   }
@@ -891,7 +893,8 @@ export class Trainer {
         if (z <= 0) { dZ[base + j] = 0; continue; }
         const g = dA[base + j];
         const n = nArr[j];
-        const R = Math.floor(z * invArr[j] + 0.5);
+        const x = z * invArr[j] + 0.5;
+        const R = x >= 2147483647 ? Math.floor(x) : x | 0; // z > 0 here, so x > 0.5
         if (z >= topArr[j]) {
           dZ[base + j] = 0;
           ga[j] += g * n * kArr[j];
