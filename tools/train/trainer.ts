@@ -81,6 +81,8 @@ export interface TrainOptions {
   targetActBits?: number;
   /** 'fill' (default): hold the averages at the targets (push bits up when below); 'cap': only push down. */
   budgetMode?: 'cap' | 'fill';
+  /** 'fill' below target: the subsidy per neuron scales with 1/fan-in ('inverse', default: cheap neurons first) or fan-in ('cost'). */
+  subsidy?: 'cost' | 'inverse';
   /** Budget controller rate (log-lambda change per step per bit of excess); default 0.05. */
   budgetRate?: number;
   /** nmp: one activation strength per neuron (default, as the paper) or per layer. */
@@ -213,6 +215,7 @@ interface Resolved {
   hysteresis: number;
   freezeAt: number | null;
   budgetMode: 'cap' | 'fill';
+  subsidy: 'cost' | 'inverse';
 }
 
 function resolve(o: TrainOptions): Resolved {
@@ -272,6 +275,7 @@ function resolve(o: TrainOptions): Resolved {
     schedule: o.schedule ?? 'cosine',
     hysteresis: o.hysteresis ?? 0,
     budgetMode: o.budgetMode ?? 'fill',
+    subsidy: o.subsidy ?? 'inverse',
     // Default: widths learned in the first 30 % of the epochs, then frozen (README "Freezing").
     freezeAt: learned ? (o.freezeAt === undefined ? Math.max(1, Math.round(0.3 * (o.epochs ?? 30))) : o.freezeAt) : null,
     aBase: qa ? aMenu[0] : (o.fixedActBits ?? (method === 'uniform' ? 8 : 16)),
@@ -722,7 +726,9 @@ export class Trainer {
         ds += slopes[t] * (G[t + 1] - G[t]);
         dE += slopes[t] * (r.wMenu[t + 1] - r.wMenu[t]);
       }
-      if (this.targetBitsEff !== null) ds += this.lambda * (fin / meanFan) * dE;
+      // Price per bit: a neuron's cost is its fan-in, so the penalty scales with it. A negative lambda ('fill', below
+      // target) is a subsidy; scaled the same way it would favour the most expensive neurons, so it scales inversely.
+      if (this.targetBitsEff !== null) ds += this.lambda * (this.lambda > 0 || this.r.subsidy === 'cost' ? fin / meanFan : meanFan / fin) * dE;
       st.gsW[j] = ds;
     }
     if (r.learnW === 'layer') tie(st.gsW);
