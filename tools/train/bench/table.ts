@@ -16,12 +16,12 @@ export const TABLE_RUNS: Array<[string, TrainOptions]> = [
   ['uniform 2-bit, 8-bit act', { method: 'uniform', uniformBits: 2 }],
   ['uniform 4-bit, 8-bit act', { method: 'uniform', uniformBits: 4 }],
   ['uniform 8-bit, 8-bit act', { method: 'uniform', uniformBits: 8 }],
-  ['layer-level w+a, budget 2.0/5.8', { method: 'layer', lrStrength: 0.005, targetBits: 2.0, targetActBits: 5.8 }],
+  ['layer-level w+a, budget 2.0/6.0', { method: 'layer', lrStrength: 0.005, targetBits: 2.0, targetActBits: 6 }],
   ['NMP weights-only (paper menu, no budget)', { method: 'nmp', quantizeActivations: false }],
   ['NMP w+a (paper menu, no budget)', { method: 'nmp' }],
-  ['NMP w+a {1,2,4,8}, budget 2.0/5.8', { method: 'nmp', lrStrength: 0.005, targetBits: 2.0, targetActBits: 5.8 }],
-  ['NMP w+a {2,4,8}, budget 2.4/5.8', { method: 'nmp', lrStrength: 0.005, targetBits: 2.4, targetActBits: 5.8, weightBits: [2, 4, 8] }],
-  ['NMP w+a {1,2,4,8}, no freeze (paper-literal), budget 2.0/5.8', { method: 'nmp', lrStrength: 0.005, targetBits: 2.0, targetActBits: 5.8, freezeAt: null }],
+  ['NMP w+a {1,2,4,8}, budget 2.0/6.0', { method: 'nmp', lrStrength: 0.005, targetBits: 2.0, targetActBits: 6 }],
+  ['NMP w+a {2,4,8}, budget 2.4/6.0', { method: 'nmp', lrStrength: 0.005, targetBits: 2.4, targetActBits: 6, weightBits: [2, 4, 8] }],
+  ['NMP w+a {1,2,4,8}, no freeze (paper-literal), budget 2.0/6.0', { method: 'nmp', lrStrength: 0.005, targetBits: 2.0, targetActBits: 6, freezeAt: null }],
 ];
 
 export async function loadSplit(name: string, rows?: number): Promise<Split> {
