@@ -553,9 +553,16 @@ export class Trainer {
         for (let k = 0; k < fin; k++) wp[k] = st.W[row + k] * st.inScale[k];
         const S = quantizeRow(wp, 0, fin, st.bitsW[j], r.twoBit, q, 0);
         st.S[j] = S;
-        for (let k = 0; k < fin; k++) st.Weff[row + k] = S * q[k] * inv[k];
+        const N = st.out;
+        const WT = st.WeffT;
+        for (let k = 0; k < fin; k++) {
+          const v = S * q[k] * inv[k];
+          st.Weff[row + k] = v;
+          WT[k * N + j] = v; // transposed copy for the forward GEMM, written here rather than in a second pass
+        }
         st.Beff[j] = S * Math.floor(st.b[j] / S + 0.5);
       }
+      return;
     }
     const N = st.out;
     for (let j = 0; j < N; j++) for (let k = 0; k < fin; k++) st.WeffT[k * N + j] = st.Weff[j * fin + k];
