@@ -722,6 +722,13 @@ export class Trainer {
         // Widths whose gate slopes are below 1% of the peak 1/(4 tau) are left out (their terms are negligible).
         const near = (c > 0 && slopes[c - 1] > cut) || (c < r.wThr.length && slopes[c] > cut);
         if (!near) { G[c] = 0; continue; }
+        if (r.wMenu[c] === st.bitsW[j]) {
+          // The current width's quantised row is the forward's W_eff: no second quantisation.
+          let g = 0;
+          for (let k = 0; k < fin; k++) g += st.gW[j * fin + k] * st.Weff[j * fin + k];
+          G[c] = g;
+          continue;
+        }
         const S = quantizeRow(wp, 0, fin, r.wMenu[c], r.twoBit, q, 0, sa / fin, mx);
         let g = 0;
         for (let k = 0; k < fin; k++) g += u[k] * q[k];
