@@ -19,6 +19,7 @@ export const TRAIN_FLAGS: CommandSpec['flags'] = [
   { name: 'quant', type: 'string', help: 'weights or weights+acts (what NMP-QAT and layer learn)', default: 'weights+acts' },
   { name: 'target-bits', type: 'number', help: 'budget: average weight bits (held by a controller)' },
   { name: 'target-bytes', type: 'number', help: 'budget: model file bytes' },
+  { name: 'target-act-bits', type: 'number', help: 'budget: average activation bits of hidden neurons' },
   { name: 'prune', type: 'boolean', help: 'allow 0-bit (pruned) neurons' },
   { name: 'epochs', type: 'number', help: 'maximum epochs (early stopping on validation)', default: 30 },
   { name: 'batch-size', type: 'number', help: 'mini-batch size', default: 256 },
@@ -36,6 +37,8 @@ export function trainOptionsFromFlags(f: Record<string, unknown>): TrainOptions 
   if (tb !== undefined && tbytes !== undefined) throw new UsageError('give --target-bits or --target-bytes, not both');
   if (tb !== undefined && !(tb >= 1 && tb <= 8)) throw new UsageError(`--target-bits must be between 1 and 8 (average weight bits), got ${tb}`);
   if (tbytes !== undefined && !(Number.isInteger(tbytes) && tbytes > 0)) throw new UsageError(`--target-bytes must be a positive integer, got ${tbytes}`);
+  const tab = f['target-act-bits'] as number | undefined;
+  if (tab !== undefined && !(tab >= 1 && tab <= 16)) throw new UsageError(`--target-act-bits must be between 1 and 16 (average activation bits), got ${tab}`);
   for (const k of ['epochs', 'batch-size'] as const) {
     const v = f[k] as number | undefined;
     if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new UsageError(`--${k} must be a positive integer, got ${v}`);
@@ -45,7 +48,7 @@ export function trainOptionsFromFlags(f: Record<string, unknown>): TrainOptions 
   return {
     hidden: parseHidden(f.hidden) ?? [256, 256],
     quantizeActivations: quant === 'weights+acts',
-    targetBits: tb, targetBytes: tbytes, prune: Boolean(f.prune),
+    targetBits: tb, targetBytes: tbytes, targetActBits: tab, prune: Boolean(f.prune),
     epochs: (f.epochs as number | undefined) ?? 30,
     batchSize: (f['batch-size'] as number | undefined) ?? 256,
     lr: f.lr as number | undefined, optimizer: opt, seed: (f.seed as number | undefined) ?? 1,
