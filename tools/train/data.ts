@@ -38,8 +38,12 @@ export class DataError extends Error {
 }
 
 export interface CsvOptions {
-  /** Target column name, or several names for multi-output regression. */
+  /** Target column name, or several names for multi-output regression; [] reads features only (prediction input, needs `features`). */
   target: string | string[];
+  /** Read exactly these feature columns, in this order (e.g. a model's feature names); other columns are ignored. Default: every non-target column. */
+  features?: string[];
+  /** Fewest classes a classification target may have; default 2 (training). Evaluating a model on one class is fine: 1. */
+  minClasses?: number;
   /** Default: classification when there is one target column and it is non-numeric or holds at most 256 distinct integers. */
   task?: Task;
   /** What to do with empty or NaN feature cells: 'error' (default) or 'mean' (column mean over the non-missing cells). */
@@ -128,7 +132,7 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
   const text = stream;
   const delim = options.delimiter ?? ',';
   const targetList = Array.isArray(options.target) ? options.target : [options.target];
-  if (targetList.length === 0) throw new DataError(`${source}: no target column given`);
+  if (targetList.length === 0 && !options.features) throw new DataError(`${source}: no target column given`);
   const rl = createInterface({ input: text, crlfDelay: Infinity });
   let header: string[] | null = null;
   let targetIdx: number[] = [];
@@ -150,7 +154,11 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
         if (i < 0) throw new DataError(`${source}: line ${lineNo}: target column "${t}" not found - got columns ${header!.map((h) => `"${h}"`).join(', ')}`);
         return i;
       });
-      featIdx = header.map((_, i) => i).filter((i) => !targetIdx.includes(i));
+      if (options.features) {
+        const missing = options.features.filter((n) => !header!.includes(n));
+        if (missing.length) throw new DataError(`${source}: line ${lineNo}: feature column(s) ${missing.slice(0, 5).map((n) => `"${n}"`).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} not found`);
+        featIdx = options.features.map((n) => header!.indexOf(n));
+      } else featIdx = header.map((_, i) => i).filter((i) => !targetIdx.includes(i));
       if (featIdx.length === 0) throw new DataError(`${source}: line ${lineNo}: no feature columns besides the target`);
       xs = new ChunkedF32(featIdx.length);
       row = new Float32Array(featIdx.length);
@@ -200,6 +208,9 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
     }
   }
   const featureNames = featIdx.map((i) => header![i]);
+  if (targetList.length === 0) {
+    return { source, task: options.task ?? 'regression', featureNames, rows, features, x, labels: null, classes: null, targets: null, targetNames: [] };
+  }
   const allNumeric = rawTargets.every((t) => t.every((c) => c !== '' && Number.isFinite(Number(c))));
   let task = options.task;
   if (task === undefined) {
@@ -215,7 +226,7 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
     const names = [...new Set(rawTargets.map((t) => t[0]))];
     if (allNumeric) names.sort((a, b) => Number(a) - Number(b));
     else names.sort();
-    if (names.length < 2) throw new DataError(`${source}: column "${targetList[0]}": a single class ("${names[0]}") - expected at least 2 classes`);
+    if (names.length < (options.minClasses ?? 2)) throw new DataError(`${source}: column "${targetList[0]}": a single class ("${names[0]}") - expected at least 2 classes`);
     const index = new Map(names.map((n, i) => [n, i]));
     const labels = new Int32Array(rows);
     for (let r = 0; r < rows; r++) labels[r] = index.get(rawTargets[r][0])!;

@@ -110,3 +110,18 @@ test('featureStats › mean, population std, constant columns', async () => {
   assert.deepEqual(Array.from(s.std), [1, 0]);
   assert.deepEqual(s.constant, [false, true]);
 });
+
+test('readCsv › features by name and order; features only for prediction; one class allowed when evaluating', async () => {
+  const file = join(dir, 'cols.csv');
+  await writeFile(file, 'id,b,label,a\n1,2,x,3\n4,5,x,6\n');
+  const ds = await readCsv(file, { target: 'label', features: ['a', 'b'], minClasses: 1 });
+  assert.deepEqual(ds.featureNames, ['a', 'b']);
+  assert.deepEqual(Array.from(ds.x), [3, 2, 6, 5]);
+  assert.deepEqual(ds.classes, ['x']);
+  await assert.rejects(readCsv(file, { target: 'label', features: ['a', 'b'] }), /a single class/);
+  const only = await readCsv(file, { target: [], features: ['b'] });
+  assert.deepEqual(Array.from(only.x), [2, 5]);
+  assert.equal(only.labels, null);
+  await assert.rejects(readCsv(file, { target: [], features: ['a', 'zz'] }), (e: unknown) => e instanceof DataError && /feature column\(s\) "zz" not found/.test(e.message));
+  await assert.rejects(readCsv(file, { target: [] }), /no target column given/);
+});
