@@ -6,6 +6,7 @@
 import { rowBytes, unpackRow } from '../../formats/index.js';
 import type { ModelInput } from '../../formats/index.js';
 import { Arena } from './gemm.js';
+import { classificationReport, regressionReport } from './metrics.js';
 import type { Dataset } from './data.js';
 
 /** A model as written (ModelInput) or as read (NmpModel); row offsets are recomputed from the bit-widths. */
@@ -136,38 +137,19 @@ export interface Metrics {
   [name: string]: number;
 }
 
-/** Accuracy and macro F1 for classification; MSE (mean over outputs, original units) and per-output MSE for regression. */
+/**
+ * Accuracy and macro F1 (over the classes present in the labels or the predictions, as scikit-learn) for
+ * classification; MSE (mean over outputs, original units) and per-output MSE for regression. The same definitions
+ * as `nmp eval` (tools/train/metrics.ts), so the trainer and the CLI never report different numbers for one model.
+ */
 export function scorePredictions(ds: Dataset, y: Float32Array): Metrics {
   if (ds.task === 'classification') {
-    const C = ds.classes!.length;
-    const tp = new Float64Array(C);
-    const fp = new Float64Array(C);
-    const fn = new Float64Array(C);
-    let correct = 0;
-    for (let r = 0; r < ds.rows; r++) {
-      let best = 0;
-      for (let c = 1; c < C; c++) if (y[r * C + c] > y[r * C + best]) best = c;
-      const t = ds.labels![r];
-      if (best === t) { correct++; tp[t]++; } else { fp[best]++; fn[t]++; }
-    }
-    let f1 = 0;
-    for (let c = 0; c < C; c++) {
-      const d = 2 * tp[c] + fp[c] + fn[c];
-      f1 += d > 0 ? (2 * tp[c]) / d : 0;
-    }
-    return { accuracy: ds.rows ? correct / ds.rows : 0, f1_macro: f1 / C };
+    const rep = classificationReport(ds.labels!, y, ds.classes!.length);
+    return { accuracy: rep.accuracy, f1_macro: rep.f1Macro };
   }
-  const T = ds.targetNames.length;
-  let s = 0;
-  const m: Metrics = {};
-  const per = new Float64Array(T);
-  for (let r = 0; r < ds.rows; r++) for (let t = 0; t < T; t++) {
-    const d = y[r * T + t] - ds.targets![r * T + t];
-    per[t] += d * d;
-    s += d * d;
-  }
-  m.mse = ds.rows ? s / (ds.rows * T) : 0;
-  if (T > 1) for (let t = 0; t < T; t++) m[`mse_${ds.targetNames[t]}`] = per[t] / ds.rows;
+  const rep = regressionReport(ds.targets!, y, ds.targetNames);
+  const m: Metrics = { mse: rep.mse };
+  if (rep.perTarget.length > 1) for (const t of rep.perTarget) m[`mse_${t.name}`] = t.mse;
   return m;
 }
 

@@ -1,4 +1,4 @@
-/** @fileoverview Scores of predictions: accuracy, macro-F1 and confusion matrix, or MSE and MAE per target. */
+/** @fileoverview Scores of predictions, shared by the trainer and `nmp eval`: accuracy, macro-F1 and confusion matrix, or MSE and MAE per target. */
 
 export interface ClassificationReport {
   accuracy: number;
@@ -46,6 +46,7 @@ export function regressionReport(targets: Float32Array, y: Float32Array, names: 
     se[t] += d * d;
     ae[t] += Math.abs(d);
   }
-  const perTarget = names.map((name, t) => ({ name, mse: se[t] / rows, mae: ae[t] / rows }));
-  return { mse: se.reduce((a, b) => a + b, 0) / (rows * T), mae: ae.reduce((a, b) => a + b, 0) / (rows * T), perTarget };
+  const n = Math.max(1, rows); // no rows: errors of 0, not NaN
+  const perTarget = names.map((name, t) => ({ name, mse: se[t] / n, mae: ae[t] / n }));
+  return { mse: se.reduce((a, b) => a + b, 0) / (n * T), mae: ae.reduce((a, b) => a + b, 0) / (n * T), perTarget };
 }

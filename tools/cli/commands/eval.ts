@@ -3,7 +3,7 @@
 import { UsageError, type CommandSpec } from '../args.js';
 import { readLabelledCsv, readModelArg, runtimeFor } from '../data.js';
 import { table } from '../format.js';
-import { classificationReport, regressionReport } from '../metrics.js';
+import { classificationReport, regressionReport } from '../../train/metrics.js';
 
 export const evalCommand: CommandSpec = {
   name: 'eval',
