@@ -6,8 +6,10 @@
 import { encodeModel } from '../../formats/write.js';
 import { loadModel } from '../../runtime/index.js';
 import type { Dataset } from '../train/data.js';
-import { IntegerForward } from '../train/intforward.js';
-import { train, type TrainOptions, type TrainResult } from '../train/trainer.js';
+import { IntegerForward, type AnyModel } from '../train/intforward.js';
+import type { ModelInput } from '../../formats/write.js';
+import { Worker } from 'node:worker_threads';
+import type { TrainOptions } from '../train/trainer.js';
 import { UsageError } from './args.js';
 
 export const METHODS = ['nmp', 'fp32', 'uniform:1', 'uniform:1.58', 'uniform:2', 'uniform:4', 'uniform:8', 'layer'] as const;
@@ -41,7 +43,7 @@ export interface DeployCheck {
  * Runs `rows` of `ds` through the trainer's integer forward pass and through every runtime backend on this host and
  * counts differing output accumulators. What the trainer reports is then what the runtime deploys.
  */
-export async function checkDeployment(result: TrainResult, ds: Dataset): Promise<DeployCheck> {
+export async function checkDeployment(result: { model: AnyModel; bytes: Uint8Array }, ds: Dataset): Promise<DeployCheck> {
   const expected = new IntegerForward(result.model).accumulators(ds.x, ds.rows);
   const O = expected.length / Math.max(1, ds.rows);
   let mismatches = 0;
@@ -60,13 +62,40 @@ export async function checkDeployment(result: TrainResult, ds: Dataset): Promise
   return { rows: ds.rows, outputs: O, mismatches, backends };
 }
 
-/** Trains one method on a split, with per-epoch progress on `progress` (stderr by default). */
-export async function trainMethod(split: { train: Dataset; val: Dataset; test: Dataset }, method: string, options: TrainOptions): Promise<TrainResult> {
-  return train(split, { ...methodOptions(method), ...options });
+export interface WorkerResult {
+  method: string;
+  bytes: Uint8Array;
+  metrics: Record<string, number>;
+  warnings: string[];
+  seconds: number;
+}
+
+/**
+ * Trains several methods on one split, `jobs` at a time in worker threads (each run single-threaded and seeded, so the
+ * bytes are the same for any `jobs`). Progress lines go to stderr prefixed with the method. Results in `methods` order.
+ */
+export async function trainInWorkers(split: { train: Dataset; val: Dataset; test: Dataset }, methods: string[], options: TrainOptions, jobs: number): Promise<WorkerResult[]> {
+  const results: WorkerResult[] = new Array(methods.length);
+  let next = 0;
+  const runOne = (i: number) => new Promise<void>((resolve, reject) => {
+    const method = methods[i];
+    const worker = new Worker(new URL('./train-worker.js', import.meta.url), { workerData: { split, options: { ...methodOptions(method), ...options } } });
+    worker.on('message', (m: { type: string; line?: string } & Omit<WorkerResult, 'method'>) => {
+      if (m.type === 'progress') process.stderr.write(`[${method}] ${m.line!.replace(/^\r\x1b\[2K/, '')}`);
+      else results[i] = { method, bytes: m.bytes, metrics: m.metrics, warnings: m.warnings, seconds: m.seconds };
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => (code === 0 && results[i] ? resolve() : reject(new Error(`${method}: training worker exited with code ${code}`))));
+  });
+  const lanes = Array.from({ length: Math.max(1, Math.min(jobs, methods.length)) }, async () => {
+    while (next < methods.length) await runOne(next++);
+  });
+  await Promise.all(lanes);
+  return results;
 }
 
 /** Records the label column in the model (so `nmp eval` can score new files without being told) and re-encodes it. */
-export function recordTargetColumn(result: TrainResult, ds: Dataset): void {
+export function recordTargetColumn(result: { model: ModelInput; bytes: Uint8Array }, ds: Dataset): void {
   if (ds.task !== 'classification') return;
   result.model.meta.targetColumn = ds.targetNames[0];
   result.bytes = encodeModel(result.model);

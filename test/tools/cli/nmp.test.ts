@@ -107,6 +107,21 @@ test('cli › compare trains several methods on one split and writes a report', 
   assert.ok(existsSync(join(out, 'report.html')));
 });
 
+test('cli › compare gives the same models whether it trains one or two at a time', () => {
+  const models = (jobs: string) => {
+    const out = join(dir, `jobs${jobs}`);
+    const r = nmp(['compare', letterCsv, '--target', 'lettr', ...SMALL, '--methods', 'uniform:4,nmp,layer', '--out-dir', out, '--jobs', jobs]);
+    assert.equal(r.code, 0, r.stderr);
+    if (jobs === '2') assert.match(r.stderr, /\[nmp\] epoch 1\/4/);
+    return ['uniform_4', 'nmp', 'layer'].map((m) => readModel(new Uint8Array(readFileSync(join(out, `${m}.nmp`)))));
+  };
+  const one = models('1'), two = models('2');
+  one.forEach((m, i) => {
+    assert.deepEqual(two[i].layers, m.layers, `method ${i}: same weights and quantisers`);
+    assert.deepEqual(two[i].meta.provenance.metrics, m.meta.provenance.metrics);
+  });
+});
+
 test('cli › demo (the main job) runs end to end', () => {
   const r = nmp(['demo', '--epochs', '1', '--hidden', '16,16', '--out-dir', join(dir, 'demo')]);
   assert.equal(r.code, 0, r.stderr);

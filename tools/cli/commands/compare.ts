@@ -11,8 +11,10 @@ import { benchModel } from './bench.js';
 import { loadModel } from '../../../runtime/index.js';
 import { UsageError, type CommandSpec } from '../args.js';
 import { table } from '../format.js';
-import { checkDeployment, methodOptions, recordTargetColumn, METHODS } from '../pipeline.js';
-import { train } from '../../train/trainer.js';
+import { checkDeployment, methodOptions, recordTargetColumn, trainInWorkers, METHODS } from '../pipeline.js';
+import { availableParallelism } from 'node:os';
+import { readModel } from '../../../formats/read.js';
+import type { ModelInput } from '../../../formats/write.js';
 import { loadSplit, trainOptionsFromFlags, TRAIN_FLAGS } from './train.js';
 
 export interface CompareRow {
@@ -34,6 +36,7 @@ export const compareCommand: CommandSpec = {
   flags: [
     { name: 'methods', type: 'string', help: 'comma-separated subset of the methods', default: METHODS.join(',') },
     { name: 'out-dir', type: 'string', help: 'directory for the models and report', default: 'nmp-compare' },
+    { name: 'jobs', type: 'number', help: 'trainings at a time, one core each (results do not depend on it)', default: 'cores' },
     ...TRAIN_FLAGS,
     { name: 'json', type: 'boolean', help: 'print the table as JSON' },
   ],
@@ -49,26 +52,28 @@ export const compareCommand: CommandSpec = {
     await mkdir(dir, { recursive: true });
     const rows: CompareRow[] = [];
     const models: { path: string; bytes: Uint8Array; name: string }[] = [];
-    for (const method of methods) {
-      console.error(`-- ${method}`);
-      const t0 = performance.now();
-      const result = await train(split, { ...methodOptions(method), ...options, progress: process.stderr, datasetName: basename(ds.source) });
-      const seconds = (performance.now() - t0) / 1000;
+    const jobs = (f.jobs as number | undefined) ?? Math.min(availableParallelism(), methods.length);
+    if (!(Number.isInteger(jobs) && jobs >= 1)) throw new UsageError(`--jobs must be a positive integer, got ${jobs}`);
+    console.error(`training ${methods.join(', ')} on ${split.train.rows} rows, ${jobs} at a time`);
+    const trained = await trainInWorkers(split, methods, { ...options, datasetName: basename(ds.source) }, jobs);
+    for (const t of trained) {
+      for (const w of t.warnings) console.error(`[${t.method}] warning: ${w}`);
+      const result = { model: readModel(t.bytes) as ModelInput, bytes: t.bytes };
       recordTargetColumn(result, ds);
       const check = await checkDeployment(result, split.test);
-      if (check.mismatches) throw new Error(`${method}: runtime and trainer disagree on ${check.mismatches} test outputs - this is a bug`);
-      const file = join(dir, `${method.replace(/[:.]/g, '_')}.nmp`);
+      if (check.mismatches) throw new Error(`${t.method}: runtime and trainer disagree on ${check.mismatches} test outputs - this is a bug`);
+      const file = join(dir, `${t.method.replace(/[:.]/g, '_')}.nmp`);
       await writeFileAtomic(file, result.bytes);
       const rt = await loadModel(result.bytes);
       const b = benchModel(rt, 0.3);
       rt.dispose();
       const cls = ds.task === 'classification';
       rows.push({
-        method, metricName: cls ? 'test_accuracy' : 'test_mse', metric: result.metrics[cls ? 'test_accuracy' : 'test_mse'],
-        avgWeightBits: result.metrics.avg_weight_bits, avgActBits: result.metrics.avg_act_bits, bytes: result.bytes.length,
-        p50us: b.p50us, trainSeconds: seconds, file,
+        method: t.method, metricName: cls ? 'test_accuracy' : 'test_mse', metric: t.metrics[cls ? 'test_accuracy' : 'test_mse'],
+        avgWeightBits: t.metrics.avg_weight_bits, avgActBits: t.metrics.avg_act_bits, bytes: result.bytes.length,
+        p50us: b.p50us, trainSeconds: t.seconds, file,
       });
-      models.push({ path: file, bytes: result.bytes, name: method });
+      models.push({ path: file, bytes: result.bytes, name: t.method });
     }
     // NMP first: the report highlights and re-runs the first model.
     models.sort((a, b) => Number(b.name === 'nmp') - Number(a.name === 'nmp'));

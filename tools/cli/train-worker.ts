@@ -1,0 +1,15 @@
+/**
+ * @fileoverview One training run in a worker thread, so `nmp compare` can train methods side by side on every core.
+ * Each run is single-threaded and seeded, so its bytes do not depend on how many run at once.
+ */
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { train, type TrainOptions } from '../train/trainer.js';
+import type { Dataset } from '../train/data.js';
+
+const { split, options } = workerData as { split: { train: Dataset; val: Dataset; test: Dataset }; options: TrainOptions };
+// Progress lines go to the parent, which prefixes them with the method and prints them.
+const progress = { isTTY: false, write: (line: string) => parentPort!.postMessage({ type: 'progress', line }) };
+const t0 = performance.now();
+const result = await train(split, { ...options, progress: progress as unknown as NodeJS.WritableStream });
+parentPort!.postMessage({ type: 'done', bytes: result.bytes, metrics: result.metrics, warnings: result.log.warnings, seconds: (performance.now() - t0) / 1000 });
