@@ -5,19 +5,11 @@
 
 import { encodeModel, packRow, readModel, requantParams, weightCodeRange } from '../../formats/index.js';
 import type { LayerInput, ModelInput, NmpModel } from '../../formats/index.js';
+import { rng } from '../../formats/testdata/random.js';
 import { forwardFloat, type FloatMlp } from './onnx.js';
 
-/** Deterministic PRNG (mulberry32) so every run benchmarks the same models and inputs. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The same seeded PRNG as the conformance vectors, so every run benchmarks the same models and inputs.
+export { rng };
 
 /** Approximately standard normal samples (sum of 4 uniforms, variance-corrected): cheap and bounded to +-3.5. */
 export function inputs(count: number, features: number, seed: number): Float32Array {
