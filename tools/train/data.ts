@@ -42,6 +42,8 @@ export interface CsvOptions {
   target: string | string[];
   /** Read exactly these feature columns, in this order (e.g. a model's feature names); other columns are ignored. Default: every non-target column. */
   features?: string[];
+  /** Columns to ignore (ids, free text, label-leaking columns); ignored with `features`. Unknown names are an error. */
+  exclude?: string[];
   /** Fewest classes a classification target may have; default 2 (training). Evaluating a model on one class is fine: 1. */
   minClasses?: number;
   /** Default: classification when there is one target column and it is non-numeric or holds at most 256 distinct integers. */
@@ -158,7 +160,11 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
         const missing = options.features.filter((n) => !header!.includes(n));
         if (missing.length) throw new DataError(`${source}: line ${lineNo}: feature column(s) ${missing.slice(0, 5).map((n) => `"${n}"`).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} not found`);
         featIdx = options.features.map((n) => header!.indexOf(n));
-      } else featIdx = header.map((_, i) => i).filter((i) => !targetIdx.includes(i));
+      } else {
+        const unknown = (options.exclude ?? []).filter((n) => !header!.includes(n));
+        if (unknown.length) throw new DataError(`${source}: line ${lineNo}: excluded column(s) ${unknown.map((n) => `"${n}"`).join(', ')} not found`);
+        featIdx = header.map((_, i) => i).filter((i) => !targetIdx.includes(i) && !options.exclude?.includes(header![i]));
+      }
       if (featIdx.length === 0) throw new DataError(`${source}: line ${lineNo}: no feature columns besides the target`);
       xs = new ChunkedF32(featIdx.length);
       row = new Float32Array(featIdx.length);

@@ -125,3 +125,13 @@ test('readCsv › features by name and order; features only for prediction; one 
   await assert.rejects(readCsv(file, { target: [], features: ['a', 'zz'] }), (e: unknown) => e instanceof DataError && /feature column\(s\) "zz" not found/.test(e.message));
   await assert.rejects(readCsv(file, { target: [] }), /no target column given/);
 });
+
+test('readCsv › exclude drops named columns and names unknown ones', async () => {
+  const file = join(dir, 'excl.csv');
+  await writeFile(file, 'id,model,a,b,y\n1,HTC,2,3,0\n2,LG,4,5,1\n');
+  const ds = await readCsv(file, { target: 'y', exclude: ['id', 'model'] });
+  assert.deepEqual(ds.featureNames, ['a', 'b']);
+  assert.deepEqual(Array.from(ds.x), [2, 3, 4, 5]);
+  await assert.rejects(readCsv(file, { target: 'y', exclude: ['nope'] }), /excluded column\(s\) "nope" not found/);
+  await assert.rejects(readCsv(file, { target: 'y' }), /column "model": non-numeric value "HTC"/);
+});

@@ -28,6 +28,7 @@ export const TRAIN_FLAGS: CommandSpec['flags'] = [
   { name: 'seed', type: 'number', help: 'seed of split, initialisation and batches', default: 1 },
   { name: 'max-rows', type: 'number', help: 'use at most this many rows (after shuffling)' },
   { name: 'impute', type: 'string', help: "missing feature cells: 'error' or 'mean'", default: 'error' },
+  { name: 'exclude', type: 'string', help: 'comma-separated columns to ignore (ids, text, label leaks)' },
 ];
 
 export function trainOptionsFromFlags(f: Record<string, unknown>): TrainOptions {
@@ -71,7 +72,8 @@ export async function loadSplit(path: string, f: Record<string, unknown>) {
   const impute = (f.impute as string | undefined) ?? 'error';
   if (impute !== 'error' && impute !== 'mean') throw new UsageError(`--impute must be 'error' or 'mean', got '${impute}'`);
   const targets = target.split(',').map((s) => s.trim());
-  const ds = await readCsv(path, { target: targets.length > 1 ? targets : targets[0], task, impute });
+  const exclude = f.exclude === undefined ? undefined : String(f.exclude).split(',').map((c) => c.trim()).filter(Boolean);
+  const ds = await readCsv(path, { target: targets.length > 1 ? targets : targets[0], task, impute, exclude });
   return { ds, split: splitDataset(ds, { seed: (f.seed as number | undefined) ?? 1, maxRows: f['max-rows'] as number | undefined }) };
 }
 
