@@ -82,7 +82,7 @@ export function buildReport(input: ReportInput): string {
   const withMetric = rows.filter((x) => x.metric);
   const metricName = withMetric[0]?.metric!.name ?? 'metric';
   const scatter = withMetric.length
-    ? paretoScatter(`${metricName} of the integer model against model size`, metricName, withMetric.map((x, i) => ({ label: x.r.name, x: x.s.bytes.total, y: x.metric!.value, highlight: i === 0 })), withMetric[0].metric!.higherIsBetter)
+    ? paretoScatter(`${metricName} of the integer model against model size (${withMetric[0].metric!.higherIsBetter ? 'higher' : 'lower'} is better)`, metricName, withMetric.map((x, i) => ({ label: x.r.name, x: x.s.bytes.total, y: x.metric!.value, highlight: i === 0 })), withMetric[0].metric!.higherIsBetter)
     : '<p>No model records a metric.</p>';
   const summaryTable = `<table><tr><th>model</th><th>${esc(metricName)}</th><th>avg weight bits</th><th>avg act bits</th><th>bytes</th><th>vs fp32</th><th>pruned</th></tr>${
     rows.map((x) => `<tr><td>${esc(x.r.name)}</td><td>${x.metric ? x.metric.value.toFixed(4) : '-'}</td><td>${x.s.avgWeightBits.toFixed(2)}</td><td>${x.s.avgActBits?.toFixed(2) ?? '-'}</td><td>${x.s.bytes.total}</td><td>${(x.s.equivalents.fp32 / x.s.bytes.total).toFixed(1)}x smaller</td><td>${x.s.prunedNeurons}</td></tr>`).join('')}</table>`;
