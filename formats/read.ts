@@ -19,7 +19,59 @@ const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsTyp
 
 type MsgMap = Record<string, unknown>;
 
+/** Deepest nesting of maps and arrays a v1 file needs is 4; anything far deeper is hostile (and would recurse). */
+const MAX_DEPTH = 32;
+
+/**
+ * Walks one msgpack value without decoding it (SPEC §2.1): only standard types (no extension type, no reserved 0xc1),
+ * every length inside the buffer, every map or array count no larger than the bytes left, bounded nesting, nothing
+ * after the value. Runs before msgpackr, so its extensions never see the bytes and no count drives an allocation.
+ */
+function checkMsgpack(b: Uint8Array, path: string): void {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const pending = [1]; // values still to read at each open depth
+  let p = 0;
+  const fail = (what: string, found: string, expected: string): never => {
+    throw new ModelFormatError('E_MSGPACK', `${path} byte ${p}`, what, found, expected);
+  };
+  const need = (n: number) => { if (p + n > b.length) fail('truncated msgpack value', `${b.length - p} bytes left`, `${n} more`); };
+  while (pending.length) {
+    if (pending[pending.length - 1] === 0) { pending.pop(); continue; }
+    pending[pending.length - 1]--;
+    need(1);
+    const h = b[p++];
+    let len = 0, children = 0;
+    if (h <= 0x7f || h >= 0xe0 || h === 0xc0 || h === 0xc2 || h === 0xc3) { /* single byte */ }
+    else if (h <= 0x8f) children = 2 * (h & 0x0f);
+    else if (h <= 0x9f) children = h & 0x0f;
+    else if (h <= 0xbf) len = h & 0x1f;
+    else switch (h) {
+      case 0xc4: case 0xd9: need(1); len = b[p]; p += 1; break;
+      case 0xc5: case 0xda: need(2); len = dv.getUint16(p); p += 2; break;
+      case 0xc6: case 0xdb: need(4); len = dv.getUint32(p); p += 4; break;
+      case 0xcc: case 0xd0: len = 1; break;
+      case 0xcd: case 0xd1: len = 2; break;
+      case 0xca: case 0xce: case 0xd2: len = 4; break;
+      case 0xcb: case 0xcf: case 0xd3: len = 8; break;
+      case 0xdc: need(2); children = dv.getUint16(p); p += 2; break;
+      case 0xdd: need(4); children = dv.getUint32(p); p += 4; break;
+      case 0xde: need(2); children = 2 * dv.getUint16(p); p += 2; break;
+      case 0xdf: need(4); children = 2 * dv.getUint32(p); p += 4; break;
+      default: p--; fail(h === 0xc1 ? 'reserved msgpack byte' : 'msgpack extension type', `0x${h.toString(16)}`, 'a standard msgpack type (SPEC §2.1)');
+    }
+    need(len);
+    p += len;
+    if (children) {
+      if (children > b.length - p) fail('map or array count larger than the bytes left', String(children), `at most ${b.length - p}`);
+      if (pending.length > MAX_DEPTH) fail('maps and arrays nested too deep', `depth ${pending.length}`, `at most ${MAX_DEPTH}`);
+      pending.push(children);
+    }
+  }
+  if (p !== b.length) fail('trailing bytes after the msgpack value', `${b.length - p} bytes`, 'none');
+}
+
 function decodeMsgpack(bytes: Uint8Array, path: string): unknown {
+  checkMsgpack(bytes, path);
   try {
     return unpackr.unpack(bytes.subarray(0)); // a fresh view: msgpackr caches a DataView on what it decodes
   } catch (e) {
@@ -28,7 +80,10 @@ function decodeMsgpack(bytes: Uint8Array, path: string): unknown {
 }
 
 function isMap(v: unknown): v is MsgMap {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && (v.constructor === Object || v.constructor === undefined);
+  if (typeof v !== 'object' || v === null) return false;
+  // The prototype, not `v.constructor`: a map may legitimately hold a key named "constructor".
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
 }
 
 function expectMap(v: unknown, path: string): MsgMap {

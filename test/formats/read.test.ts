@@ -47,7 +47,7 @@ test('read › truncated file at every length', () => {
 
 test('read › not msgpack / trailing bytes', () => {
   rejects(new TextEncoder().encode('hello, this is a CSV file\n1,2,3\n'), 'E_MSGPACK', '$');
-  rejects(Uint8Array.of(...good, 0), 'E_MSGPACK', '$', /end of buffer not reached/);
+  rejects(Uint8Array.of(...good, 0), 'E_MSGPACK', '$', /trailing bytes/);
   rejects(Uint8Array.of(0x93, 1, 2, 3), 'E_TYPE', '$', /expected map/);
 });
 
@@ -176,4 +176,25 @@ test('read › outputs that could overflow float32, and names over 256 bytes of 
   rejects(mutated((b) => { b.meta.feature_names[0] = 'é'.repeat(129); }), 'E_LIMIT', 'body.meta.feature_names[0]', /258 bytes of UTF-8/);
   assert.equal(readModel(mutated((b) => { b.meta.feature_names[0] = 'é'.repeat(128); })).meta.featureNames[0].length, 128);
   rejects(mutated((b) => { b.meta.target_column = null; }), 'E_TYPE', 'body.meta.target_column');
+});
+
+test('read › msgpack extension types are rejected wherever they stand; a key named "constructor" is fine', () => {
+  // msgpackr would decode these (ext 0 -> undefined, 0x74 -> a typed array, 0x69 -> a structured clone); SPEC §2.1 forbids them.
+  const body = new Packr({ useRecords: false, variableMapSize: true } as never).pack(modelBody(base));
+  const withTarget = (ext: number[]) => {
+    // Append a key "target_column" whose value is the raw bytes `ext` to the body map (fixmap/map16 header count + 1).
+    const b = new Uint8Array(body);
+    const key = [0xad, ...new TextEncoder().encode('target_column')];
+    if ((b[0] & 0xf0) !== 0x80) throw new Error('fixture body is not a fixmap');
+    return encodeEnvelope(Uint8Array.of(b[0] + 1, ...b.subarray(1), ...key, ...ext));
+  };
+  rejects(withTarget([0xd4, 0x00, 0x00]), 'E_MSGPACK', 'body byte', /extension type - got 0xd4/);
+  rejects(withTarget([0xc7, 0x01, 0x74, 0x00]), 'E_MSGPACK', 'body byte', /extension type - got 0xc7/);
+  rejects(withTarget([0xc1]), 'E_MSGPACK', 'body byte', /reserved msgpack byte/);
+  assert.equal(readModel(mutated((b) => { b.meta.constructor = 'x'; b.meta.provenance.metrics = { constructor: 1 }; })).meta.provenance.metrics.constructor, 1);
+});
+
+test('read › nesting deeper than 32 is rejected before decoding (no recursion on hostile input)', () => {
+  const deep = new Uint8Array(100_000).fill(0x91); // 100,000 nested one-element arrays
+  rejects(encodeEnvelope(Uint8Array.of(0x81, 0xa4, ...new TextEncoder().encode('meta'), ...deep, 0xc0)), 'E_MSGPACK', 'body byte', /nested too deep/);
 });

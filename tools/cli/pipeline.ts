@@ -3,11 +3,9 @@
  * progress, and the deployment check (the runtime's integer outputs must equal the trainer's, bit for bit).
  */
 
-import { encodeModel } from '../../formats/write.js';
-import { loadModel } from '../../runtime/index.js';
+import { loadOnBackend } from './data.js';
 import type { Dataset } from '../train/data.js';
 import { IntegerForward, type AnyModel } from '../train/intforward.js';
-import type { ModelInput } from '../../formats/write.js';
 import { Worker } from 'node:worker_threads';
 import type { TrainOptions } from '../train/trainer.js';
 import { UsageError } from './args.js';
@@ -50,8 +48,8 @@ export async function checkDeployment(result: { model: AnyModel; bytes: Uint8Arr
   const backends: string[] = [];
   const acc = new Int32Array(O);
   for (const backend of ['simd', 'scalar'] as const) {
-    const rt = await loadModel(result.bytes, { backend }).catch(() => null);
-    if (!rt) continue;
+    const rt = await loadOnBackend(result.bytes, backend);
+    if (!rt) continue; // this engine has no such backend
     backends.push(backend);
     for (let r = 0; r < ds.rows; r++) {
       rt.predictAccumulators(ds.x.subarray(r * ds.features, (r + 1) * ds.features), acc);
@@ -59,6 +57,9 @@ export async function checkDeployment(result: { model: AnyModel; bytes: Uint8Arr
     }
     rt.dispose();
   }
+  // A check that compared nothing must not read as a pass.
+  if (backends.length === 0) throw new Error('no runtime backend could load the model, so trainer and runtime were not compared');
+  if (ds.rows === 0) throw new Error('the test split is empty, so trainer and runtime were not compared; use more rows');
   return { rows: ds.rows, outputs: O, mismatches, backends };
 }
 
@@ -76,27 +77,33 @@ export interface WorkerResult {
  */
 export async function trainInWorkers(split: { train: Dataset; val: Dataset; test: Dataset }, methods: string[], options: TrainOptions, jobs: number): Promise<WorkerResult[]> {
   const results: WorkerResult[] = new Array(methods.length);
-  let next = 0;
+  const running = new Set<Worker>();
+  let next = 0, failed = false;
   const runOne = (i: number) => new Promise<void>((resolve, reject) => {
     const method = methods[i];
     const worker = new Worker(new URL('./train-worker.js', import.meta.url), { workerData: { split, options: { ...methodOptions(method), ...options } } });
+    running.add(worker);
     worker.on('message', (m: { type: string; line?: string } & Omit<WorkerResult, 'method'>) => {
       if (m.type === 'progress') process.stderr.write(`[${method}] ${m.line!.replace(/^\r\x1b\[2K/, '')}`);
       else results[i] = { method, bytes: m.bytes, metrics: m.metrics, warnings: m.warnings, seconds: m.seconds };
     });
     worker.on('error', reject);
-    worker.on('exit', (code) => (code === 0 && results[i] ? resolve() : reject(new Error(`${method}: training worker exited with code ${code}`))));
+    worker.on('exit', (code) => {
+      running.delete(worker);
+      if (code === 0 && results[i]) resolve();
+      else reject(new Error(`${method}: training worker exited with code ${code}`));
+    });
   });
   const lanes = Array.from({ length: Math.max(1, Math.min(jobs, methods.length)) }, async () => {
-    while (next < methods.length) await runOne(next++);
+    while (next < methods.length && !failed) await runOne(next++);
   });
-  await Promise.all(lanes);
+  try {
+    await Promise.all(lanes);
+  } catch (e) {
+    // One failure ends the comparison: stop the lanes and the trainings still running.
+    failed = true;
+    await Promise.all([...running].map((w) => w.terminate()));
+    throw e;
+  }
   return results;
-}
-
-/** Records the label column in the model (so `nmp eval` can score new files without being told) and re-encodes it. */
-export function recordTargetColumn(result: { model: ModelInput; bytes: Uint8Array }, ds: Dataset): void {
-  if (ds.task !== 'classification') return;
-  result.model.meta.targetColumn = ds.targetNames[0];
-  result.bytes = encodeModel(result.model);
 }

@@ -7,6 +7,7 @@ import { randomInputs } from '../../formats/testdata/random.js';
 import { readModel } from '../../formats/read.js';
 import { loadModel } from '../../runtime/index.js';
 import { benchModel } from '../cli/commands/bench.js';
+import { loadOnBackend } from '../cli/data.js';
 import { buildReport, type ReportModel } from './html.js';
 
 const distDir = new URL('../../', import.meta.url); // dist/
@@ -22,7 +23,7 @@ export async function reportAssets(): Promise<{ runtimeBundle: string; simdWasm:
 export async function measureBackends(bytes: Uint8Array, seconds: number): Promise<NonNullable<ReportModel['bench']>> {
   const rows: NonNullable<ReportModel['bench']> = [];
   for (const backend of ['simd', 'scalar'] as const) {
-    const m = await loadModel(bytes, { backend }).catch(() => null);
+    const m = await loadOnBackend(bytes, backend);
     if (!m) continue;
     rows.push(benchModel(m, seconds));
     m.dispose();

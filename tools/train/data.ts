@@ -118,13 +118,14 @@ function splitLine(line: string, delim: string): string[] {
 export async function readCsv(input: string | Readable, options: CsvOptions): Promise<Dataset> {
   const source = typeof input === 'string' ? input : (options.name ?? 'stream');
   let stream: Readable;
+  let fileStream: Readable | null = null; // ours to close: an early return or a DataError must not leak the descriptor
   if (typeof input === 'string') {
     try {
       await access(input);
     } catch {
       throw new DataError(`${input}: file does not exist or is not readable`);
     }
-    stream = createReadStream(input);
+    fileStream = stream = createReadStream(input);
     if (await isGzipFile(input)) {
       const gunzip = createGunzip();
       stream.on('error', (e) => gunzip.destroy(e));
@@ -145,58 +146,63 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
   let rows = 0;
   const missing: Array<[number, number]> = []; // (row, feature) of imputed cells
   let row = new Float32Array(0);
-  for await (const rawLine of rl) {
-    lineNo++;
-    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
-    if (header === null) {
+  try {
+    for await (const rawLine of rl) {
+      lineNo++;
+      const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+      if (header === null) {
+        if (line.trim() === '') continue;
+        header = splitLine(line, delim).map((h) => h.trim());
+        targetIdx = targetList.map((t) => {
+          const i = header!.indexOf(t);
+          if (i < 0) throw new DataError(`${source}: line ${lineNo}: target column "${t}" not found - got columns ${header!.map((h) => `"${h}"`).join(', ')}`);
+          return i;
+        });
+        if (options.features) {
+          const missing = options.features.filter((n) => !header!.includes(n));
+          if (missing.length) throw new DataError(`${source}: line ${lineNo}: feature column(s) ${missing.slice(0, 5).map((n) => `"${n}"`).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} not found`);
+          featIdx = options.features.map((n) => header!.indexOf(n));
+        } else {
+          const unknown = (options.exclude ?? []).filter((n) => !header!.includes(n));
+          if (unknown.length) throw new DataError(`${source}: line ${lineNo}: excluded column(s) ${unknown.map((n) => `"${n}"`).join(', ')} not found`);
+          featIdx = header.map((_, i) => i).filter((i) => !targetIdx.includes(i) && !options.exclude?.includes(header![i]));
+        }
+        if (featIdx.length === 0) throw new DataError(`${source}: line ${lineNo}: no feature columns besides the target`);
+        xs = new ChunkedF32(featIdx.length);
+        row = new Float32Array(featIdx.length);
+        continue;
+      }
       if (line.trim() === '') continue;
-      header = splitLine(line, delim).map((h) => h.trim());
-      targetIdx = targetList.map((t) => {
-        const i = header!.indexOf(t);
-        if (i < 0) throw new DataError(`${source}: line ${lineNo}: target column "${t}" not found - got columns ${header!.map((h) => `"${h}"`).join(', ')}`);
-        return i;
-      });
-      if (options.features) {
-        const missing = options.features.filter((n) => !header!.includes(n));
-        if (missing.length) throw new DataError(`${source}: line ${lineNo}: feature column(s) ${missing.slice(0, 5).map((n) => `"${n}"`).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} not found`);
-        featIdx = options.features.map((n) => header!.indexOf(n));
-      } else {
-        const unknown = (options.exclude ?? []).filter((n) => !header!.includes(n));
-        if (unknown.length) throw new DataError(`${source}: line ${lineNo}: excluded column(s) ${unknown.map((n) => `"${n}"`).join(', ')} not found`);
-        featIdx = header.map((_, i) => i).filter((i) => !targetIdx.includes(i) && !options.exclude?.includes(header![i]));
+      const cells = splitLine(line, delim);
+      if (cells.length !== header.length) {
+        throw new DataError(`${source}: line ${lineNo}: ${cells.length} cells - expected ${header.length} (as the header)`);
       }
-      if (featIdx.length === 0) throw new DataError(`${source}: line ${lineNo}: no feature columns besides the target`);
-      xs = new ChunkedF32(featIdx.length);
-      row = new Float32Array(featIdx.length);
-      continue;
-    }
-    if (line.trim() === '') continue;
-    const cells = splitLine(line, delim);
-    if (cells.length !== header.length) {
-      throw new DataError(`${source}: line ${lineNo}: ${cells.length} cells - expected ${header.length} (as the header)`);
-    }
-    for (let f = 0; f < featIdx.length; f++) {
-      const cell = cells[featIdx[f]].trim();
-      const v = cell === '' ? NaN : Number(cell);
-      if (Number.isNaN(v)) {
-        if (cell !== '' && !/^[+-]?nan$/i.test(cell)) {
-          throw new DataError(`${source}: line ${lineNo}, column "${header[featIdx[f]]}": non-numeric value "${cell.slice(0, 40)}" - expected a number`);
+      for (let f = 0; f < featIdx.length; f++) {
+        const cell = cells[featIdx[f]].trim();
+        const v = cell === '' ? NaN : Number(cell);
+        if (Number.isNaN(v)) {
+          if (cell !== '' && !/^[+-]?nan$/i.test(cell)) {
+            throw new DataError(`${source}: line ${lineNo}, column "${header[featIdx[f]]}": non-numeric value "${cell.slice(0, 40)}" - expected a number`);
+          }
+          if (options.impute !== 'mean') {
+            throw new DataError(`${source}: line ${lineNo}, column "${header[featIdx[f]]}": missing value (${cell === '' ? 'empty cell' : cell}) - expected a number; pass impute: 'mean' to fill missing cells`);
+          }
+          missing.push([rows, f]);
+        } else if (!Number.isFinite(v) || Math.abs(v) > 3.4e38) {
+          throw new DataError(`${source}: line ${lineNo}, column "${header[featIdx[f]]}": value "${cell}" is not a finite float32 - expected a finite number`);
         }
-        if (options.impute !== 'mean') {
-          throw new DataError(`${source}: line ${lineNo}, column "${header[featIdx[f]]}": missing value (${cell === '' ? 'empty cell' : cell}) - expected a number; pass impute: 'mean' to fill missing cells`);
-        }
-        missing.push([rows, f]);
-      } else if (!Number.isFinite(v) || Math.abs(v) > 3.4e38) {
-        throw new DataError(`${source}: line ${lineNo}, column "${header[featIdx[f]]}": value "${cell}" is not a finite float32 - expected a finite number`);
+        row[f] = v;
       }
-      row[f] = v;
+      xs!.push(row);
+      rawTargets.push(targetIdx.map((i) => cells[i].trim()));
+      rows++;
+      if (options.maxRows !== undefined && rows >= options.maxRows) break;
     }
-    xs!.push(row);
-    rawTargets.push(targetIdx.map((i) => cells[i].trim()));
-    rows++;
-    if (options.maxRows !== undefined && rows >= options.maxRows) break;
+  } finally {
+    rl.close();
+    if (stream !== input) stream.destroy();
+    fileStream?.destroy();
   }
-  rl.close();
   if (header === null) throw new DataError(`${source}: empty file - expected a header row and data rows`);
   if (rows === 0) throw new DataError(`${source}: no data rows after the header - expected at least one`);
   const features = featIdx.length;

@@ -1271,6 +1271,8 @@ export class Trainer {
         task: this.train.task,
         featureNames: this.train.featureNames.slice(),
         outputNames: reg ? this.train.targetNames.slice() : this.train.classes!.slice(),
+        // The label column, so tools can score new files without being told (and model_bytes counts it).
+        ...(reg ? {} : { targetColumn: this.train.targetNames[0] }),
         provenance: {
           method,
           dataset: this.options.datasetName ?? this.train.source,

@@ -135,3 +135,18 @@ test('readCsv › exclude drops named columns and names unknown ones', async () 
   await assert.rejects(readCsv(file, { target: 'y', exclude: ['nope'] }), /excluded column\(s\) "nope" not found/);
   await assert.rejects(readCsv(file, { target: 'y' }), /column "model": non-numeric value "HTC"/);
 });
+
+test('readCsv › early stops and errors close the file (no descriptor leak)', { skip: process.platform !== 'linux' && 'counts /proc/self/fd' }, async () => {
+  const { readdirSync } = await import('node:fs');
+  const open = () => readdirSync('/proc/self/fd').length;
+  const bad = join(dir, 'bad-late.csv');
+  await writeFile(bad, 'a,y\n1,0\n2,1\nzz,0\n');
+  await readCsv(LETTER, { target: 'lettr', maxRows: 10 }); // warm-up: lazily opened handles of the runtime itself
+  const before = open();
+  for (let i = 0; i < 10; i++) {
+    await readCsv(LETTER, { target: 'lettr', maxRows: 10 });
+    await assert.rejects(readCsv(bad, { target: 'y' }), DataError);
+  }
+  await new Promise((r) => setTimeout(r, 50)); // destroy() closes asynchronously
+  assert.ok(open() - before <= 2, `${open() - before} descriptors leaked over 20 reads`);
+});

@@ -4,7 +4,7 @@
  */
 
 import type { CommandSpec } from '../args.js';
-import { readModelArg, runtimeFor } from '../data.js';
+import { loadOnBackend, readModelArg } from '../data.js';
 import { formatBytes, table } from '../format.js';
 import type { Model } from '../../../runtime/index.js';
 import { rng } from '../../../formats/testdata/random.js';
@@ -62,8 +62,8 @@ export const benchCommand: CommandSpec = {
     const seconds = (args.flags.seconds as number | undefined) ?? 2;
     const results: BackendBench[] = [];
     for (const backend of ['simd', 'scalar'] as const) {
-      let model: Model;
-      try { model = await runtimeFor(m, backend); } catch { continue; } // not supported on this host
+      const model = await loadOnBackend(m.bytes, backend);
+      if (!model) continue; // not supported on this host
       results.push(benchModel(model, seconds));
       model.dispose();
     }

@@ -11,10 +11,9 @@ import { benchModel } from './bench.js';
 import { loadModel } from '../../../runtime/index.js';
 import { UsageError, type CommandSpec } from '../args.js';
 import { table } from '../format.js';
-import { checkDeployment, methodOptions, recordTargetColumn, trainInWorkers, METHODS } from '../pipeline.js';
+import { checkDeployment, methodOptions, trainInWorkers, METHODS } from '../pipeline.js';
 import { availableParallelism } from 'node:os';
 import { readModel } from '../../../formats/read.js';
-import type { ModelInput } from '../../../formats/write.js';
 import { loadSplit, trainOptionsFromFlags, TRAIN_FLAGS } from './train.js';
 
 export interface CompareRow {
@@ -58,8 +57,7 @@ export const compareCommand: CommandSpec = {
     const trained = await trainInWorkers(split, methods, { ...options, datasetName: basename(ds.source) }, jobs);
     for (const t of trained) {
       for (const w of t.warnings) console.error(`[${t.method}] warning: ${w}`);
-      const result = { model: readModel(t.bytes) as ModelInput, bytes: t.bytes };
-      recordTargetColumn(result, ds);
+      const result = { model: readModel(t.bytes), bytes: t.bytes };
       const check = await checkDeployment(result, split.test);
       if (check.mismatches) throw new Error(`${t.method}: runtime and trainer disagree on ${check.mismatches} test outputs - this is a bug`);
       const file = join(dir, `${t.method.replace(/[:.]/g, '_')}.nmp`);

@@ -10,13 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { readModel } from '../../../formats/read.js';
 import { summarizeModel } from '../../../formats/summary.js';
 import { writeFileAtomic } from '../../../formats/node-io.js';
-import { loadModel } from '../../../runtime/index.js';
 import { readCsv, splitDataset } from '../../train/data.js';
 import { train, type TrainResult } from '../../train/trainer.js';
 import { writeReport } from '../../report/build.js';
 import type { CommandSpec } from '../args.js';
 import { formatBytes, table } from '../format.js';
-import { checkDeployment, recordTargetColumn } from '../pipeline.js';
+import { checkDeployment } from '../pipeline.js';
+import { loadOnBackend } from '../data.js';
 import { benchModel, type BackendBench } from './bench.js';
 
 const LETTER = fileURLToPath(new URL('../../../../tools/data/letter.csv.gz', import.meta.url)); // dist/tools/cli/commands -> repo
@@ -52,15 +52,12 @@ export const demoCommand: CommandSpec = {
     // The trainer's measured configuration for Letter (tools/train/README.md, Results).
     const nmp = await train(split, { ...common, method: 'nmp', quantizeActivations: true, targetBits, targetActBits, lrStrength: 0.005 });
     const files: [string, TrainResult][] = [['letter-nmp.nmp', nmp], ['letter-fp32.nmp', fp32]];
-    for (const [name, r] of files) {
-      recordTargetColumn(r, ds);
-      await writeFileAtomic(join(dir, name), r.bytes);
-    }
+    for (const [name, r] of files) await writeFileAtomic(join(dir, name), r.bytes);
     const check = await checkDeployment(nmp, split.test);
     if (check.mismatches) throw new Error(`runtime and trainer disagree on ${check.mismatches} test outputs - this is a bug`);
     const benches: BackendBench[] = [];
     for (const backend of ['simd', 'scalar'] as const) {
-      const m = await loadModel(nmp.bytes, { backend }).catch(() => null);
+      const m = await loadOnBackend(nmp.bytes, backend);
       if (m) { benches.push(benchModel(m, 1)); m.dispose(); }
     }
     const s = summarizeModel(readModel(nmp.bytes), nmp.bytes.length);

@@ -9,7 +9,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { writeFileAtomic } from '../../../formats/node-io.js';
 import { readCsv, splitDataset } from '../../train/data.js';
 import { UsageError, UserError, type CommandSpec } from '../args.js';
-import { checkDeployment, methodOptions, parseHidden, recordTargetColumn, METHODS } from '../pipeline.js';
+import { checkDeployment, methodOptions, parseHidden, METHODS } from '../pipeline.js';
 import { train, type TrainOptions } from '../../train/trainer.js';
 
 export const TRAIN_FLAGS: CommandSpec['flags'] = [
@@ -109,7 +109,6 @@ export const trainCommand: CommandSpec = {
       jsonLog: f.log as string | undefined, datasetName: basename(ds.source),
     });
     for (const w of result.log.warnings) console.error(`warning: ${w}`);
-    recordTargetColumn(result, ds);
     const check = await checkDeployment(result, split.test);
     if (check.mismatches) throw new Error(`runtime and trainer disagree on ${check.mismatches} of ${check.rows * check.outputs} test outputs - this is a bug; the model was not written`);
     await writeFileAtomic(out, result.bytes);
