@@ -1,6 +1,6 @@
 /**
- * @fileoverview Entry of the scalar (wasm3) build once it has its own target: assembly/index.ts without the SIMD kernels,
- * which a scalar build can only export as traps (see kernels/README.md). Until then the scalar build compiles index.ts.
+ * @fileoverview Entry of the `scalar` target (JS host without SIMD): assembly/index.ts without the SIMD kernels, which a
+ * scalar build could only export as traps. The wasm3 module with the no-host loader is the `nohost` target (standalone/).
  */
 export { forward } from './common/forward';
 export { requant, requant_i16, requant_i16_seq, requant_planes, planes_from_i16 } from './kernels/requant';

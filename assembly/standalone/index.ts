@@ -16,6 +16,8 @@ const NO_MODEL = -65536;
 
 /** Reserves `len` bytes for the model file at the first free byte (16-aligned), growing memory; returns 0 if it cannot. */
 export function nmp_alloc(len: i32): usize {
+  // The new file goes where the loaded one and its arena live: nothing may run on them from here on.
+  loaded = false;
   if (len < 0) return 0;
   file = (__heap_base + 15) & ~15;
   fileLen = <usize>len;
@@ -50,10 +52,10 @@ export function nmp_error_offset(): i32 {
   return <i32>(errAt - file);
 }
 export function nmp_features(): i32 {
-  return F;
+  return loaded ? F : 0;
 }
 export function nmp_outputs(): i32 {
-  return O;
+  return loaded ? O : 0;
 }
 /** f64 x features: the host writes one sample here. */
 export function nmp_input(): usize {
@@ -110,7 +112,7 @@ export function nmp_label_length(i: i32): i32 {
   return labelAt(i) ? <i32>hLen : 0;
 }
 function labelAt(i: i32): bool {
-  if (i < 0 || i >= O) return false;
+  if (!loaded || i < 0 || i >= O) return false;
   const end = fileEnd();
   head(outNamesAt(), end);
   let p = hNext;

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Unpackr } from 'msgpackr';
 import { ModelFormatError } from '../../formats/errors.js';
 import { readModel } from '../../formats/read.js';
@@ -17,9 +17,8 @@ import { conformanceVectors, randomCases } from '../runtime/support/exact.js';
 
 const CODES = ['ok', 'E_EMPTY', 'E_MSGPACK', 'E_FORMAT_NAME', 'E_FORMAT_VERSION', 'E_REQUIRES', 'E_CHECKSUM', 'E_TYPE', 'E_LIMIT', 'E_SHAPE', 'E_BITWIDTH', 'E_LENGTH', 'E_PADDING', 'E_VALUE', 'E_ACC_OVERFLOW', 'E_MEMORY'];
 const SEED = process.env.SEED ? Number(process.env.SEED) : 1;
-// The no-host API lives in scalar.wasm, or in nohost.wasm once the build gives it its own target.
-const noHostFile = existsSync(`${wasmDir}nohost.wasm`) ? 'nohost.wasm' : 'scalar.wasm';
-const scalar = new WebAssembly.Module(new Uint8Array(readFileSync(`${wasmDir}${noHostFile}`)));
+// The no-host API is nohost.wasm (target `nohost` in asconfig.json).
+const scalar = new WebAssembly.Module(new Uint8Array(readFileSync(`${wasmDir}nohost.wasm`)));
 
 interface NoHost {
   memory: WebAssembly.Memory;
@@ -245,4 +244,11 @@ test('standalone › one instance loads model after model; a rejected file leave
   bad[bad.length - 2] ^= 4;
   assert.equal(put(bad), 'E_CHECKSUM');
   assert.equal(x.nmp_predict(), -65536, 'a rejected file leaves no model');
+  // Between nmp_alloc and nmp_load the old model's memory is the new file's: nothing may run on it.
+  assert.equal(put(vs[1].bytes), 'ok');
+  const p = x.nmp_alloc(vs[2].bytes.length);
+  new Uint8Array(x.memory.buffer).set(vs[2].bytes, p);
+  assert.equal(x.nmp_predict(), -65536, 'predict after nmp_alloc, before nmp_load, refuses instead of reading over-written memory');
+  assert.equal(x.nmp_features(), 0);
+  assert.equal(x.nmp_label(0), 0);
 });
