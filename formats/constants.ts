@@ -12,6 +12,7 @@ export const MAX_FEATURES = 4096;
 export const MAX_NEURONS = 4096;
 export const MAX_LAYERS = 64;
 export const MAX_NAME_LENGTH = 256;
+export const MAX_METRICS = 256;
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
 /** Weight bit-widths a neuron may have; 0 = pruned. */
@@ -31,10 +32,3 @@ export const REQUANT_MULT_MAX = 0x7fffffff;
 export const FLOAT32_MAX = 3.4028234663852886e38;
 /** Largest accumulator magnitude a neuron may reach (SPEC §6.3). */
 export const ACC_MAX = 0x7fffffff;
-
-/** Envelope keys. */
-export const K_FORMAT = 'format';
-export const K_VERSION = 'version';
-export const K_REQUIRES = 'requires';
-export const K_CRC32 = 'crc32';
-export const K_BODY = 'body';

@@ -6,7 +6,7 @@
 import { Unpackr } from 'msgpackr';
 import {
   ACC_MAX, ACT_BITS_MAX, FLOAT32_MAX, ACT_BITS_MIN, FORMAT_NAME, FORMAT_VERSION, INPUT_BITS_MAX, INPUT_BITS_MIN,
-  KNOWN_REQUIREMENTS, MAX_FEATURES, MAX_FILE_BYTES, MAX_LAYERS, MAX_NAME_LENGTH, MAX_NEURONS,
+  KNOWN_REQUIREMENTS, MAX_FEATURES, MAX_FILE_BYTES, MAX_LAYERS, MAX_METRICS, MAX_NAME_LENGTH, MAX_NEURONS,
   REQUANT_MULT_MAX, REQUANT_SHIFT_MAX, REQUANT_SHIFT_MIN, WEIGHT_BITS_MAX, WEIGHT_BITS_MIN,
 } from './constants.js';
 import { crc32 } from './crc32.js';
@@ -209,7 +209,7 @@ function readProvenance(v: unknown, path: string): Provenance {
   const metricsMap = expectMap(m.metrics, `${path}.metrics`);
   const metrics: Record<string, number> = {};
   const keys = Object.keys(metricsMap);
-  if (keys.length > MAX_NAME_LENGTH) throw new ModelFormatError('E_LIMIT', `${path}.metrics`, 'too many metrics', String(keys.length), `at most ${MAX_NAME_LENGTH}`);
+  if (keys.length > MAX_METRICS) throw new ModelFormatError('E_LIMIT', `${path}.metrics`, 'too many metrics', String(keys.length), `at most ${MAX_METRICS}`);
   for (const k of keys) {
     const val = metricsMap[k];
     if (typeof val !== 'number' || !Number.isFinite(val)) throw new ModelFormatError('E_TYPE', `${path}.metrics.${k}`, 'wrong type', describeValue(val), 'finite number');

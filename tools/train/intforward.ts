@@ -3,7 +3,7 @@
  * i32 WASM GEMM; the trainer's reported metrics come from here, and tests hold it to formats/reference bit for bit.
  */
 
-import { rowBytes, unpackRow } from '../../formats/index.js';
+import { quantizeInputValue, rowBytes, unpackRow } from '../../formats/index.js';
 import type { ModelInput } from '../../formats/index.js';
 import { Arena } from './gemm.js';
 import { classificationReport, regressionReport } from './metrics.js';
@@ -33,12 +33,8 @@ export function requantExact(acc: number, mult: number, shift: number, qmax: num
   return r < 0 ? 0 : r > qmax ? qmax : r;
 }
 
-/** SPEC §6.1 input code (same expression as formats/reference). */
-export function inputCode(x: number, center: number, gain: number, bits: number): number {
-  const qmax = 2 ** (bits - 1) - 1;
-  const t = Math.floor((x - center) * gain + 0.5);
-  return t > qmax ? qmax : t < -qmax ? -qmax : t;
-}
+/** SPEC §6.1 input code: the reference's own function, so trainer and format cannot drift apart. */
+export const inputCode = quantizeInputValue;
 
 /** Integer model prepared for batched evaluation: unpacked transposed weights in an arena. */
 export class IntegerForward {

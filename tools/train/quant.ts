@@ -110,8 +110,12 @@ export function gates(s: number, thresholds: readonly number[], tau: number): nu
 
 /** Activation fake-quant: a = s * clamp(floor(z/s + 0.5), 0, 2^bits - 1), s = alpha / (2^bits - 1). */
 export function fakeQuantAct(z: number, alpha: number, bits: number): number {
+  return fakeQuantActStep(z, alpha / (2 ** bits - 1), bits);
+}
+
+/** The same quantiser given its step s (the real value of code 1): what the trainer calls per activation. */
+export function fakeQuantActStep(z: number, s: number, bits: number): number {
   const n = 2 ** bits - 1;
-  const s = alpha / n;
   const c = Math.floor(z / s + 0.5);
   return (c < 0 ? 0 : c > n ? n : c) * s;
 }

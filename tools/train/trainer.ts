@@ -11,7 +11,7 @@ import { readFile, appendFile } from 'node:fs/promises';
 import { featureStats, splitDataset, type Dataset } from './data.js';
 import { Arena } from './gemm.js';
 import { evaluateModel, inputCode, type Metrics } from './intforward.js';
-import { band, bandMiddle, defaultThresholds, gateSlopes, quantizeRow, type TwoBitMode } from './quant.js';
+import { band, bandMiddle, defaultThresholds, fakeQuantActStep, gateSlopes, quantizeRow, type TwoBitMode } from './quant.js';
 import { Rng } from './rng.js';
 
 /** Training method: NMP-QAT per neuron, learned per layer, uniform QAT, or plain float32. */
@@ -856,9 +856,9 @@ export class Trainer {
             }
           }
         } else if (learn) {
-          let prevQ = quantAct(z, this.actStep(alpha, menu[0]), menu[0]);
+          let prevQ = fakeQuantActStep(z, this.actStep(alpha, menu[0]), menu[0]);
           for (let t = 0; t + 1 < nA; t++) {
-            const nextQ = quantAct(z, this.actStep(alpha, menu[t + 1]), menu[t + 1]);
+            const nextQ = fakeQuantActStep(z, this.actStep(alpha, menu[t + 1]), menu[t + 1]);
             gs += g * slopes[t] * (nextQ - prevQ);
             prevQ = nextQ;
           }
@@ -1316,11 +1316,6 @@ function tie(g: Float32Array): void {
   g.fill(s);
 }
 
-function quantAct(z: number, s: number, bits: number): number {
-  const n = 2 ** bits - 1;
-  const c = Math.floor(z / s + 0.5);
-  return (c < 0 ? 0 : c > n ? n : c) * s;
-}
 
 /** Canonical row packing (SPEC §5) of n codes at b bits, without per-code validation (codes come from the quantiser). */
 function packCodes(q: Int32Array, n: number, b: number): Uint8Array {

@@ -3,6 +3,7 @@
 import type { CommandSpec } from '../args.js';
 import { readFeatureCsv, readModelArg, runtimeFor } from '../data.js';
 import { backendFlag } from './eval.js';
+import { argmax } from '../../../formats/reference/forward.js';
 
 export const runCommand: CommandSpec = {
   name: 'run',
@@ -25,8 +26,7 @@ export const runCommand: CommandSpec = {
     if (m.decoded.meta.task === 'classification') {
       lines.push(['prediction', ...(args.flags.scores ? names.map((n) => `score_${n}`) : [])].map(csvCell).join(','));
       for (let r = 0; r < rows; r++) {
-        let best = 0;
-        for (let j = 1; j < O; j++) if (y[r * O + j] > y[r * O + best]) best = j;
+        const best = argmax(y.subarray(r * O, r * O + O));
         lines.push([csvCell(names[best]), ...(args.flags.scores ? Array.from(y.subarray(r * O, r * O + O), String) : [])].join(','));
       }
     } else {
