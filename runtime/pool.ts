@@ -32,7 +32,9 @@ export class ArenaPool {
       return b.at;
     }
     const at = this.#top, need = at + size;
-    if (need > this.limit) throw new RuntimeError('E_MEMORY_LIMIT', `model needs ${need} bytes of WASM memory (weights ${weights}), limit is ${this.limit} bytes`);
+    // Memory grows in whole 64 KiB pages: the limit bounds the pages, not just the bytes in use.
+    const pageBytes = Math.ceil(need / 65536) * 65536;
+    if (pageBytes > this.limit) throw new RuntimeError('E_MEMORY_LIMIT', `model needs ${need} bytes of WASM memory (${pageBytes} in whole 64 KiB pages; weights ${weights}), limit is ${this.limit} bytes`);
     const have = this.x.memory.buffer.byteLength;
     if (need > have) {
       try {

@@ -221,3 +221,22 @@ test('runtime › models share one instance per backend: arenas, not pages, and 
     assert.equal(iso.memory().linearMemory, 65536);
   }
 });
+
+test('runtime › maxMemoryBytes bounds the linear memory itself, whole pages included', async () => {
+  const bytes = encodeModel(randomModel({ seed: 31, widths: [54, 300, 300, 7], weightBits: [8] }));
+  let loaded = 0, refused = 0;
+  for (let limit = 65536; limit <= 6 * 65536; limit += 16384) {
+    for (const l of [limit - 1, limit]) {
+      try {
+        const m = await loadModel(bytes, { backend: 'scalar', maxMemoryBytes: l });
+        assert.ok(m.memory().linearMemory <= l, `limit ${l}: linear memory ${m.memory().linearMemory}`);
+        m.dispose();
+        loaded++;
+      } catch (e) {
+        assert.ok(e instanceof RuntimeError && e.code === 'E_MEMORY_LIMIT', String(e));
+        refused++;
+      }
+    }
+  }
+  assert.ok(loaded > 0 && refused > 0, `the sweep crosses the model's size (${loaded} loaded, ${refused} refused)`);
+});
