@@ -16,7 +16,7 @@ export function weightCodeRange(bits: number): [number, number] {
 }
 
 /** Stored unsigned field of a weight value: 1-bit maps -1 -> 0, +1 -> 1; wider widths use two's complement. */
-function encodeCode(value: number, bits: number): number {
+export function encodeCode(value: number, bits: number): number {
   if (bits === 1) return value > 0 ? 1 : 0;
   return value & ((1 << bits) - 1);
 }

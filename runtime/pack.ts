@@ -3,6 +3,8 @@
  * Pure functions, no WASM instance: the runtime, the kernel tests and the benchmarks share them.
  */
 
+import { encodeCode } from '../formats/pack.js';
+
 export type Backend = 'simd' | 'scalar';
 
 /**
@@ -39,11 +41,6 @@ export function planesBytes(k: number, a: number): number {
   return Math.ceil(k / 64) * a * 8;
 }
 
-/** Stored field of weight value v at width w: 1-bit stores u with v = 2u - 1, wider widths two's complement. */
-function field(v: number, w: number): number {
-  return w === 1 ? (v > 0 ? 1 : 0) : v & ((1 << w) - 1);
-}
-
 /**
  * Packs `rows` x `k` weight values (row-major, each within the range of width `w`) into the SIMD lane-group layout.
  * Writes `simdRowsBytes` bytes at `out[offset..]` (which must be zero there) and returns `out`.
@@ -54,7 +51,7 @@ export function packSimdRows(values: ArrayLike<number>, rows: number, k: number,
   for (let r = 0; r < rows; r++) {
     const rowBase = offset + ((r >> 2) * chunks * 4 + (r & 3)) * 16;
     for (let e = 0; e < k; e++) {
-      const f = field(values[r * k + e], w);
+      const f = encodeCode(values[r * k + e], w);
       if (f === 0) continue;
       const c = Math.floor(e / C), q = (e % C) >> 3, l = e & 7;
       const lane = f << (16 - w * (q + 1)); // 16-bit lane value, little-endian in memory
@@ -72,7 +69,7 @@ export function packScalarRows(values: ArrayLike<number>, rows: number, k: numbe
   const kw = Math.ceil(k / 64);
   for (let r = 0; r < rows; r++) {
     for (let e = 0; e < k; e++) {
-      const f = field(values[r * k + e], w);
+      const f = encodeCode(values[r * k + e], w);
       const word = e >> 6, bit = e & 63;
       for (let i = 0; i < w; i++) {
         if ((f >> i) & 1) dst[offset + ((r * kw + word) * w + i) * 8 + (bit >> 3)] |= 1 << (bit & 7);
