@@ -187,30 +187,26 @@ export function formatReport(r: BenchReport): string {
     // Pivot: one row per model and backend, one column per peer (runtime + variant).
     const peers = [...new Set(r.ratios.map((x) => x.peer))];
     const keys = [...new Set(r.ratios.map((x) => `${x.shape}|${x.mix}|${x.backend}`))];
-    out.push('', 'batch-1 p50 ratio ours / peer, same run (< 1 = we are faster; target on 54-256-256-7 simd: <= 0.333 vs onnxruntime-node)');
-    out.push(table(
-      ['shape', 'mix', 'backend', 'ours µs', ...peers.map((p) => p.replace('onnxruntime-', 'ort-'))],
-      keys.map((k) => {
-        const rows = r.ratios.filter((x) => `${x.shape}|${x.mix}|${x.backend}` === k);
-        const [shape, mix, backend] = k.split('|');
-        return [shape!, mix!, backend!, f(rows[0]!.oursP50, 2), ...peers.map((p) => {
-          const x = rows.find((y) => y.peer === p);
-          return x ? f(x.ratio, 3) : '-';
-        })];
-      }),
-    ));
-    out.push('', 'batch-256 throughput ratio ours / peer, same run (> 1 = we are faster; peers run a GEMM, we loop GEMV per sample)');
-    out.push(table(
-      ['shape', 'mix', 'backend', 'ours samples/s', ...peers.map((p) => p.replace('onnxruntime-', 'ort-'))],
-      keys.map((k) => {
-        const rows = r.ratios.filter((x) => `${x.shape}|${x.mix}|${x.backend}` === k);
-        const [shape, mix, backend] = k.split('|');
-        return [shape!, mix!, backend!, f(rows[0]!.oursRate, 0), ...peers.map((p) => {
-          const x = rows.find((y) => y.peer === p);
-          return x ? f(x.rateRatio, 3) : '-';
-        })];
-      }),
-    ));
+    type Ratio = (typeof r.ratios)[number];
+    // The two pivots differ only in the measure shown: ours, and ours relative to each peer.
+    const pivot = (title: string, oursHeader: string, ours: (x: Ratio) => string, ratio: (x: Ratio) => number) => {
+      out.push('', title);
+      out.push(table(
+        ['shape', 'mix', 'backend', oursHeader, ...peers.map((p) => p.replace('onnxruntime-', 'ort-'))],
+        keys.map((k) => {
+          const rows = r.ratios.filter((x) => `${x.shape}|${x.mix}|${x.backend}` === k);
+          const [shape, mix, backend] = k.split('|');
+          return [shape!, mix!, backend!, ours(rows[0]!), ...peers.map((p) => {
+            const x = rows.find((y) => y.peer === p);
+            return x ? f(ratio(x), 3) : '-';
+          })];
+        }),
+      ));
+    };
+    pivot('batch-1 p50 ratio ours / peer, same run (< 1 = we are faster; target on 54-256-256-7 simd: <= 0.333 vs onnxruntime-node)',
+      'ours µs', (x) => f(x.oursP50, 2), (x) => x.ratio);
+    pivot('batch-256 throughput ratio ours / peer, same run (> 1 = we are faster; peers run a GEMM, we loop GEMV per sample)',
+      'ours samples/s', (x) => f(x.oursRate, 0), (x) => x.rateRatio);
   }
   if (r.paired.length) {
     out.push('', `paired batch-1 p50 ratio, ours (simd) / peer, median of ${r.paired[0]!.rounds} alternating rounds (min..max)`);
