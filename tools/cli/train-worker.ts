@@ -12,4 +12,12 @@ const { split, options } = workerData as { split: { train: Dataset; val: Dataset
 const progress = { isTTY: false, write: (line: string) => parentPort!.postMessage({ type: 'progress', line }) };
 const t0 = performance.now();
 const result = await train(split, { ...options, progress: progress as unknown as NodeJS.WritableStream });
-parentPort!.postMessage({ type: 'done', bytes: result.bytes, metrics: result.metrics, warnings: result.log.warnings, seconds: (performance.now() - t0) / 1000 });
+parentPort!.postMessage({
+  type: 'done',
+  bytes: result.bytes,
+  metrics: result.metrics,
+  warnings: result.log.warnings,
+  seconds: (performance.now() - t0) / 1000,
+  bestEpoch: result.log.bestEpoch,
+  epochsRun: result.log.epochs.length,
+});

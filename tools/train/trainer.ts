@@ -30,6 +30,10 @@ export interface TrainOptions {
   weightBits?: number[];
   /** Activation width menu for learned methods; default [4, 8, 16]. */
   actBits?: number[];
+  /** Learned methods: the weight width every neuron starts at (a menu entry); default the lowest non-pruned entry (the paper: 1). */
+  initialWeightBits?: number;
+  /** Learned activations: the width every neuron starts at (a menu entry); default the lowest (the paper: 4). */
+  initialActBits?: number;
   /** Add 0 (pruned) below the weight menu; default false. */
   prune?: boolean;
   /** Activation width when not learned: default 8 for uniform, 16 for weights-only and fp32 export. */
@@ -187,6 +191,9 @@ interface Resolved {
   aMenu: number[];
   wThr: number[];
   aThr: number[];
+  /** Menu indices the strengths start in. */
+  wStart: number;
+  aStart: number;
   fixedW: number;
   fixedA: number;
   twoBit: TwoBitMode;
@@ -234,6 +241,10 @@ function resolve(o: TrainOptions): Resolved {
   const aThr = o.actThresholds ?? defaultThresholds(aMenu.length);
   if (wThr.length !== wMenu.length - 1) throw new RangeError(`weightThresholds needs ${wMenu.length - 1} values - got ${wThr.length}`);
   if (aThr.length !== aMenu.length - 1) throw new RangeError(`actThresholds needs ${aMenu.length - 1} values - got ${aThr.length}`);
+  const wStart = o.initialWeightBits === undefined ? (wMenu[0] === 0 ? 1 : 0) : wMenu.indexOf(o.initialWeightBits);
+  const aStart = o.initialActBits === undefined ? 0 : aMenu.indexOf(o.initialActBits);
+  if (wStart < 0 || wStart >= wMenu.length) throw new RangeError(`initialWeightBits must be one of the weight menu ${wMenu.join(', ')} - got ${o.initialWeightBits}`);
+  if (aStart < 0) throw new RangeError(`initialActBits must be one of the activation menu ${aMenu.join(', ')} - got ${o.initialActBits}`);
   const optimizer = o.optimizer ?? 'adam';
   const lr = o.lr ?? (optimizer === 'adam' ? 1e-3 : 1e-2);
   const inputBits = o.inputBits ?? 8;
@@ -249,6 +260,8 @@ function resolve(o: TrainOptions): Resolved {
     aMenu,
     wThr,
     aThr,
+    wStart,
+    aStart,
     fixedW: method === 'uniform' ? (ub === 1.58 ? 2 : ub) : 8,
     fixedA: o.fixedActBits ?? (method === 'uniform' ? 8 : 16),
     twoBit: method === 'uniform' ? (ub === 1.58 ? 'ternary' : 'full') : (o.twoBit ?? 'ternary'),
@@ -420,8 +433,8 @@ export class Trainer {
       const st: LayerState = {
         in: fin, out: fout, hidden, W,
         b: new Float32Array(fout),
-        sW: new Float32Array(fout).fill(bandMiddle(r.wMenu[0] === 0 ? 1 : 0, r.wThr)),
-        sA: new Float32Array(fout).fill(bandMiddle(0, r.aThr)),
+        sW: new Float32Array(fout).fill(bandMiddle(r.wStart, r.wThr)),
+        sA: new Float32Array(fout).fill(bandMiddle(r.aStart, r.aThr)),
         alpha: new Float32Array(fout).fill(1),
         gW: this.arena.f32(fin * fout),
         gb: new Float32Array(fout),

@@ -1,0 +1,3 @@
+export async function writeResults(): Promise<string> {
+  return 'TODO';
+}

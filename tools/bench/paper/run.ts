@@ -1,0 +1,265 @@
+/**
+ * @fileoverview `npm run bench:paper`: trains the paper's 4x512 MLP tables (grid), the ablation and the Covertype target
+ * runs on ../shared/datasets, scores every exported model through the runtime, measures its latency, and writes
+ * tools/bench/paper/RESULTS.md.
+ *
+ * Resumable: each finished run is one JSON file under tools/bench/paper/runs/ (committed: the report is regenerated from
+ * them without retraining); its model goes to .cache/paper/ (not committed) for the latency pass.
+ *
+ *   node dist/tools/bench/paper/run.js [--suites grid,ablation,target] [--datasets covertype,higgs,vod,qoe]
+ *     [--seeds 1,2,3] [--jobs 2] [--report-only] [--data ../shared/datasets]
+ */
+
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { writeFileAtomic } from '../../../formats/node-io.js';
+import { loadModel } from '../../../runtime/index.js';
+import type { Dataset, Split } from '../../train/data.js';
+import { scorePredictions } from '../../train/intforward.js';
+import type { TrainOptions } from '../../train/trainer.js';
+import { sampleLatency } from '../harness.js';
+import { ablationConfigs, gridConfigs, PROTOCOL, targetConfigs, type RunConfig } from './configs.js';
+import { datasetById, DATASETS, stratifiedSplit, type PaperDataset } from './datasets.js';
+import { writeResults } from './report.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Source folder (dist/tools/bench/paper -> tools/bench/paper). */
+export const SUITE_DIR = resolve(here, '../../../../tools/bench/paper');
+export const RUNS_DIR = join(SUITE_DIR, 'runs');
+const CACHE_DIR = resolve(here, '../../../../.cache/paper');
+
+export type Suite = 'grid' | 'ablation' | 'target';
+
+/** The ablation runs on one data set: HIGGS (binary, 1,098 test rows: less noisy than QoE's 154, and quick). */
+export const ABLATION_DATASET = 'higgs';
+
+/** Covertype as large as the remaining compute allows (RESULTS.md "Protocol"). */
+export const TARGET = { train: 200000, val: 10000, test: 50000, epochs: 10 };
+
+export interface RunRecord {
+  suite: Suite;
+  dataset: string;
+  config: string;
+  seed: number;
+  commit: string;
+  options: TrainOptions;
+  rows: { train: number; val: number; test: number };
+  seconds: number;
+  bestEpoch: number;
+  epochsRun: number;
+  /** Trainer's metrics of the exported integer model (val_*, test_*, bits, bytes). */
+  trainer: Record<string, number>;
+  /** The same test metrics recomputed from the runtime's (SIMD) outputs. */
+  runtime: Record<string, number>;
+  /** Every runtime test metric equals the trainer's exactly. */
+  runtimeEqualsTrainer: boolean;
+  warnings: string[];
+}
+
+export interface Task {
+  suite: Suite;
+  data: PaperDataset;
+  config: RunConfig;
+  seed: number;
+  epochs: number;
+}
+
+export function runPath(suite: Suite, dataset: string, config: string, seed: number, root = RUNS_DIR): string {
+  return join(root, suite, dataset, `${config}.s${seed}.json`);
+}
+const modelPath = (t: { suite: Suite; dataset: string; config: string; seed: number }) => join(CACHE_DIR, t.suite, t.dataset, `${t.config}.s${t.seed}.nmp`);
+
+/** Round by round (seed 1 of everything first), so that an interrupted run still covers every data set and method. */
+export function tasks(suites: Suite[], datasets: string[], seeds: number[], targetSeeds: number[]): Task[] {
+  const out: Task[] = [];
+  const cov = datasetById('covertype');
+  const target: PaperDataset = { ...cov, epochs: TARGET.epochs, split: (ds, seed) => stratifiedSplit(ds, seed, TARGET) };
+  const ablation = datasetById(ABLATION_DATASET);
+  for (const seed of [...new Set([...seeds, ...targetSeeds])].sort((a, b) => a - b)) {
+    if (suites.includes('grid') && seeds.includes(seed)) {
+      for (const id of datasets) for (const config of gridConfigs()) out.push({ suite: 'grid', data: datasetById(id), config, seed, epochs: datasetById(id).epochs });
+    }
+    if (suites.includes('target') && targetSeeds.includes(seed)) {
+      for (const config of targetConfigs()) out.push({ suite: 'target', data: target, config, seed, epochs: TARGET.epochs });
+    }
+    // The ablation's default row is the grid's nmp-wa run (same options, same bytes): not trained twice.
+    if (suites.includes('ablation') && seeds.includes(seed)) {
+      for (const config of ablationConfigs().filter((c) => c.id !== 'default')) out.push({ suite: 'ablation', data: ablation, config, seed, epochs: ablation.epochs });
+    }
+  }
+  return out;
+}
+
+function commitOf(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: SUITE_DIR, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: SUITE_DIR, encoding: 'utf8' }).trim();
+    return dirty ? `${head}+dirty` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+interface WorkerDone {
+  bytes: Uint8Array;
+  metrics: Record<string, number>;
+  warnings: string[];
+  seconds: number;
+  bestEpoch: number;
+  epochsRun: number;
+}
+
+function trainInWorker(split: Split, options: TrainOptions, log: (line: string) => void): Promise<WorkerDone> {
+  return new Promise((resolvePromise, reject) => {
+    const worker = new Worker(new URL('../../cli/train-worker.js', import.meta.url), { workerData: { split, options } });
+    let done: WorkerDone | null = null;
+    worker.on('message', (m: { type: string; line?: string } & WorkerDone) => {
+      if (m.type === 'progress') log(m.line!);
+      else done = m;
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => (code === 0 && done ? resolvePromise(done) : reject(new Error(`training worker exited with code ${code}`))));
+  });
+}
+
+/** Test metrics from the runtime's outputs (SIMD backend): what a user deploying the file would measure. */
+async function runtimeMetrics(bytes: Uint8Array, test: Dataset): Promise<Record<string, number>> {
+  const model = await loadModel(bytes, { backend: 'simd', isolate: true });
+  try {
+    return scorePredictions(test, model.predictBatch(test.x, test.rows));
+  } finally {
+    model.dispose();
+  }
+}
+
+async function runAll(list: Task[], jobs: number, dataRoot: string): Promise<void> {
+  const commit = commitOf();
+  const loaded = new Map<string, Promise<Dataset>>();
+  const splits = new Map<string, Split>();
+  const logFile = join(CACHE_DIR, 'progress.log');
+  await mkdir(CACHE_DIR, { recursive: true });
+  const { appendFileSync } = await import('node:fs');
+  const todo = list.filter((t) => !existsSync(runPath(t.suite, t.data.id, t.config.id, t.seed)));
+  console.log(`${list.length} runs, ${list.length - todo.length} already done, ${todo.length} to train (${jobs} at a time); progress in ${logFile}`);
+  let next = 0;
+  let finished = 0;
+  const t0 = performance.now();
+  const lane = async () => {
+    while (next < todo.length) {
+      const t = todo[next++];
+      const name = `${t.suite}/${t.data.id}/${t.config.id}.s${t.seed}`;
+      if (!loaded.has(t.data.id)) loaded.set(t.data.id, t.data.load(dataRoot));
+      const ds = await loaded.get(t.data.id)!;
+      const splitKey = `${t.suite === 'target' ? 'target' : 'std'}/${t.data.id}/${t.seed}`;
+      if (!splits.has(splitKey)) splits.set(splitKey, t.data.split(ds, t.seed));
+      const split = splits.get(splitKey)!;
+      const options: TrainOptions = { ...PROTOCOL, epochs: t.epochs, seed: t.seed, ...t.config.options, createdAt: '2026-01-01T00:00:00.000Z', datasetName: t.data.id };
+      const r = await trainInWorker(split, options, (line) => appendFileSync(logFile, `[${name}] ${line.replace(/^\r\x1b\[2K/, '')}`));
+      const rt = await runtimeMetrics(r.bytes, split.test);
+      const equal = Object.entries(rt).every(([k, v]) => r.metrics[`test_${k}`] === v);
+      const record: RunRecord = {
+        suite: t.suite,
+        dataset: t.data.id,
+        config: t.config.id,
+        seed: t.seed,
+        commit,
+        options,
+        rows: { train: split.train.rows, val: split.val.rows, test: split.test.rows },
+        seconds: Math.round(r.seconds * 10) / 10,
+        bestEpoch: r.bestEpoch,
+        epochsRun: r.epochsRun,
+        trainer: r.metrics,
+        runtime: rt,
+        runtimeEqualsTrainer: equal,
+        warnings: r.warnings.slice(0, 20),
+      };
+      const mp = modelPath({ suite: t.suite, dataset: t.data.id, config: t.config.id, seed: t.seed });
+      await mkdir(dirname(mp), { recursive: true });
+      await writeFileAtomic(mp, r.bytes);
+      const rp = runPath(t.suite, t.data.id, t.config.id, t.seed);
+      await mkdir(dirname(rp), { recursive: true });
+      await writeFileAtomic(rp, new TextEncoder().encode(JSON.stringify(record, null, 1) + '\n'));
+      finished++;
+      const metric = t.data.task === 'classification' ? `acc ${rt.accuracy.toFixed(4)}` : `mse ${rt.mse.toFixed(3)}`;
+      const eta = ((performance.now() - t0) / 1000 / finished) * (todo.length - finished);
+      console.log(`${name}: ${metric}  w ${r.metrics.avg_weight_bits.toFixed(2)}  a ${r.metrics.avg_act_bits.toFixed(2)}  ${r.metrics.model_bytes} B  ${r.seconds.toFixed(0)} s  runtime ${equal ? '==' : '!='} trainer  [${finished}/${todo.length}, ~${Math.round(eta / 60)} min left]`);
+      if (!equal) console.error(`${name}: runtime metrics ${JSON.stringify(rt)} differ from the trainer's ${JSON.stringify(r.metrics)}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, todo.length)) }, lane));
+}
+
+export interface LatencyRecord {
+  /** p50 of one `predict` call (quantise, integer forward, dequantise), microseconds. */
+  simdP50: number;
+  scalarP50: number;
+}
+
+/** p50 latency of the seed-1 model of every (suite, data set, config), one at a time on an otherwise idle process. */
+async function measureLatencies(): Promise<void> {
+  const out: Record<string, LatencyRecord> = {};
+  const path = join(RUNS_DIR, 'latency.json');
+  for (const suite of ['grid', 'ablation', 'target'] as Suite[]) {
+    const dir = join(CACHE_DIR, suite);
+    if (!existsSync(dir)) continue;
+    for (const ds of (await readdir(dir)).sort()) {
+      for (const f of (await readdir(join(dir, ds))).sort()) {
+        const m = /^(.*)\.s1\.nmp$/.exec(f);
+        if (!m) continue;
+        const bytes = new Uint8Array(await readFile(join(dir, ds, f)));
+        const rec: Partial<LatencyRecord> = {};
+        for (const backend of ['simd', 'scalar'] as const) {
+          const model = await loadModel(bytes, { backend });
+          const x = new Float32Array(model.info.features).map((_, i) => ((i * 7919) % 13) / 7 - 0.9);
+          const y = new Float32Array(model.info.outputs);
+          const lat = sampleLatency(() => model.predict(x, y), { warmup: 200, warmupMs: 100, samples: backend === 'simd' ? 2000 : 300 });
+          rec[backend === 'simd' ? 'simdP50' : 'scalarP50'] = Math.round(lat.p50 * 10) / 10;
+          model.dispose();
+        }
+        out[`${suite}/${ds}/${m[1]}`] = rec as LatencyRecord;
+        console.log(`latency ${suite}/${ds}/${m[1]}: simd ${rec.simdP50} us, scalar ${rec.scalarP50} us`);
+      }
+    }
+  }
+  if (Object.keys(out).length) await writeFileAtomic(path, new TextEncoder().encode(JSON.stringify(out, null, 1) + '\n'));
+}
+
+function listArg(args: string[], name: string): string[] | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
+  return v.split(',').filter(Boolean);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const known = new Set(['--suites', '--datasets', '--seeds', '--target-seeds', '--jobs', '--data', '--report-only', '--no-latency']);
+  for (const a of args) if (a.startsWith('--') && !known.has(a)) throw new Error(`unknown option ${a} - expected one of ${[...known].join(', ')}`);
+  const suites = (listArg(args, '--suites') ?? ['grid', 'ablation', 'target']) as Suite[];
+  for (const s of suites) if (!['grid', 'ablation', 'target'].includes(s)) throw new Error(`unknown suite '${s}' - expected grid, ablation or target`);
+  const datasets = listArg(args, '--datasets') ?? DATASETS.map((d) => d.id);
+  datasets.forEach(datasetById);
+  const seeds = (listArg(args, '--seeds') ?? ['1', '2', '3']).map(Number);
+  const targetSeeds = (listArg(args, '--target-seeds') ?? ['1']).map(Number);
+  const jobs = Number(listArg(args, '--jobs')?.[0] ?? 2);
+  const dataRoot = resolve(listArg(args, '--data')?.[0] ?? join(SUITE_DIR, '../../../../shared/datasets'));
+  if (!args.includes('--report-only')) {
+    if (!existsSync(dataRoot)) throw new Error(`${dataRoot}: no such directory - expected the shared data sets (pass --data DIR)`);
+    await runAll(tasks(suites, datasets, seeds, targetSeeds), jobs, dataRoot);
+    if (!args.includes('--no-latency')) await measureLatencies();
+  }
+  const file = await writeResults();
+  console.log(`wrote ${file}`);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e: Error) => {
+    console.error(`bench:paper: ${e.message}`);
+    process.exit(1);
+  });
+}
