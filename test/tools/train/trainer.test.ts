@@ -235,6 +235,23 @@ test('train › variants: SGD, paper-literal clip activations with the fold grad
   assertZeroMismatches(hy.bytes);
 });
 
+test('train › initialWeightBits / initialActBits: widths start there; a width off the menu is refused', async () => {
+  // Strengths frozen in place (lrStrength 0), so the exported widths are the initial ones.
+  const res = await train(split, { ...SMALL, epochs: 1, lrStrength: 0, initialWeightBits: 4, initialActBits: 8 });
+  assertZeroMismatches(res.bytes);
+  for (const l of readModel(res.bytes).layers) {
+    assert.deepEqual([...new Set(l.weightBits)], [4]);
+    if (l.act) assert.deepEqual([...new Set(l.act.bits)], [8]);
+  }
+  const low = await train(split, { ...SMALL, epochs: 1, lrStrength: 0 });
+  for (const l of readModel(low.bytes).layers) {
+    assert.deepEqual([...new Set(l.weightBits)], [1]);
+    if (l.act) assert.deepEqual([...new Set(l.act.bits)], [4]);
+  }
+  await assert.rejects(train(split, { ...SMALL, initialWeightBits: 3 }), /initialWeightBits must be one of the weight menu 1, 2, 4, 8 - got 3/);
+  await assert.rejects(train(split, { ...SMALL, initialActBits: 5 }), /initialActBits must be one of the activation menu 4, 8, 16 - got 5/);
+});
+
 test('train › progress on a TTY rewrites the line', async () => {
   const chunks: string[] = [];
   const sink = Object.assign(new Writable({ write(c, _e, cb) { chunks.push(String(c)); cb(); } }), { isTTY: true });

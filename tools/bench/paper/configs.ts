@@ -3,6 +3,8 @@
  * and the Covertype target runs; plus the paper's own numbers (Tables 1, 2 and 5, as printed in v1) to set beside ours.
  */
 
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TrainOptions } from '../../train/trainer.js';
 
 /** The paper's model and the parts of its protocol we keep everywhere (RESULTS.md "Protocol" says what differs). */
@@ -129,3 +131,44 @@ export const PAPER_BITS: Record<string, { wOnly: number; wa: number; act: number
   Covertype: { wOnly: 1.394, wa: 1.55, act: 4.685 },
   Higgs: { wOnly: 2.32, wa: 2.435, act: 4.115 },
 };
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Source folder (dist/tools/bench/paper -> tools/bench/paper). */
+export const SUITE_DIR = resolve(here, '../../../../tools/bench/paper');
+export const RUNS_DIR = join(SUITE_DIR, 'runs');
+export const CACHE_DIR = resolve(here, '../../../../.cache/paper');
+
+export type Suite = 'grid' | 'ablation' | 'target';
+
+/** The ablation runs on one data set: HIGGS (binary, 1,098 test rows: less noisy than QoE's 154, and quick). */
+export const ABLATION_DATASET = 'higgs';
+
+/** Covertype at nearly full size (a full 80/10/10 split trains on 464,810 rows): one seed, 10 epochs. */
+export const TARGET = { train: 460000, val: 10000, test: 100000, epochs: 10 };
+
+export interface RunRecord {
+  suite: Suite;
+  dataset: string;
+  config: string;
+  seed: number;
+  commit: string;
+  options: TrainOptions;
+  rows: { train: number; val: number; test: number };
+  seconds: number;
+  bestEpoch: number;
+  epochsRun: number;
+  /** Trainer's metrics of the exported integer model (val_*, test_*, bits, bytes). */
+  trainer: Record<string, number>;
+  /** The same test metrics recomputed from the runtime's (SIMD) outputs. */
+  runtime: Record<string, number>;
+  /** Every runtime test metric equals the trainer's exactly. */
+  runtimeEqualsTrainer: boolean;
+  warnings: string[];
+}
+
+export interface LatencyRecord {
+  /** p50 of one `predict` call (quantise, integer forward, dequantise), microseconds. */
+  simdP50: number;
+  scalarP50: number;
+}
+

@@ -22,43 +22,9 @@ import type { Dataset, Split } from '../../train/data.js';
 import { scorePredictions } from '../../train/intforward.js';
 import type { TrainOptions } from '../../train/trainer.js';
 import { sampleLatency } from '../harness.js';
-import { ablationConfigs, gridConfigs, PROTOCOL, targetConfigs, type RunConfig } from './configs.js';
+import { ABLATION_DATASET, ablationConfigs, CACHE_DIR, gridConfigs, PROTOCOL, RUNS_DIR, SUITE_DIR, TARGET, targetConfigs, type LatencyRecord, type RunConfig, type RunRecord, type Suite } from './configs.js';
 import { datasetById, DATASETS, stratifiedSplit, type PaperDataset } from './datasets.js';
 import { writeResults } from './report.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
-/** Source folder (dist/tools/bench/paper -> tools/bench/paper). */
-export const SUITE_DIR = resolve(here, '../../../../tools/bench/paper');
-export const RUNS_DIR = join(SUITE_DIR, 'runs');
-const CACHE_DIR = resolve(here, '../../../../.cache/paper');
-
-export type Suite = 'grid' | 'ablation' | 'target';
-
-/** The ablation runs on one data set: HIGGS (binary, 1,098 test rows: less noisy than QoE's 154, and quick). */
-export const ABLATION_DATASET = 'higgs';
-
-/** Covertype as large as the remaining compute allows (RESULTS.md "Protocol"). */
-export const TARGET = { train: 200000, val: 10000, test: 50000, epochs: 10 };
-
-export interface RunRecord {
-  suite: Suite;
-  dataset: string;
-  config: string;
-  seed: number;
-  commit: string;
-  options: TrainOptions;
-  rows: { train: number; val: number; test: number };
-  seconds: number;
-  bestEpoch: number;
-  epochsRun: number;
-  /** Trainer's metrics of the exported integer model (val_*, test_*, bits, bytes). */
-  trainer: Record<string, number>;
-  /** The same test metrics recomputed from the runtime's (SIMD) outputs. */
-  runtime: Record<string, number>;
-  /** Every runtime test metric equals the trainer's exactly. */
-  runtimeEqualsTrainer: boolean;
-  warnings: string[];
-}
 
 export interface Task {
   suite: Suite;
@@ -191,12 +157,6 @@ async function runAll(list: Task[], jobs: number, dataRoot: string): Promise<voi
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, todo.length)) }, lane));
-}
-
-export interface LatencyRecord {
-  /** p50 of one `predict` call (quantise, integer forward, dequantise), microseconds. */
-  simdP50: number;
-  scalarP50: number;
 }
 
 /** p50 latency of the seed-1 model of every (suite, data set, config), one at a time on an otherwise idle process. */
