@@ -119,13 +119,13 @@ export const DATASETS: PaperDataset[] = [
     paperName: 'QoE',
     task: 'classification',
     reduction:
-      'PoQeMoN (1,543 rows, MOS 1-5; the paper names no QoE set, this is a guess) without the label-leaking QoF_* user feedback, the row id and the two free-text device columns; random 80/10/10 split; full 100 epochs',
+      'PoQeMoN (1,543 rows, MOS 1-5; the paper names no QoE set, this is a guess) without the label-leaking QoF_* user feedback, the row and user ids (an arbitrary number per user that a random split would let the model memorise) and the two free-text device columns; random 80/10/10 split (not grouped by user); full 100 epochs',
     epochs: 100,
     load: (root) =>
       readCsv(join(root, 'qoe', 'pokemon_qoe.csv.gz'), {
         target: 'MOS',
         task: 'classification',
-        exclude: ['id', 'QoF_begin', 'QoF_shift', 'QoF_audio', 'QoF_video', 'QoD_model', 'QoD_os-version'],
+        exclude: ['id', 'user_id', 'QoF_begin', 'QoF_shift', 'QoF_audio', 'QoF_video', 'QoD_model', 'QoD_os-version'],
         name: 'qoe (PoQeMoN)',
       }),
     split: randomSplit,
