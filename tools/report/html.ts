@@ -7,7 +7,7 @@
 import { readModel } from '../../formats/read.js';
 import { summarizeModel, type ModelSummary } from '../../formats/summary.js';
 import type { NmpModel } from '../../formats/schema.js';
-import { esc, neuronMap, paretoScatter, stackedBars, weightBitColor, actBitColor } from './svg.js';
+import { actBitColor, CHART_CSS, esc, neuronMap, paretoScatter, stackedBars, weightBitColor } from './svg.js';
 
 export interface ReportBackendRow {
   backend: string;
@@ -55,9 +55,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 h3{font-size:14px;margin:16px 0 6px}.sub{color:#57606a;margin:0 0 16px}
 table{border-collapse:collapse;margin:8px 0}td,th{padding:3px 8px;font-size:13px;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}
 th{background:#f6f8fa}td:first-child,th:first-child{text-align:left}
-.chart .title{font-weight:600;font-size:13px}.chart .axis{font-size:11px;fill:#444}.chart .inbar{font-size:10px;fill:#fff}
-.chart .frame{stroke:#888}.chart .grid{stroke:#eee}.chart .front{fill:none;stroke:#d73027;stroke-width:1.5;stroke-dasharray:4 3}
-.chart .pt{fill:#4575b4}.chart .pt.hl{fill:#d73027}.chart .ptlabel{font-size:11px}
+${CHART_CSS}
 .grid2{display:flex;flex-wrap:wrap;gap:8px 28px}.card{border:1px solid #ddd;border-radius:6px;padding:10px 14px;margin:10px 0}
 .legend span{display:inline-block;width:12px;height:12px;margin:0 4px -2px 10px}#selftest{background:#f6f8fa;padding:8px;white-space:pre-wrap}
 `;

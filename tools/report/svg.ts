@@ -6,6 +6,19 @@
 export const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const fmt = (v: number, d = 1) => (Number.isInteger(v) ? String(v) : v.toFixed(d));
 
+/** Styles of the charts' classes; the HTML report puts them in its stylesheet, standaloneSvg inside the file. */
+export const CHART_CSS = `.chart .title{font-weight:600;font-size:13px}.chart .axis{font-size:11px;fill:#444}.chart .inbar{font-size:10px;fill:#fff}
+.chart .frame{stroke:#888}.chart .grid{stroke:#eee}.chart .front{fill:none;stroke:#d73027;stroke-width:1.5;stroke-dasharray:4 3}
+.chart .pt{fill:#4575b4}.chart .pt.hl{fill:#d73027}.chart .ptlabel{font-size:11px}`;
+
+/** A chart as a file of its own (for Markdown pages): namespace, white background, its styles inside. */
+export function standaloneSvg(svg: string): string {
+  return svg.replace(
+    /^<svg /,
+    `<svg xmlns="http://www.w3.org/2000/svg" style="font-family:system-ui,sans-serif;background:#fff" `,
+  ).replace(/^(<svg[^>]*>)/, `$1<style>${CHART_CSS}</style><rect width="100%" height="100%" fill="#fff"/>`);
+}
+
 /** Weight widths 0..8 (0 = pruned): cool = few bits, warm = many. */
 export function weightBitColor(bits: number): string {
   return ['#d9d9d9', '#313695', '#4575b4', '#74add1', '#abd9e9', '#fee090', '#fdae61', '#f46d43', '#d73027'][bits] ?? '#000';

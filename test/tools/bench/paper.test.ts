@@ -115,6 +115,12 @@ test('writeResults › tables with the paper beside ours, runtime agreement and 
   // Paper cell beside ours: uniform 1-bit, Table 1, Higgs accuracy 0.667 ± 0.001; ours mean 0.62 with sample std 0.01.
   assert.match(md, /\| uniform 1 \| 0\.667 ± 0\.001 \| 0\.620 ± 0\.010 \|/);
   assert.match(md, /budgeted NMP-QAT is on the front/);
+  // The figure beside it: a standalone SVG (namespace and styles inside) with one point per method.
+  assert.match(md, /!\[Higgs, weights \+ activations: test accuracy against file bytes \(mean of seeds\)\]\(figures\/higgs-wa\.svg\)/);
+  const svg = await readFile(join(dir, 'figures', 'higgs-wa.svg'), 'utf8');
+  assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*><style>/);
+  assert.equal(svg.match(/<circle /g)?.length, 3);
+  assert.equal(svg.match(/class="pt hl"/g)?.length, 1);
   await put(record('uniform1-wa', 1, 0.7, 150000, 1));
   await put(record('uniform1-wa', 2, 0.7, 150000, 1));
   await put(record('uniform1-wa', 3, 0.7, 150000, 1));

@@ -5,9 +5,10 @@
  */
 
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../../../formats/node-io.js';
+import { paretoScatter, standaloneSvg } from '../../report/svg.js';
 import { ABLATION_DATASET, ablationConfigs, BUDGET, gridConfigs, PAPER, PAPER_BITS, PROTOCOL, RUNS_DIR, SUITE_DIR, TARGET, targetConfigs, type LatencyRecord, type Mode, type RunConfig, type RunRecord, type Suite } from './configs.js';
 import { DATASETS } from './datasets.js';
 
@@ -92,6 +93,9 @@ export async function writeResults(paths: { runsDir?: string; analysis?: string;
     const l = latency[`${suite}/${dataset}/${config}`];
     return l ? `${l.simdP50.toFixed(1)} / ${l.scalarP50.toFixed(0)}` : '–';
   };
+  const path = paths.out ?? join(SUITE_DIR, 'RESULTS.md');
+  /** figures/<dataset>-<mode>.svg beside RESULTS.md: metric against bytes, budgeted NMP-QAT highlighted. */
+  const figures = new Map<string, string>();
   const commits = [...new Set(runs.map((r) => r.commit))].sort();
   const equal = runs.filter((r) => r.runtimeEqualsTrainer).length;
   const L: string[] = [];
@@ -133,6 +137,11 @@ export async function writeResults(paths: { runsDir?: string; analysis?: string;
       const head = cls
         ? '| method | paper acc | ours acc | paper F1 | ours F1 | w bits | a bits | bytes | µs SIMD / scalar | epochs | s/run |'
         : '| method | paper MSE | ours MSE | w bits | a bits | bytes | µs SIMD / scalar | epochs | s/run |';
+      const fig = `figures/${d.id}-${mode}.svg`;
+      const title = `${d.paperName}, ${mode === 'wa' ? 'weights + activations' : 'weights-only'}: test ${cls ? 'accuracy' : 'MSE'} against file bytes (mean of seeds)`;
+      const points = aggs.filter((x) => x.a).map((x) => ({ label: x.c.label.replace(/^NMP-QAT, budget.*/, 'NMP-QAT budget').replace(/^NMP-QAT \(paper.*/, 'NMP-QAT (paper)'), x: x.a!.bytes, y: x.a!.metric.mean, highlight: x.c.id.startsWith('nmpbudget') }));
+      figures.set(join(dirname(path), fig), paretoScatter(title, cls ? 'test accuracy' : 'test MSE', points, cls));
+      L.push(`![${title}](${fig})`, '');
       L.push(head, head.replace(/[^|]+/g, '---'));
       for (const { c, a } of aggs) {
         if (!a) continue;
@@ -194,7 +203,10 @@ export async function writeResults(paths: { runsDir?: string; analysis?: string;
     for (const { c, a } of abRows) if (a) L.push(`| ${c.label}${a.n < 3 ? ` (n=${a.n})` : ''} | ${pm(a.metric)} | ${pm(a.f1!)} | ${a.wBits.toFixed(2)} | ${a.aBits.toFixed(2)} | ${kb(a.bytes)} | ${a.epochs.toFixed(0)} |`);
     L.push('');
   }
-  const path = paths.out ?? join(SUITE_DIR, 'RESULTS.md');
+  for (const [file, svg] of figures) {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFileAtomic(file, new TextEncoder().encode(standaloneSvg(svg) + '\n'));
+  }
   await writeFileAtomic(path, new TextEncoder().encode(L.join('\n').replace(/\n{3,}/g, '\n\n') + '\n'));
   return path;
 }
