@@ -11,9 +11,13 @@ import { gzipSync } from 'node:zlib';
 import { gridConfigs, type RunRecord } from '../../../tools/bench/paper/configs.js';
 import { datasetById, stratifiedSplit } from '../../../tools/bench/paper/datasets.js';
 import { dominators, meanStd, writeResults } from '../../../tools/bench/paper/report.js';
-import { tasks } from '../../../tools/bench/paper/run.js';
+import { perNeuronBits, tasks } from '../../../tools/bench/paper/run.js';
+import { readModel } from '../../../formats/index.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Dataset } from '../../../tools/train/data.js';
-import { hasSharedDatasets, sharedDatasets } from '../../support/paths.js';
+import { hasSharedDatasets, repoRoot, sharedDatasets, testdataDir } from '../../support/paths.js';
 
 function toyClassification(rows: number, classes: number[]): Dataset {
   const labels = new Int32Array(rows);
@@ -59,7 +63,7 @@ test('shared data sets › VoD, QoE and HIGGS load as the suite describes them',
   assert.ok(Math.abs(mean - 20.283) < 1e-3, `DispFrames mean ${mean}`);
   const qoe = await datasetById('qoe').load(sharedDatasets);
   assert.equal(qoe.rows, 1543);
-  assert.ok(!qoe.featureNames.some((f) => f.startsWith('QoF_') || f === 'id'), qoe.featureNames.join(','));
+  assert.ok(!qoe.featureNames.some((f) => f.startsWith('QoF_') || f === 'id' || f === 'user_id'), qoe.featureNames.join(','));
   assert.deepEqual(qoe.classes, ['1', '2', '3', '4', '5']);
   const higgs = await datasetById('higgs').load(sharedDatasets);
   assert.deepEqual([higgs.rows, higgs.features, higgs.classes!.length], [10984, 28, 2]);
@@ -125,5 +129,28 @@ test('writeResults › tables with the paper beside ours, runtime agreement and 
   await put(record('uniform1-wa', 2, 0.7, 150000, 1));
   await put(record('uniform1-wa', 3, 0.7, 150000, 1));
   const md2 = await readFile(await writeResults({ runsDir: dir, analysis, out: join(dir, 'RESULTS.md') }), 'utf8');
-  assert.match(md2, /budgeted NMP-QAT is dominated\*\* by uniform 1 \(0\.700, 146\.5 KB\)/);
+  assert.match(md2, /budgeted NMP-QAT is dominated\*\* by uniform 1 \(0\.700, 146\.5 KiB\)/);
+});
+
+test('perNeuronBits › each neuron counted once, unlike the per-weight average', () => {
+  for (const f of readdirSync(testdataDir).filter((n) => n.endsWith('.nmp'))) {
+    const bytes = new Uint8Array(readFileSync(join(testdataDir, f)));
+    const m = readModel(bytes);
+    const ws = m.layers.flatMap((l) => [...l.weightBits]);
+    const as = m.layers.flatMap((l) => (l.act ? [...l.act.bits] : []));
+    const got = perNeuronBits(bytes);
+    assert.equal(got.weight, ws.reduce((a, b) => a + b, 0) / ws.length, f);
+    assert.equal(got.act, as.length ? as.reduce((a, b) => a + b, 0) / as.length : 0, f);
+  }
+});
+
+test('run.js › a malformed option stops before any training, naming the option', async () => {
+  const run = join(repoRoot, 'dist/tools/bench/paper/run.js');
+  for (const [args, msg] of [[['--jobs', 'abc'], /--jobs takes whole numbers >= 1 - got 'abc'/], [['--seeds', '1,x'], /--seeds takes whole numbers >= 1 - got 'x'/], [['--sutes', 'grid'], /unknown option --sutes/]] as const) {
+    await assert.rejects(promisify(execFile)(process.execPath, [run, ...args]), (e: Error & { code?: number; stderr?: string }) => {
+      assert.equal(e.code, 1);
+      assert.match(e.stderr!, msg);
+      return true;
+    });
+  }
 });

@@ -48,7 +48,7 @@ export function gridConfigs(): RunConfig[] {
       out.push({ id: `uniform${bits}-${mode}`, label: `uniform ${bits}`, paperColumn: col, modes: [mode], options: { method: 'uniform', uniformBits: bits, ...modeOptions(mode, true) } });
     }
     out.push({ id: `layer-${mode}`, label: 'layer-level', modes: [mode], options: { method: 'layer', ...modeOptions(mode, false) } });
-    out.push({ id: `nmp-${mode}`, label: 'NMP-QAT (paper: no budget)', paperColumn: 'Ours', modes: [mode], options: { method: 'nmp', ...modeOptions(mode, false) } });
+    out.push({ id: `nmp-${mode}`, label: 'NMP-QAT, no budget (paper menus and init, our defaults)', paperColumn: 'Ours', modes: [mode], options: { method: 'nmp', ...modeOptions(mode, false) } });
     out.push({
       id: `nmpbudget-${mode}`,
       label: `NMP-QAT, budget ${BUDGET.weightBits}${mode === 'wa' ? ` / ${BUDGET.actBits}` : ''}`,
@@ -76,10 +76,7 @@ export function ablationConfigs(): RunConfig[] {
   ];
 }
 
-/**
- * Covertype at the scale the targets need (more rows and epochs than the grid affords for 15 methods x 3 seeds): our
- * fp32, and budgeted NMP-QAT in both modes.
- */
+/** Covertype at the scale the targets need (19x the grid's training rows, one seed): our fp32, and budgeted NMP-QAT in both modes. */
 export function targetConfigs(): RunConfig[] {
   return [
     { id: 'fp32', label: 'fp32', paperColumn: 'FP', modes: ['wa', 'w'], options: { method: 'fp32' } },
@@ -164,6 +161,8 @@ export interface RunRecord {
   runtime: Record<string, number>;
   /** Every runtime test metric equals the trainer's exactly. */
   runtimeEqualsTrainer: boolean;
+  /** Average widths over neurons, each counted once (the paper's Table 2 quantity); absent in records without a model. */
+  perNeuron?: { weight: number; act: number };
   warnings: string[];
 }
 

@@ -18,7 +18,7 @@ export interface PaperDataset {
   /** Name in the paper's tables. */
   paperName: string;
   task: 'classification' | 'regression';
-  /** What differs from the paper's (unstated) data, one sentence each. */
+  /** What differs from the paper's (unstated) data, one sentence (RESULTS.md adds the epoch cap and the rows used). */
   reduction: string;
   /** Epoch cap; the paper's is 100 (early stopping with patience 20 applies below it). */
   epochs: number;
@@ -91,7 +91,7 @@ export const DATASETS: PaperDataset[] = [
     id: 'covertype',
     paperName: 'Covertype',
     task: 'classification',
-    reduction: 'stratified subset per seed: 24,000 training, 6,000 validation and 30,000 test rows of the 581,012 (4.1 % for training, against about 80 % in a full split); 8 epochs',
+    reduction: 'stratified subset per seed: 24,000 training, 6,000 validation and 30,000 test rows of the 581,012 (4.1 % for training, against about 80 % in a full split)',
     epochs: 8,
     load: (root) => readCsv(join(root, 'covertype', 'covtype.csv.gz'), { target: 'Cover_Type', task: 'classification', name: 'covertype' }),
     split: (ds, seed) => stratifiedSplit(ds, seed, { train: 24000, val: 6000, test: 30000 }),
@@ -100,7 +100,7 @@ export const DATASETS: PaperDataset[] = [
     id: 'higgs',
     paperName: 'Higgs',
     task: 'classification',
-    reduction: "the only full-precision public HIGGS subset here: 10,984 rows (SAS's 0.1 % sample of 11 M), random 80/10/10 split; 10 epochs",
+    reduction: "the only full-precision public HIGGS subset here: 10,984 rows (SAS's 0.1 % sample of 11 M), random 80/10/10 split",
     epochs: 10,
     load: (root) => readCsv(join(root, 'higgs', 'higgs_sas_sample_10984.csv.gz'), { target: 'label', task: 'classification', name: 'higgs (SAS 0.1 % sample)' }),
     split: randomSplit,
@@ -109,7 +109,7 @@ export const DATASETS: PaperDataset[] = [
     id: 'vod',
     paperName: 'VoD',
     task: 'regression',
-    reduction: 'the one-hour KTH extract (3,600 rows, 12 device statistics; the paper cites the CNSM 2015 trace, not available), random 80/10/10 split; 30 epochs',
+    reduction: 'the one-hour KTH extract (3,600 rows, 12 device statistics; the paper cites the CNSM 2015 trace, not available), random 80/10/10 split of a 1 Hz series, so neighbouring seconds (lag-1 autocorrelation of the target 0.90) fall on both sides and the test MSE is optimistic',
     epochs: 30,
     load: loadVod,
     split: randomSplit,
@@ -119,7 +119,7 @@ export const DATASETS: PaperDataset[] = [
     paperName: 'QoE',
     task: 'classification',
     reduction:
-      'PoQeMoN (1,543 rows, MOS 1-5; the paper names no QoE set, this is a guess) without the label-leaking QoF_* user feedback, the row and user ids (an arbitrary number per user that a random split would let the model memorise) and the two free-text device columns; random 80/10/10 split (not grouped by user); full 100 epochs',
+      'PoQeMoN (1,543 rows, MOS 1-5; the paper names no QoE set, this is a guess) without the label-leaking QoF_* user feedback, the row and user ids (an arbitrary number per user that a random split would let the model memorise) and the two free-text device columns; random 80/10/10 split (not grouped by user)',
     epochs: 100,
     load: (root) =>
       readCsv(join(root, 'qoe', 'pokemon_qoe.csv.gz'), {

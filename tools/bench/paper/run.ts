@@ -11,11 +11,12 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { readModel } from '../../../formats/index.js';
 import { writeFileAtomic } from '../../../formats/node-io.js';
 import { loadModel } from '../../../runtime/index.js';
 import type { Dataset, Split } from '../../train/data.js';
@@ -102,14 +103,55 @@ async function runtimeMetrics(bytes: Uint8Array, test: Dataset): Promise<Record<
   }
 }
 
-async function runAll(list: Task[], jobs: number, dataRoot: string): Promise<void> {
+/**
+ * Averages over neurons, each counted once (the paper's b-bar, Eq. 8), beside the trainer's per-weight average (which
+ * sets the bytes): the first layer has a quarter of the hidden neurons but under 4 % of the weights.
+ */
+export function perNeuronBits(bytes: Uint8Array): { weight: number; act: number } {
+  let w = 0, n = 0, a = 0, na = 0;
+  for (const l of readModel(bytes).layers) {
+    for (let j = 0; j < l.outFeatures; j++) { w += l.weightBits[j]; n++; }
+    if (l.act) for (let j = 0; j < l.outFeatures; j++) { a += l.act.bits[j]; na++; }
+  }
+  return { weight: w / n, act: na ? a / na : 0 };
+}
+
+const optionsOf = (t: Task): TrainOptions => ({ ...PROTOCOL, epochs: t.epochs, seed: t.seed, ...t.config.options, createdAt: '2026-01-01T00:00:00.000Z', datasetName: t.data.id });
+
+/** A record counts only if it was trained with the options this task would use now; otherwise it is retrained. */
+function isCurrent(t: Task): boolean {
+  const path = runPath(t.suite, t.data.id, t.config.id, t.seed);
+  if (!existsSync(path)) return false;
+  const rec = JSON.parse(readFileSync(path, 'utf8')) as RunRecord;
+  return JSON.stringify(rec.options) === JSON.stringify(optionsOf(t));
+}
+
+/** Records written before perNeuron existed get it from their cached model, when it is still there. */
+async function backfill(list: Task[]): Promise<void> {
+  for (const t of list) {
+    const rp = runPath(t.suite, t.data.id, t.config.id, t.seed);
+    const mp = modelPath({ suite: t.suite, dataset: t.data.id, config: t.config.id, seed: t.seed });
+    if (!existsSync(rp) || !existsSync(mp)) continue;
+    const rec = JSON.parse(await readFile(rp, 'utf8')) as RunRecord;
+    if (rec.perNeuron) continue;
+    rec.perNeuron = perNeuronBits(new Uint8Array(await readFile(mp)));
+    await writeFileAtomic(rp, new TextEncoder().encode(JSON.stringify(rec, null, 1) + '\n'));
+  }
+}
+
+/** Trains every task without a current record; a failed run is reported and the others go on. Returns the failures. */
+async function runAll(list: Task[], jobs: number, dataRoot: string): Promise<string[]> {
   const commit = commitOf();
+  const failures: string[] = [];
   const loaded = new Map<string, Promise<Dataset>>();
   const splits = new Map<string, Split>();
   const logFile = join(CACHE_DIR, 'progress.log');
   await mkdir(CACHE_DIR, { recursive: true });
   const { appendFileSync } = await import('node:fs');
-  const todo = list.filter((t) => !existsSync(runPath(t.suite, t.data.id, t.config.id, t.seed)));
+  await backfill(list);
+  const stale = list.filter((t) => existsSync(runPath(t.suite, t.data.id, t.config.id, t.seed)) && !isCurrent(t));
+  for (const t of stale) console.log(`${t.suite}/${t.data.id}/${t.config.id}.s${t.seed}: record trained with other options; retraining it`);
+  const todo = list.filter((t) => !isCurrent(t));
   console.log(`${list.length} runs, ${list.length - todo.length} already done, ${todo.length} to train (${jobs} at a time); progress in ${logFile}`);
   let next = 0;
   let finished = 0;
@@ -118,51 +160,62 @@ async function runAll(list: Task[], jobs: number, dataRoot: string): Promise<voi
     while (next < todo.length) {
       const t = todo[next++];
       const name = `${t.suite}/${t.data.id}/${t.config.id}.s${t.seed}`;
-      if (!loaded.has(t.data.id)) loaded.set(t.data.id, t.data.load(dataRoot));
-      const ds = await loaded.get(t.data.id)!;
-      const splitKey = `${t.suite === 'target' ? 'target' : 'std'}/${t.data.id}/${t.seed}`;
-      if (!splits.has(splitKey)) splits.set(splitKey, t.data.split(ds, t.seed));
-      const split = splits.get(splitKey)!;
-      const options: TrainOptions = { ...PROTOCOL, epochs: t.epochs, seed: t.seed, ...t.config.options, createdAt: '2026-01-01T00:00:00.000Z', datasetName: t.data.id };
-      const r = await trainInWorker(split, options, (line) => appendFileSync(logFile, `[${name}] ${line.replace(/^\r\x1b\[2K/, '')}`));
-      const rt = await runtimeMetrics(r.bytes, split.test);
-      const equal = Object.entries(rt).every(([k, v]) => r.metrics[`test_${k}`] === v);
-      const record: RunRecord = {
-        suite: t.suite,
-        dataset: t.data.id,
-        config: t.config.id,
-        seed: t.seed,
-        commit,
-        options,
-        rows: { train: split.train.rows, val: split.val.rows, test: split.test.rows },
-        seconds: Math.round(r.seconds * 10) / 10,
-        bestEpoch: r.bestEpoch,
-        epochsRun: r.epochsRun,
-        trainer: r.metrics,
-        runtime: rt,
-        runtimeEqualsTrainer: equal,
-        warnings: r.warnings.slice(0, 20),
-      };
-      const mp = modelPath({ suite: t.suite, dataset: t.data.id, config: t.config.id, seed: t.seed });
-      await mkdir(dirname(mp), { recursive: true });
-      await writeFileAtomic(mp, r.bytes);
-      const rp = runPath(t.suite, t.data.id, t.config.id, t.seed);
-      await mkdir(dirname(rp), { recursive: true });
-      await writeFileAtomic(rp, new TextEncoder().encode(JSON.stringify(record, null, 1) + '\n'));
-      finished++;
-      const metric = t.data.task === 'classification' ? `acc ${rt.accuracy.toFixed(4)}` : `mse ${rt.mse.toFixed(3)}`;
-      const eta = ((performance.now() - t0) / 1000 / finished) * (todo.length - finished);
-      console.log(`${name}: ${metric}  w ${r.metrics.avg_weight_bits.toFixed(2)}  a ${r.metrics.avg_act_bits.toFixed(2)}  ${r.metrics.model_bytes} B  ${r.seconds.toFixed(0)} s  runtime ${equal ? '==' : '!='} trainer  [${finished}/${todo.length}, ~${Math.round(eta / 60)} min left]`);
-      if (!equal) console.error(`${name}: runtime metrics ${JSON.stringify(rt)} differ from the trainer's ${JSON.stringify(r.metrics)}`);
+      try {
+        await runOne(t, name);
+      } catch (e) {
+        failures.push(`${name}: ${(e as Error).message}`);
+        console.error(`${name}: FAILED - ${(e as Error).message}`);
+      }
     }
   };
+  const runOne = async (t: Task, name: string) => {
+    if (!loaded.has(t.data.id)) loaded.set(t.data.id, t.data.load(dataRoot));
+    const ds = await loaded.get(t.data.id)!;
+    const splitKey = `${t.suite === 'target' ? 'target' : 'std'}/${t.data.id}/${t.seed}`;
+    if (!splits.has(splitKey)) splits.set(splitKey, t.data.split(ds, t.seed));
+    const split = splits.get(splitKey)!;
+    const options = optionsOf(t);
+    const r = await trainInWorker(split, options, (line) => appendFileSync(logFile, `[${name}] ${line.replace(/^\r\x1b\[2K/, '')}`));
+    const rt = await runtimeMetrics(r.bytes, split.test);
+    const equal = Object.entries(rt).every(([k, v]) => r.metrics[`test_${k}`] === v);
+    const record: RunRecord = {
+      suite: t.suite,
+      dataset: t.data.id,
+      config: t.config.id,
+      seed: t.seed,
+      commit,
+      options,
+      rows: { train: split.train.rows, val: split.val.rows, test: split.test.rows },
+      seconds: Math.round(r.seconds * 10) / 10,
+      bestEpoch: r.bestEpoch,
+      epochsRun: r.epochsRun,
+      trainer: r.metrics,
+      runtime: rt,
+      runtimeEqualsTrainer: equal,
+      perNeuron: perNeuronBits(r.bytes),
+      warnings: r.warnings.slice(0, 20),
+    };
+    const mp = modelPath({ suite: t.suite, dataset: t.data.id, config: t.config.id, seed: t.seed });
+    await mkdir(dirname(mp), { recursive: true });
+    await writeFileAtomic(mp, r.bytes);
+    const rp = runPath(t.suite, t.data.id, t.config.id, t.seed);
+    await mkdir(dirname(rp), { recursive: true });
+    await writeFileAtomic(rp, new TextEncoder().encode(JSON.stringify(record, null, 1) + '\n'));
+    finished++;
+    const metric = t.data.task === 'classification' ? `acc ${rt.accuracy.toFixed(4)}` : `mse ${rt.mse.toFixed(3)}`;
+    const eta = ((performance.now() - t0) / 1000 / finished) * (todo.length - finished);
+    console.log(`${name}: ${metric}  w ${r.metrics.avg_weight_bits.toFixed(2)}  a ${r.metrics.avg_act_bits.toFixed(2)}  ${r.metrics.model_bytes} B  ${r.seconds.toFixed(0)} s  runtime ${equal ? '==' : '!='} trainer  [${finished}/${todo.length}, ~${Math.round(eta / 60)} min left]`);
+    if (!equal) console.error(`${name}: runtime metrics ${JSON.stringify(rt)} differ from the trainer's ${JSON.stringify(r.metrics)}`);
+  };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, todo.length)) }, lane));
+  return failures;
 }
 
 /** p50 latency of the seed-1 model of every (suite, data set, config), one at a time on an otherwise idle process. */
 async function measureLatencies(): Promise<void> {
-  const out: Record<string, LatencyRecord> = {};
   const path = join(RUNS_DIR, 'latency.json');
+  // Models no longer in the cache (a fresh clone) keep their committed figures.
+  const out: Record<string, LatencyRecord> = existsSync(path) ? JSON.parse(await readFile(path, 'utf8')) : {};
   for (const suite of ['grid', 'ablation', 'target'] as Suite[]) {
     const dir = join(CACHE_DIR, suite);
     if (!existsSync(dir)) continue;
@@ -204,17 +257,24 @@ async function main(): Promise<void> {
   for (const s of suites) if (!['grid', 'ablation', 'target'].includes(s)) throw new Error(`unknown suite '${s}' - expected grid, ablation or target`);
   const datasets = listArg(args, '--datasets') ?? DATASETS.map((d) => d.id);
   datasets.forEach(datasetById);
-  const seeds = (listArg(args, '--seeds') ?? ['1', '2', '3']).map(Number);
-  const targetSeeds = (listArg(args, '--target-seeds') ?? ['1']).map(Number);
-  const jobs = Number(listArg(args, '--jobs')?.[0] ?? 2);
+  const whole = (name: string, v: string) => {
+    if (!/^[1-9][0-9]*$/.test(v)) throw new Error(`${name} takes whole numbers >= 1 - got '${v}'`);
+    return Number(v);
+  };
+  const seeds = (listArg(args, '--seeds') ?? ['1', '2', '3']).map((v) => whole('--seeds', v));
+  const targetSeeds = (listArg(args, '--target-seeds') ?? ['1']).map((v) => whole('--target-seeds', v));
+  const jobs = whole('--jobs', listArg(args, '--jobs')?.[0] ?? '2');
   const dataRoot = resolve(listArg(args, '--data')?.[0] ?? join(SUITE_DIR, '../../../../shared/datasets'));
   if (!args.includes('--report-only')) {
     if (!existsSync(dataRoot)) throw new Error(`${dataRoot}: no such directory - expected the shared data sets (pass --data DIR)`);
-    await runAll(tasks(suites, datasets, seeds, targetSeeds), jobs, dataRoot);
+    const failures = await runAll(tasks(suites, datasets, seeds, targetSeeds), jobs, dataRoot);
     if (!args.includes('--no-latency')) await measureLatencies();
+    const file = await writeResults();
+    console.log(`wrote ${file}`);
+    if (failures.length) throw new Error(`${failures.length} run(s) failed (rerun to retry them):\n  ${failures.join('\n  ')}`);
+    return;
   }
-  const file = await writeResults();
-  console.log(`wrote ${file}`);
+  console.log(`wrote ${await writeResults()}`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
