@@ -996,7 +996,9 @@ export class Trainer {
 
   /**
    * Freezes the widths. If a budget is set and exceeded, neurons are moved down one band at a time, the one whose
-   * strength is closest to its band's lower threshold first, until the budget holds (each move is logged).
+   * strength is closest to its band's lower threshold first, until the budget holds. In 'fill' mode a budget not yet
+   * reached is topped up the same way upwards (closest to its upper threshold first) while the next move still fits:
+   * with few steps before the freeze the controller may not get there, and 'fill' promises the target. Moves are logged.
    */
   freeze(): string[] {
     const r = this.r;
@@ -1035,6 +1037,44 @@ export class Trainer {
       lower(r.wMenu, r.wThr, 0, () => (size() > tb ? Infinity : 0), 'W');
     }
     if (r.learnA !== 'none' && r.targetActBits !== null) lower(r.aMenu, r.aThr, r.targetActBits, () => this.avgActBits(), 'A');
+    const fileBytes = () => this.overheadBytes + this.layers.reduce((a, st) => a + st.bitsW.reduce((b, w) => b + rowBytes(st.in, w), 0), 0);
+    const raise = (menu: number[], thr: number[], target: number, avg: () => number, which: 'W' | 'A') => {
+      let moved = 0;
+      for (;;) {
+        const now = avg();
+        const bytesNow = which === 'W' && r.targetBytes !== null ? fileBytes() : 0;
+        let best: [LayerState, number] | null = null;
+        let bestGap = Infinity;
+        for (const st of this.layers) {
+          if (which === 'A' && !st.hidden) continue;
+          const bits = which === 'W' ? st.bitsW : st.bitsA;
+          const s = which === 'W' ? st.sW : st.sA;
+          // What one move up adds to the average: fan-in weights per neuron, or one of the hidden neurons.
+          const unit = which === 'W' ? st.in / this.totalWeights : 1 / this.hiddenNeurons();
+          for (let j = 0; j < st.out; j++) {
+            const i = menu.indexOf(bits[j]);
+            if (i < 0 || i + 1 >= menu.length || menu[i] === 0) continue;
+            if (now + (menu[i + 1] - menu[i]) * unit > target + 1e-9) continue;
+            if (bytesNow && bytesNow + rowBytes(st.in, menu[i + 1]) - rowBytes(st.in, menu[i]) > r.targetBytes!) continue;
+            const gap = thr[i] - s[j];
+            if (gap < bestGap) { bestGap = gap; best = [st, j]; }
+          }
+        }
+        if (!best) break;
+        const [st, j] = best;
+        const bits = which === 'W' ? st.bitsW : st.bitsA;
+        const i = menu.indexOf(bits[j]);
+        bits[j] = menu[i + 1];
+        (which === 'W' ? st.sW : st.sA)[j] = Math.min(1, thr[i] + 1e-3);
+        moved++;
+      }
+      if (moved) notes.push(`freeze: ${moved} neurons moved up one ${which === 'W' ? 'weight' : 'activation'} width to fill the budget`);
+    };
+    // Per neuron only: one neuron's move would break a layer-level tie.
+    if (r.budgetMode === 'fill') {
+      if (r.learnW === 'neuron' && this.targetBitsEff !== null) raise(r.wMenu, r.wThr, this.targetBitsEff, () => this.avgWeightBits(), 'W');
+      if (r.learnA === 'neuron' && r.targetActBits !== null) raise(r.aMenu, r.aThr, r.targetActBits, () => this.avgActBits(), 'A');
+    }
     return notes;
   }
 
@@ -1043,6 +1083,10 @@ export class Trainer {
     let s = 0;
     for (const st of this.layers) for (let j = 0; j < st.out; j++) s += st.bitsW[j] * st.in;
     return s / this.totalWeights;
+  }
+
+  hiddenNeurons(): number {
+    return this.layers.reduce((a, st) => a + (st.hidden ? st.out : 0), 0);
   }
 
   /** Average activation bits over hidden neurons (0 when there are none). */

@@ -74,7 +74,7 @@ test('tasks › seed-major order, fp32 once per seed and data set, the ablation 
   assert.equal(gridConfigs().length, 15);
   assert.equal(list.filter((t) => t.suite === 'grid').length, 30);
   assert.equal(list.filter((t) => t.suite === 'target').length, 3);
-  assert.equal(list.filter((t) => t.suite === 'ablation').length, 16);
+  assert.equal(list.filter((t) => t.suite === 'ablation').length, 18);
   assert.ok(!list.some((t) => t.suite === 'ablation' && t.config.id === 'default'));
   const firstSeed2 = list.findIndex((t) => t.seed === 2);
   assert.ok(list.slice(0, firstSeed2).every((t) => t.seed === 1) && list.slice(firstSeed2).every((t) => t.seed === 2));

@@ -140,6 +140,20 @@ test('train › pruning and bit menus: 0-bit neurons export as pruned (empty row
   assertZeroMismatches(res.bytes);
 });
 
+test("train › budget 'fill': a budget the controller did not reach by the freeze is topped up to it; 'cap' is not", async () => {
+  // lrStrength 0: nothing moves the strengths, so every width is still the initial one (1-bit / 4-bit) at the freeze.
+  const o: TrainOptions = { ...SMALL, method: 'nmp', epochs: 2, freezeAt: 1, lrStrength: 0, targetBits: 3, targetActBits: 8 };
+  const fill = await train(split, o);
+  // The largest single move is 4 -> 8 bits on a 48-input neuron: 4 * 48 of 3136 weights.
+  assert.ok(fill.metrics.avg_weight_bits <= 3 + 1e-9 && fill.metrics.avg_weight_bits > 3 - (4 * 48) / 3136, `weight bits ${fill.metrics.avg_weight_bits}`);
+  assert.ok(fill.metrics.avg_act_bits <= 8 + 1e-9 && fill.metrics.avg_act_bits > 8 - 8 / 80, `act bits ${fill.metrics.avg_act_bits}`);
+  assert.ok(fill.log.warnings.some((w) => /neurons moved up one weight width to fill the budget/.test(w)), fill.log.warnings.join('; '));
+  assertZeroMismatches(fill.bytes);
+  const cap = await train(split, { ...o, budgetMode: 'cap' });
+  assert.equal(cap.metrics.avg_weight_bits, 1);
+  assert.equal(cap.metrics.avg_act_bits, 4);
+});
+
 test('train › per-epoch histograms, progress lines (non-TTY) and the JSON log', async () => {
   const lines: string[] = [];
   const sink = new Writable({ write(chunk, _e, cb) { lines.push(String(chunk)); cb(); } });

@@ -71,6 +71,7 @@ export function ablationConfigs(): RunConfig[] {
     row('tau-soft', 'gate temperature 0.2 (soft)', { gateTemperature: 0.2 }),
     row('init-w2', 'start at 2-bit weights', { initialWeightBits: 2 }),
     row('init-w4a8', 'start at 4-bit weights and 8-bit activations', { initialWeightBits: 4, initialActBits: 8 }),
+    row('lrs-high', 'strength learning rate 2e-2 (10x): the strengths can cross a threshold within the learning window', { lrStrength: 2e-2 }),
     row('literal', 'paper-literal: widths never freeze, alpha is the clip of every width', { freezeAt: null, actScale: 'clip' }),
     row('sgd', "the paper's optimiser: SGD lr 1e-3 (momentum 0.9, constant) instead of Adam + cosine", { optimizer: 'sgd', lr: 1e-3, schedule: 'constant' }),
   ];
