@@ -1004,59 +1004,29 @@ export class Trainer {
     const r = this.r;
     const notes: string[] = [];
     this.frozen = true;
-    const lower = (menu: number[], thr: number[], target: number, avg: () => number, which: 'W' | 'A') => {
-      let moved = 0;
-      while (avg() > target + 1e-9) {
-        let best: [LayerState, number] | null = null;
-        let bestGap = Infinity;
-        for (const st of this.layers) {
-          if (which === 'A' && !st.hidden) continue;
-          const bits = which === 'W' ? st.bitsW : st.bitsA;
-          const s = which === 'W' ? st.sW : st.sA;
-          for (let j = 0; j < st.out; j++) {
-            const i = menu.indexOf(bits[j]);
-            if (i <= 0) continue;
-            const gap = s[j] - thr[i - 1];
-            if (gap < bestGap) { bestGap = gap; best = [st, j]; }
-          }
-        }
-        if (!best) break;
-        const [st, j] = best;
-        const bits = which === 'W' ? st.bitsW : st.bitsA;
-        bits[j] = menu[menu.indexOf(bits[j]) - 1];
-        (which === 'W' ? st.sW : st.sA)[j] = thr[menu.indexOf(bits[j])] - 1e-3;
-        moved++;
-      }
-      if (moved) notes.push(`freeze: ${moved} neurons moved down one ${which === 'W' ? 'weight' : 'activation'} width to meet the budget`);
-    };
-    if (r.learnW !== 'none' && this.targetBitsEff !== null) lower(r.wMenu, r.wThr, this.targetBitsEff, () => this.avgWeightBits(), 'W');
-    if (r.learnW !== 'none' && r.targetBytes !== null) {
-      // Exact row sizes (padding included) rather than the average-bits estimate.
-      const size = () => this.overheadBytes + this.layers.reduce((a, st) => a + st.bitsW.reduce((b, w) => b + rowBytes(st.in, w), 0), 0);
-      const tb = r.targetBytes;
-      lower(r.wMenu, r.wThr, 0, () => (size() > tb ? Infinity : 0), 'W');
-    }
-    if (r.learnA !== 'none' && r.targetActBits !== null) lower(r.aMenu, r.aThr, r.targetActBits, () => this.avgActBits(), 'A');
+    // Exact row sizes (padding included) rather than the average-bits estimate.
     const fileBytes = () => this.overheadBytes + this.layers.reduce((a, st) => a + st.bitsW.reduce((b, w) => b + rowBytes(st.in, w), 0), 0);
-    const raise = (menu: number[], thr: number[], target: number, avg: () => number, which: 'W' | 'A') => {
+    /**
+     * Moves neurons one width down (dir -1) or up (+1), each time the one nearest the threshold it crosses, while
+     * `more()` holds and some neuron's move passes `fits(layer, from, to)`.
+     */
+    const move = (which: 'W' | 'A', dir: -1 | 1, more: () => boolean, fits: (st: LayerState, from: number, to: number) => boolean) => {
+      const menu = which === 'W' ? r.wMenu : r.aMenu;
+      const thr = which === 'W' ? r.wThr : r.aThr;
       let moved = 0;
-      for (;;) {
-        const now = avg();
-        const bytesNow = which === 'W' && r.targetBytes !== null ? fileBytes() : 0;
+      while (more()) {
         let best: [LayerState, number] | null = null;
         let bestGap = Infinity;
         for (const st of this.layers) {
           if (which === 'A' && !st.hidden) continue;
           const bits = which === 'W' ? st.bitsW : st.bitsA;
           const s = which === 'W' ? st.sW : st.sA;
-          // What one move up adds to the average: fan-in weights per neuron, or one of the hidden neurons.
-          const unit = which === 'W' ? st.in / this.totalWeights : 1 / this.hiddenNeurons();
           for (let j = 0; j < st.out; j++) {
             const i = menu.indexOf(bits[j]);
-            if (i < 0 || i + 1 >= menu.length || menu[i] === 0) continue;
-            if (now + (menu[i + 1] - menu[i]) * unit > target + 1e-9) continue;
-            if (bytesNow && bytesNow + rowBytes(st.in, menu[i + 1]) - rowBytes(st.in, menu[i]) > r.targetBytes!) continue;
-            const gap = thr[i] - s[j];
+            // Pruned neurons (width 0) stay pruned.
+            if (i < 0 || i + dir < 0 || i + dir >= menu.length || (dir > 0 && menu[i] === 0)) continue;
+            if (!fits(st, menu[i], menu[i + dir])) continue;
+            const gap = dir < 0 ? s[j] - thr[i - 1] : thr[i] - s[j];
             if (gap < bestGap) { bestGap = gap; best = [st, j]; }
           }
         }
@@ -1064,16 +1034,33 @@ export class Trainer {
         const [st, j] = best;
         const bits = which === 'W' ? st.bitsW : st.bitsA;
         const i = menu.indexOf(bits[j]);
-        bits[j] = menu[i + 1];
-        (which === 'W' ? st.sW : st.sA)[j] = Math.min(1, thr[i] + 1e-3);
+        bits[j] = menu[i + dir];
+        (which === 'W' ? st.sW : st.sA)[j] = dir < 0 ? thr[i - 1] - 1e-3 : Math.min(1, thr[i] + 1e-3);
         moved++;
       }
-      if (moved) notes.push(`freeze: ${moved} neurons moved up one ${which === 'W' ? 'weight' : 'activation'} width to fill the budget`);
+      const what = which === 'W' ? 'weight' : 'activation';
+      if (moved) notes.push(dir < 0 ? `freeze: ${moved} neurons moved down one ${what} width to meet the budget` : `freeze: ${moved} neurons moved up one ${what} width to fill the budget`);
     };
-    // Per neuron only: one neuron's move would break a layer-level tie.
+    const any = () => true;
+    const targetW = this.targetBitsEff;
+    if (r.learnW !== 'none' && targetW !== null) move('W', -1, () => this.avgWeightBits() > targetW + 1e-9, any);
+    if (r.learnW !== 'none' && r.targetBytes !== null) move('W', -1, () => fileBytes() > r.targetBytes!, any);
+    if (r.learnA !== 'none' && r.targetActBits !== null) move('A', -1, () => this.avgActBits() > r.targetActBits! + 1e-9, any);
+    // 'fill': top up while the next move still fits (averages, and bytes when targetBytes is set). Per neuron only:
+    // one neuron's move would break a layer-level tie.
     if (r.budgetMode === 'fill') {
-      if (r.learnW === 'neuron' && this.targetBitsEff !== null) raise(r.wMenu, r.wThr, this.targetBitsEff, () => this.avgWeightBits(), 'W');
-      if (r.learnA === 'neuron' && r.targetActBits !== null) raise(r.aMenu, r.aThr, r.targetActBits, () => this.avgActBits(), 'A');
+      let avgNow = 0;
+      let bytesNow = 0;
+      if (r.learnW === 'neuron' && targetW !== null) {
+        // What one move adds to the average: the neuron's fan-in over all weights.
+        const fits = (st: LayerState, from: number, to: number) =>
+          avgNow + ((to - from) * st.in) / this.totalWeights <= targetW + 1e-9 && (r.targetBytes === null || bytesNow + rowBytes(st.in, to) - rowBytes(st.in, from) <= r.targetBytes);
+        move('W', 1, () => ((avgNow = this.avgWeightBits()), (bytesNow = r.targetBytes === null ? 0 : fileBytes()), true), fits);
+      }
+      if (r.learnA === 'neuron' && r.targetActBits !== null) {
+        const fits = (_st: LayerState, from: number, to: number) => avgNow + (to - from) / this.hiddenNeurons() <= r.targetActBits! + 1e-9;
+        move('A', 1, () => ((avgNow = this.avgActBits()), true), fits);
+      }
     }
     return notes;
   }
