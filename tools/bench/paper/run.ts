@@ -11,17 +11,17 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { readModel } from '../../../formats/index.js';
+import { readModel, summarizeModel } from '../../../formats/index.js';
 import { writeFileAtomic } from '../../../formats/node-io.js';
 import { loadModel } from '../../../runtime/index.js';
 import type { Dataset, Split } from '../../train/data.js';
 import { scorePredictions } from '../../train/intforward.js';
 import type { TrainOptions } from '../../train/trainer.js';
+import { startTraining } from '../../cli/pipeline.js';
 import { sampleLatency } from '../harness.js';
 import { ABLATION_DATASET, ablationConfigs, CACHE_DIR, gridConfigs, PROTOCOL, RUNS_DIR, SUITE_DIR, TARGET, targetConfigs, type LatencyRecord, type RunConfig, type RunRecord, type Suite } from './configs.js';
 import { datasetById, DATASETS, stratifiedSplit, type PaperDataset } from './datasets.js';
@@ -71,28 +71,6 @@ function commitOf(): string {
   }
 }
 
-interface WorkerDone {
-  bytes: Uint8Array;
-  metrics: Record<string, number>;
-  warnings: string[];
-  seconds: number;
-  bestEpoch: number;
-  epochsRun: number;
-}
-
-function trainInWorker(split: Split, options: TrainOptions, log: (line: string) => void): Promise<WorkerDone> {
-  return new Promise((resolvePromise, reject) => {
-    const worker = new Worker(new URL('../../cli/train-worker.js', import.meta.url), { workerData: { split, options } });
-    let done: WorkerDone | null = null;
-    worker.on('message', (m: { type: string; line?: string } & WorkerDone) => {
-      if (m.type === 'progress') log(m.line!);
-      else done = m;
-    });
-    worker.on('error', reject);
-    worker.on('exit', (code) => (code === 0 && done ? resolvePromise(done) : reject(new Error(`training worker exited with code ${code}`))));
-  });
-}
-
 /** Test metrics from the runtime's outputs (SIMD backend): what a user deploying the file would measure. */
 async function runtimeMetrics(bytes: Uint8Array, test: Dataset): Promise<Record<string, number>> {
   const model = await loadModel(bytes, { backend: 'simd', isolate: true });
@@ -108,12 +86,10 @@ async function runtimeMetrics(bytes: Uint8Array, test: Dataset): Promise<Record<
  * sets the bytes): the first layer has a quarter of the hidden neurons but under 4 % of the weights.
  */
 export function perNeuronBits(bytes: Uint8Array): { weight: number; act: number } {
-  let w = 0, n = 0, a = 0, na = 0;
-  for (const l of readModel(bytes).layers) {
-    for (let j = 0; j < l.outFeatures; j++) { w += l.weightBits[j]; n++; }
-    if (l.act) for (let j = 0; j < l.outFeatures; j++) { a += l.act.bits[j]; na++; }
-  }
-  return { weight: w / n, act: na ? a / na : 0 };
+  const summary = summarizeModel(readModel(bytes), bytes.length);
+  let w = 0, n = 0;
+  for (const l of summary.layers) l.weightBitsHistogram.forEach((count, bits) => { w += bits * count; n += count; });
+  return { weight: w / n, act: summary.avgActBits ?? 0 };
 }
 
 const optionsOf = (t: Task): TrainOptions => ({ ...PROTOCOL, epochs: t.epochs, seed: t.seed, ...t.config.options, createdAt: '2026-01-01T00:00:00.000Z', datasetName: t.data.id });
@@ -126,6 +102,8 @@ function isCurrent(t: Task): boolean {
   return JSON.stringify(rec.options) === JSON.stringify(optionsOf(t));
 }
 
+const writeJson = (path: string, value: unknown) => writeFileAtomic(path, new TextEncoder().encode(JSON.stringify(value, null, 1) + '\n'));
+
 /** Records written before perNeuron existed get it from their cached model, when it is still there. */
 async function backfill(list: Task[]): Promise<void> {
   for (const t of list) {
@@ -135,7 +113,7 @@ async function backfill(list: Task[]): Promise<void> {
     const rec = JSON.parse(await readFile(rp, 'utf8')) as RunRecord;
     if (rec.perNeuron) continue;
     rec.perNeuron = perNeuronBits(new Uint8Array(await readFile(mp)));
-    await writeFileAtomic(rp, new TextEncoder().encode(JSON.stringify(rec, null, 1) + '\n'));
+    await writeJson(rp, rec);
   }
 }
 
@@ -147,11 +125,9 @@ async function runAll(list: Task[], jobs: number, dataRoot: string): Promise<str
   const splits = new Map<string, Split>();
   const logFile = join(CACHE_DIR, 'progress.log');
   await mkdir(CACHE_DIR, { recursive: true });
-  const { appendFileSync } = await import('node:fs');
   await backfill(list);
-  const stale = list.filter((t) => existsSync(runPath(t.suite, t.data.id, t.config.id, t.seed)) && !isCurrent(t));
-  for (const t of stale) console.log(`${t.suite}/${t.data.id}/${t.config.id}.s${t.seed}: record trained with other options; retraining it`);
   const todo = list.filter((t) => !isCurrent(t));
+  for (const t of todo) if (existsSync(runPath(t.suite, t.data.id, t.config.id, t.seed))) console.log(`${t.suite}/${t.data.id}/${t.config.id}.s${t.seed}: record trained with other options; retraining it`);
   console.log(`${list.length} runs, ${list.length - todo.length} already done, ${todo.length} to train (${jobs} at a time); progress in ${logFile}`);
   let next = 0;
   let finished = 0;
@@ -175,7 +151,7 @@ async function runAll(list: Task[], jobs: number, dataRoot: string): Promise<str
     if (!splits.has(splitKey)) splits.set(splitKey, t.data.split(ds, t.seed));
     const split = splits.get(splitKey)!;
     const options = optionsOf(t);
-    const r = await trainInWorker(split, options, (line) => appendFileSync(logFile, `[${name}] ${line.replace(/^\r\x1b\[2K/, '')}`));
+    const r = await startTraining(split, options, (line) => appendFileSync(logFile, `[${name}] ${line}`)).done;
     const rt = await runtimeMetrics(r.bytes, split.test);
     const equal = Object.entries(rt).every(([k, v]) => r.metrics[`test_${k}`] === v);
     const record: RunRecord = {
@@ -200,7 +176,7 @@ async function runAll(list: Task[], jobs: number, dataRoot: string): Promise<str
     await writeFileAtomic(mp, r.bytes);
     const rp = runPath(t.suite, t.data.id, t.config.id, t.seed);
     await mkdir(dirname(rp), { recursive: true });
-    await writeFileAtomic(rp, new TextEncoder().encode(JSON.stringify(record, null, 1) + '\n'));
+    await writeJson(rp, record);
     finished++;
     const metric = t.data.task === 'classification' ? `acc ${rt.accuracy.toFixed(4)}` : `mse ${rt.mse.toFixed(3)}`;
     const eta = ((performance.now() - t0) / 1000 / finished) * (todo.length - finished);
@@ -238,7 +214,7 @@ async function measureLatencies(): Promise<void> {
       }
     }
   }
-  if (Object.keys(out).length) await writeFileAtomic(path, new TextEncoder().encode(JSON.stringify(out, null, 1) + '\n'));
+  if (Object.keys(out).length) await writeJson(path, out);
 }
 
 function listArg(args: string[], name: string): string[] | undefined {
