@@ -7,7 +7,7 @@ import { loadOnBackend } from './data.js';
 import type { Dataset } from '../train/data.js';
 import { IntegerForward, type AnyModel } from '../train/intforward.js';
 import { Worker } from 'node:worker_threads';
-import type { TrainOptions } from '../train/trainer.js';
+import type { TrainOptions } from '../train/index.js';
 import { UsageError } from './args.js';
 
 export const METHODS = ['nmp', 'fp32', 'uniform:1', 'uniform:1.58', 'uniform:2', 'uniform:4', 'uniform:8', 'layer'] as const;

@@ -4,7 +4,7 @@
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { train, type TrainOptions } from '../train/trainer.js';
+import { train, type TrainOptions } from '../train/index.js';
 import type { Dataset } from '../train/data.js';
 
 const { split, options } = workerData as { split: { train: Dataset; val: Dataset; test: Dataset }; options: TrainOptions };

@@ -4,8 +4,11 @@
  */
 export { readCsv, splitDataset, subset, featureStats, DataError } from './data.js';
 export type { Dataset, CsvOptions, SplitOptions, Split, Task } from './data.js';
-export { train, Trainer } from './trainer.js';
-export type { TrainOptions, TrainResult, TrainHooks, EpochRecord, RunLog, LayerHistogram, Method } from './trainer.js';
+export { train } from './run.js';
+export type { TrainResult, TrainHooks, EpochRecord, RunLog } from './run.js';
+export { Trainer } from './trainer.js';
+export type { TrainOptions, Method } from './options.js';
+export type { LayerHistogram } from './budget.js';
 export { evaluateModel, IntegerForward, scorePredictions, requantExact } from './intforward.js';
 export type { Metrics, AnyModel } from './intforward.js';
 export { Arena } from './gemm.js';

@@ -30,6 +30,12 @@ export class Rng {
     return new Uint32Array(this.s);
   }
 
+  /** Continues from a state returned by state(). */
+  setState(state: Uint32Array): void {
+    if (state.length !== 4) throw new RangeError(`Rng state has ${state.length} words, expected 4`);
+    this.s = new Uint32Array(state);
+  }
+
   /** Next 32 random bits as an unsigned integer. */
   nextU32(): number {
     const s = this.s;

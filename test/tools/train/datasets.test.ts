@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { forwardCodes, quantizeInput, readModel } from '../../../formats/index.js';
 import { exists, readCsv, splitDataset } from '../../../tools/train/data.js';
 import { IntegerForward } from '../../../tools/train/intforward.js';
-import { train } from '../../../tools/train/trainer.js';
+import { train } from '../../../tools/train/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const COVTYPE = join(ROOT, '../shared/datasets/covertype/covtype.csv.gz');

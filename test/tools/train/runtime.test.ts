@@ -10,7 +10,7 @@ import { loadModel } from '../../../runtime/index.js';
 import { readModel } from '../../../formats/index.js';
 import { readCsv, splitDataset } from '../../../tools/train/data.js';
 import { IntegerForward } from '../../../tools/train/intforward.js';
-import { train } from '../../../tools/train/trainer.js';
+import { train } from '../../../tools/train/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 

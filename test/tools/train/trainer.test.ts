@@ -12,7 +12,7 @@ import { Writable } from 'node:stream';
 import { forwardCodes, quantizeInput, readModel, dequantizeOutput, unpackRow } from '../../../formats/index.js';
 import { readCsv, splitDataset, subset } from '../../../tools/train/data.js';
 import { IntegerForward, evaluateModel, requantExact } from '../../../tools/train/intforward.js';
-import { train, type TrainOptions } from '../../../tools/train/trainer.js';
+import { train, type TrainOptions } from '../../../tools/train/index.js';
 import { requantize } from '../../../formats/index.js';
 import { Rng } from '../../../tools/train/rng.js';
 
@@ -121,7 +121,7 @@ test('train › baselines: fp32, uniform 1 / 1.58 / 2 / 4 / 8 with 8-bit activat
 });
 
 test('train › pruning and bit menus: 0-bit neurons export as pruned (empty rows), budget pushes bits down', async () => {
-  const res = await train(split, { ...SMALL, method: 'nmp', prune: true, weightBits: [1, 4], actBits: [4, 8], epochs: 4, targetBits: 0.6, budgetRate: 0.5, lrStrength: 0.05 });
+  const res = await train(split, { ...SMALL, method: 'nmp', prune: true, weightBitsMenu: [1, 4], actBitsMenu: [4, 8], epochs: 4, targetBits: 0.6, budgetRate: 0.5, lrStrength: 0.05 });
   const model = readModel(res.bytes);
   let pruned = 0;
   for (const l of model.layers) {

@@ -5,7 +5,7 @@
 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TrainOptions } from '../../train/trainer.js';
+import type { TrainOptions } from '../../train/index.js';
 
 /** The paper's model and the parts of its protocol we keep everywhere (RESULTS.md "Protocol" says what differs). */
 export const PROTOCOL: TrainOptions = {

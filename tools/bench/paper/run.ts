@@ -20,7 +20,7 @@ import { writeFileAtomic } from '../../../formats/node-io.js';
 import { loadModel } from '../../../runtime/index.js';
 import type { Dataset, Split } from '../../train/data.js';
 import { scorePredictions } from '../../train/intforward.js';
-import type { TrainOptions } from '../../train/trainer.js';
+import type { TrainOptions } from '../../train/index.js';
 import { startTraining } from '../../cli/pipeline.js';
 import { sampleLatency } from '../harness.js';
 import { ABLATION_DATASET, ablationConfigs, CACHE_DIR, gridConfigs, PROTOCOL, RUNS_DIR, SUITE_DIR, TARGET, targetConfigs, type LatencyRecord, type RunConfig, type RunRecord, type Suite } from './configs.js';

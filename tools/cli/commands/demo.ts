@@ -11,7 +11,7 @@ import { readModel } from '../../../formats/read.js';
 import { summarizeModel } from '../../../formats/summary.js';
 import { writeFileAtomic } from '../../../formats/node-io.js';
 import { readCsv, splitDataset } from '../../train/data.js';
-import { train, type TrainResult } from '../../train/trainer.js';
+import { train, type TrainResult } from '../../train/index.js';
 import { writeReport } from '../../report/build.js';
 import type { CommandSpec } from '../args.js';
 import { formatBytes, table } from '../format.js';

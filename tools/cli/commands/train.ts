@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../../../formats/node-io.js';
 import { readCsv, splitDataset } from '../../train/data.js';
 import { UsageError, UserError, type CommandSpec } from '../args.js';
 import { checkDeployment, methodOptions, parseHidden, METHODS } from '../pipeline.js';
-import { train, type TrainOptions } from '../../train/trainer.js';
+import { train, type TrainOptions } from '../../train/index.js';
 
 export const TRAIN_FLAGS: CommandSpec['flags'] = [
   { name: 'target', type: 'string', help: 'target column (several: comma-separated, regression)' },

@@ -4,7 +4,7 @@
  */
 import { Rng } from '../rng.js';
 import type { Dataset } from '../data.js';
-import { Trainer, type TrainOptions } from '../trainer.js';
+import { Trainer, type TrainOptions } from '../index.js';
 
 /** Synthetic classification data: 54 features (10 Gaussian, 44 binary), 7 classes from a random linear teacher. */
 export function syntheticCovertype(rows: number, seed = 1): Dataset {

@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { readCsv, splitDataset, type Split } from '../data.js';
-import { train, type TrainOptions } from '../trainer.js';
+import { train, type TrainOptions } from '../index.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
@@ -20,7 +20,7 @@ export const TABLE_RUNS: Array<[string, TrainOptions]> = [
   ['NMP weights-only (paper menu, no budget)', { method: 'nmp', quantizeActivations: false }],
   ['NMP w+a (paper menu, no budget)', { method: 'nmp' }],
   ['NMP w+a {1,2,4,8}, budget 2.0/6.0', { method: 'nmp', lrStrength: 0.005, targetBits: 2.0, targetActBits: 6 }],
-  ['NMP w+a {2,4,8}, budget 2.4/6.0', { method: 'nmp', lrStrength: 0.005, targetBits: 2.4, targetActBits: 6, weightBits: [2, 4, 8] }],
+  ['NMP w+a {2,4,8}, budget 2.4/6.0', { method: 'nmp', lrStrength: 0.005, targetBits: 2.4, targetActBits: 6, weightBitsMenu: [2, 4, 8] }],
   ['NMP w+a {1,2,4,8}, no freeze (paper-literal), budget 2.0/6.0', { method: 'nmp', lrStrength: 0.005, targetBits: 2.0, targetActBits: 6, freezeAt: null }],
 ];
 

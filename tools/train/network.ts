@@ -1,0 +1,495 @@
+/**
+ * @fileoverview The numeric core of training: an MLP on Float32Array whose forward pass is the hard-quantised graph of
+ * the current widths (weights per row, activations per neuron), its backward pass (straight-through estimator, exact
+ * clip gradient, the activation-width mixture of NMP-QAT) on the WASM f32 GEMM, and the optimiser.
+ */
+
+import { Arena } from './gemm.js';
+import type { Resolved } from './options.js';
+import { bandMiddle, fakeQuantActStep, gateSlopes, quantizeRow } from './quant.js';
+import type { Rng } from './rng.js';
+
+/** One dense layer: float parameters, their gradients, the precision strengths and the current hard widths. */
+export interface LayerState {
+  in: number;
+  out: number;
+  hidden: boolean;
+  W: Float32Array;
+  b: Float32Array;
+  /** Weight / activation precision strengths (NMP-QAT), one per neuron. */
+  weightStrength: Float32Array;
+  actStrength: Float32Array;
+  /** Learnable activation clip (at the lowest width with actScale 'step'), one per neuron. */
+  alpha: Float32Array;
+  gW: Float32Array; // arena (dW from the GEMM)
+  gb: Float32Array;
+  gWeightStrength: Float32Array;
+  gActStrength: Float32Array;
+  galpha: Float32Array;
+  Weff: Float32Array; // arena, out x in
+  WeffT: Float32Array; // arena, in x out
+  Beff: Float32Array;
+  Z: Float32Array; // arena, batch x out
+  A: Float32Array; // arena, batch x out (hidden)
+  dZ: Float32Array; // arena, batch x out
+  dA: Float32Array; // arena, batch x out (hidden: gradient w.r.t. A)
+  /** Current hard widths per neuron (weights 255 = not yet set; activations 0 on the last layer). */
+  weightBits: Uint8Array;
+  actBits: Uint8Array;
+  /** Row scale S_j of the current quantisation (real value of one accumulator unit). */
+  S: Float64Array;
+  /** Real value of code 1 of each input of this layer. */
+  inScale: Float64Array;
+}
+
+/** One parameter tensor the optimiser updates, with its moments and bounds. */
+interface ParamSlot {
+  p: Float32Array;
+  g: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+  lr: number;
+  adam: boolean;
+  decay: number;
+  lo: number;
+  hi: number;
+  isStrength: boolean;
+}
+
+/** What the width learner contributes to a backward pass (null members: not learning that part this step). */
+export interface BackwardHooks {
+  /** Fills `st.gWeightStrength` (the caller zeroes it when null). */
+  weightStrengths: ((st: LayerState, slopes: Float64Array) => void) | null;
+  /** Learn activation strengths; `price` multiplies d(expected bits)/ds (null: no activation budget). */
+  actStrengths: { price: number | null } | null;
+  /** Adds the consumer-side (fold) term to `prev.gActStrength`. */
+  foldStrengths: ((st: LayerState, prev: LayerState, slopes: Float64Array) => void) | null;
+}
+
+/** The network of one training run: layers, the GEMM arena, and every step of a training iteration. */
+export class Network {
+  readonly layers: LayerState[] = [];
+  readonly arena: Arena;
+  /** The current mini-batch of fake-quantised inputs (arena). */
+  readonly Xb: Float32Array;
+  readonly totalWeights: number;
+  readonly #slots: ParamSlot[] = [];
+  /** Optimiser steps taken. */
+  step = 0;
+
+  /**
+   * @param widths features, hidden widths, outputs
+   * @param inputScale real value of input code 1 per feature (the input quantiser's)
+   */
+  constructor(readonly r: Resolved, widths: number[], readonly inputScale: Float64Array, rng: Rng, useWasm: boolean) {
+    const B = r.batch;
+    let bytes = 4 * B * widths[0] + 64;
+    for (let l = 0; l + 1 < widths.length; l++) bytes += 4 * (3 * widths[l] * widths[l + 1] + 4 * B * widths[l + 1]) + 64 * 8;
+    this.arena = new Arena(bytes, useWasm);
+    this.Xb = this.arena.f32(B * widths[0]);
+    let total = 0;
+    for (let l = 0; l + 1 < widths.length; l++) {
+      const fin = widths[l];
+      const fout = widths[l + 1];
+      total += fin * fout;
+      const W = new Float32Array(fin * fout);
+      const sd = Math.sqrt(2 / fin);
+      for (let i = 0; i < W.length; i++) W[i] = rng.normal() * sd;
+      this.layers.push({
+        in: fin, out: fout, hidden: l + 2 < widths.length, W,
+        b: new Float32Array(fout),
+        weightStrength: new Float32Array(fout).fill(bandMiddle(r.weightStart, r.weightThresholds)),
+        actStrength: new Float32Array(fout).fill(bandMiddle(r.actStart, r.actThresholds)),
+        alpha: new Float32Array(fout).fill(1),
+        gW: this.arena.f32(fin * fout),
+        gb: new Float32Array(fout),
+        gWeightStrength: new Float32Array(fout),
+        gActStrength: new Float32Array(fout),
+        galpha: new Float32Array(fout),
+        Weff: this.arena.f32(fin * fout),
+        WeffT: this.arena.f32(fin * fout),
+        Beff: new Float32Array(fout),
+        Z: this.arena.f32(B * fout),
+        A: this.arena.f32(B * fout),
+        dZ: this.arena.f32(B * fout),
+        dA: this.arena.f32(B * fout),
+        weightBits: new Uint8Array(fout).fill(255),
+        actBits: new Uint8Array(fout),
+        S: new Float64Array(fout),
+        inScale: new Float64Array(fin).fill(1),
+      });
+    }
+    this.totalWeights = total;
+    const adam = r.optimizer === 'adam';
+    for (const st of this.layers) {
+      const slot = (p: Float32Array, g: Float32Array, lr: number, isAdam: boolean, decay: number, lo: number, hi: number) =>
+        this.#slots.push({ p, g, m: new Float32Array(p.length), v: new Float32Array(p.length), lr, adam: isAdam, decay, lo, hi, isStrength: p === st.weightStrength || p === st.actStrength });
+      slot(st.W, st.gW, r.lr, adam, r.weightDecay, -Infinity, Infinity);
+      slot(st.b, st.gb, r.lr, adam, 0, -Infinity, Infinity);
+      if (st.hidden && r.quantA) slot(st.alpha, st.galpha, r.lrAlpha, adam, 0, 1e-4, Infinity);
+      if (r.learnW !== 'none') slot(st.weightStrength, st.gWeightStrength, r.lrStrength, true, 0, 0, 1);
+      if (st.hidden && r.learnA !== 'none') slot(st.actStrength, st.gActStrength, r.lrStrength, true, 0, 0, 1);
+    }
+  }
+
+  /** Optimiser moments in slot order (checkpoints). */
+  get moments(): Float32Array[] {
+    return this.#slots.flatMap((s) => [s.m, s.v]);
+  }
+
+  /**
+   * Real value of activation code 1. 'step' (default): alpha is the clip at the menu's lowest width, so the step
+   * alpha/(2^b0 - 1) is the same at every width and more bits add range; 'clip' (paper-literal PACT): alpha is the clip
+   * at the current width, step alpha/(2^b - 1). See README "Activation widths and the fold".
+   */
+  actStep(alpha: number, bits: number): number {
+    return alpha / (2 ** (this.r.actScale === 'step' ? this.r.actBaseBits : bits) - 1);
+  }
+
+  /** Input scales of layer l (code -> real value) and, for quantised methods, the hard weights. */
+  prepare(l: number): void {
+    const st = this.layers[l];
+    const r = this.r;
+    const fin = st.in;
+    if (!r.quantW) {
+      st.Weff.set(st.W);
+      st.Beff.set(st.b);
+    } else {
+      if (l === 0) st.inScale.set(this.inputScale);
+      else {
+        const p = this.layers[l - 1];
+        for (let k = 0; k < fin; k++) st.inScale[k] = this.actStep(p.alpha[k], p.actBits[k]);
+      }
+      const wp = new Float64Array(fin);
+      const q = new Int32Array(fin);
+      const inv = new Float64Array(fin);
+      for (let k = 0; k < fin; k++) inv[k] = 1 / st.inScale[k];
+      for (let j = 0; j < st.out; j++) {
+        const row = j * fin;
+        for (let k = 0; k < fin; k++) wp[k] = st.W[row + k] * st.inScale[k];
+        const S = quantizeRow(wp, 0, fin, st.weightBits[j], r.twoBit, q, 0);
+        st.S[j] = S;
+        const N = st.out;
+        const WT = st.WeffT;
+        for (let k = 0; k < fin; k++) {
+          const v = S * q[k] * inv[k];
+          st.Weff[row + k] = v;
+          WT[k * N + j] = v; // transposed copy for the forward GEMM, written here rather than in a second pass
+        }
+        st.Beff[j] = S * Math.floor(st.b[j] / S + 0.5);
+      }
+      return;
+    }
+    const N = st.out;
+    for (let j = 0; j < N; j++) for (let k = 0; k < fin; k++) st.WeffT[k * N + j] = st.Weff[j * fin + k];
+  }
+
+  /** prepare() of every layer. */
+  prepareAll(): void {
+    for (let l = 0; l < this.layers.length; l++) this.prepare(l);
+  }
+
+  /** Forward of layer l on M rows of X (arena view). */
+  forwardLayer(l: number, X: Float32Array, M: number): void {
+    const st = this.layers[l];
+    const N = st.out;
+    this.arena.gemmF32(X, st.in, 1, st.WeffT, st.Z, M, N, st.in, false);
+    const Z = st.Z;
+    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) Z[i * N + j] += st.Beff[j];
+  }
+
+  /** Activation of hidden layer l: ReLU, or the activation fake-quantiser at each neuron's width and step. */
+  activate(l: number, M: number): void {
+    const st = this.layers[l];
+    const N = st.out;
+    const Z = st.Z;
+    const A = st.A;
+    if (!this.r.quantA) {
+      for (let i = 0; i < M * N; i++) A[i] = Z[i] > 0 ? Z[i] : 0;
+      return;
+    }
+    const nArr = new Float64Array(N);
+    const sArr = new Float64Array(N);
+    const invArr = new Float64Array(N);
+    for (let j = 0; j < N; j++) {
+      nArr[j] = 2 ** st.actBits[j] - 1;
+      sArr[j] = this.actStep(st.alpha[j], st.actBits[j]);
+      invArr[j] = 1 / sArr[j];
+    }
+    for (let i = 0; i < M; i++) {
+      const base = i * N;
+      for (let j = 0; j < N; j++) {
+        // floor(x) for x in [0, n+1) is x | 0 (integer ops are ~2x faster here than Math.floor on doubles).
+        const x = Z[base + j] * invArr[j] + 0.5;
+        const n = nArr[j];
+        A[base + j] = (x < 1 ? 0 : x >= n ? n : x | 0) * sArr[j];
+      }
+    }
+  }
+
+  /** Forward of the M rows in Xb; returns the last layer's pre-activations (arena view). */
+  forward(M: number): Float32Array {
+    let X = this.Xb;
+    for (let l = 0; l < this.layers.length; l++) {
+      this.forwardLayer(l, X, M);
+      if (this.layers[l].hidden) {
+        this.activate(l, M);
+        X = this.layers[l].A;
+      }
+    }
+    return this.layers[this.layers.length - 1].Z;
+  }
+
+  /** Clip alphas from the first M rows of `x`, layer by layer (each layer's input scales depend on the previous alphas). */
+  calibrateAlpha(x: Float32Array, M: number): void {
+    this.Xb.set(x.subarray(0, M * this.layers[0].in));
+    let X = this.Xb;
+    for (let l = 0; l < this.layers.length; l++) {
+      const st = this.layers[l];
+      this.prepare(l);
+      this.forwardLayer(l, X, M);
+      if (!st.hidden) break;
+      for (let j = 0; j < st.out; j++) {
+        let s2 = 0;
+        for (let i = 0; i < M; i++) {
+          const z = st.Z[i * st.out + j];
+          if (z > 0) s2 += z * z;
+        }
+        const rms = Math.sqrt(s2 / M);
+        st.alpha[j] = rms > 1e-6 ? this.r.alphaInit * rms : 1;
+      }
+      this.activate(l, M);
+      X = st.A;
+    }
+  }
+
+  /** Mean loss of M rows (softmax cross-entropy or MSE), and dZ of the last layer. */
+  lossAndGrad(classification: boolean, M: number, y: Float32Array | Int32Array, rows: Int32Array | null, start: number): number {
+    const st = this.layers[this.layers.length - 1];
+    const C = st.out;
+    const Z = st.Z;
+    const dZ = st.dZ;
+    let loss = 0;
+    if (classification) {
+      for (let i = 0; i < M; i++) {
+        const t = (y as Int32Array)[rows ? rows[start + i] : start + i];
+        let mx = -Infinity;
+        for (let c = 0; c < C; c++) mx = Math.max(mx, Z[i * C + c]);
+        let se = 0;
+        for (let c = 0; c < C; c++) se += Math.exp(Z[i * C + c] - mx);
+        loss += Math.log(se) - (Z[i * C + t] - mx);
+        for (let c = 0; c < C; c++) dZ[i * C + c] = (Math.exp(Z[i * C + c] - mx) / se - (c === t ? 1 : 0)) / M;
+      }
+    } else {
+      for (let i = 0; i < M; i++) {
+        const row = rows ? rows[start + i] : start + i;
+        for (let c = 0; c < C; c++) {
+          const d = Z[i * C + c] - (y as Float32Array)[row * C + c];
+          loss += (d * d) / C;
+          dZ[i * C + c] = (2 * d) / (M * C);
+        }
+      }
+    }
+    return loss / M;
+  }
+
+  /** Gradients of every parameter from the last layer's dZ, and what `hooks` learn about widths. */
+  backward(M: number, hooks: BackwardHooks): void {
+    const r = this.r;
+    const slopes = new Float64Array(Math.max(r.weightThresholds.length, r.actThresholds.length, 1));
+    for (let l = this.layers.length - 1; l >= 0; l--) {
+      const st = this.layers[l];
+      const N = st.out;
+      const fin = st.in;
+      const X = l === 0 ? this.Xb : this.layers[l - 1].A;
+      this.arena.gemmF32(st.dZ, 1, N, X, st.gW, N, fin, M, false);
+      for (let j = 0; j < N; j++) {
+        let s = 0;
+        for (let i = j; i < M * N; i += N) s += st.dZ[i];
+        st.gb[j] = s;
+      }
+      if (hooks.weightStrengths) hooks.weightStrengths(st, slopes);
+      else st.gWeightStrength.fill(0);
+      if (l === 0) break;
+      const prev = this.layers[l - 1];
+      this.arena.gemmF32(st.dZ, N, 1, st.Weff, prev.dA, M, fin, N, false);
+      this.actBackward(prev, M, slopes, hooks.actStrengths);
+      if (hooks.foldStrengths) hooks.foldStrengths(st, prev, slopes);
+    }
+  }
+
+  /**
+   * Backward through the activation quantiser of hidden layer st: dZ, d alpha (exact, STE on round), and with `learn`
+   * the activation strengths through the sigmoid-gated mixture of the candidate widths (Eq. 3 of the paper).
+   */
+  private actBackward(st: LayerState, M: number, slopes: Float64Array, learn: BackwardHooks['actStrengths']): void {
+    const r = this.r;
+    const N = st.out;
+    const Z = st.Z;
+    const dA = st.dA;
+    const dZ = st.dZ;
+    if (!r.quantA) {
+      for (let i = 0; i < M * N; i++) dZ[i] = Z[i] > 0 ? dA[i] : 0;
+      return;
+    }
+    if (!learn) st.gActStrength.fill(0);
+    const menu = r.actBitsMenu;
+    const nA = menu.length;
+    if (r.actScale === 'step' || !learn) {
+      this.actBackwardRows(st, M, learn, slopes);
+      if (r.learnA === 'layer' && learn) tie(st.gActStrength);
+      return;
+    }
+    // 'clip' scale with learning: every width has its own step, so each candidate is quantised separately.
+    for (let j = 0; j < N; j++) {
+      const n = 2 ** st.actBits[j] - 1;
+      const alpha = st.alpha[j];
+      const s = this.actStep(alpha, st.actBits[j]);
+      const nb = alpha / s; // d s / d alpha = 1 / nb
+      const top = n * s; // the clip
+      const inv = 1 / s;
+      let ga = 0;
+      let gs = 0;
+      gateSlopes(st.actStrength[j], r.actThresholds, r.tau, slopes);
+      for (let i = j; i < M * N; i += N) {
+        const z = Z[i];
+        const g = dA[i];
+        if (z <= 0) { dZ[i] = 0; continue; }
+        if (z >= top) {
+          dZ[i] = 0;
+          ga += (g * n) / nb;
+        } else {
+          dZ[i] = g;
+          const c = Math.floor(z * inv + 0.5);
+          ga += (g * ((c > n ? n : c) - z * inv)) / nb;
+        }
+        let prevQ = fakeQuantActStep(z, this.actStep(alpha, menu[0]), menu[0]);
+        for (let t = 0; t + 1 < nA; t++) {
+          const nextQ = fakeQuantActStep(z, this.actStep(alpha, menu[t + 1]), menu[t + 1]);
+          gs += g * slopes[t] * (nextQ - prevQ);
+          prevQ = nextQ;
+        }
+      }
+      st.galpha[j] = ga;
+      let dE = 0;
+      for (let t = 0; t + 1 < nA; t++) dE += slopes[t] * (menu[t + 1] - menu[t]);
+      if (learn.price !== null) gs += learn.price * dE;
+      st.gActStrength[j] = gs;
+    }
+    if (r.learnA === 'layer') tie(st.gActStrength);
+  }
+
+  /** actBackward for the shared-step quantiser (or frozen widths), row-major for cache locality. */
+  private actBackwardRows(st: LayerState, M: number, learn: BackwardHooks['actStrengths'], slopes: Float64Array): void {
+    const r = this.r;
+    const N = st.out;
+    const Z = st.Z;
+    const dA = st.dA;
+    const dZ = st.dZ;
+    const T = r.actBitsMenu.length - 1;
+    const nMenu = r.actBitsMenu.map((b) => 2 ** b - 1);
+    const nLow = nMenu[0];
+    const nArr = new Float64Array(N);
+    const sArr = new Float64Array(N);
+    const invArr = new Float64Array(N);
+    const topArr = new Float64Array(N);
+    const kArr = new Float64Array(N); // 1 / (d alpha / d s)
+    const ga = new Float64Array(N);
+    const gs = new Float64Array(N);
+    const sl = new Float64Array(learn ? N * T : 0);
+    for (let j = 0; j < N; j++) {
+      const n = 2 ** st.actBits[j] - 1;
+      const s = this.actStep(st.alpha[j], st.actBits[j]);
+      nArr[j] = n;
+      sArr[j] = s;
+      invArr[j] = 1 / s;
+      topArr[j] = n * s;
+      kArr[j] = s / st.alpha[j];
+      if (learn) {
+        gateSlopes(st.actStrength[j], r.actThresholds, r.tau, slopes);
+        for (let t = 0; t < T; t++) sl[j * T + t] = slopes[t] * s;
+      }
+    }
+    for (let i = 0; i < M; i++) {
+      const base = i * N;
+      for (let j = 0; j < N; j++) {
+        const z = Z[base + j];
+        if (z <= 0) { dZ[base + j] = 0; continue; }
+        const g = dA[base + j];
+        const n = nArr[j];
+        const x = z * invArr[j] + 0.5;
+        const R = x >= 2147483647 ? Math.floor(x) : x | 0; // z > 0 here, so x > 0.5
+        if (z >= topArr[j]) {
+          dZ[base + j] = 0;
+          ga[j] += g * n * kArr[j];
+        } else {
+          dZ[base + j] = g;
+          ga[j] += g * ((R > n ? n : R) - z * invArr[j]) * kArr[j];
+        }
+        // Shared step: widths differ only by where they clip, Q_b(z) = s min(R, 2^b - 1).
+        if (learn && R > nLow) {
+          for (let t = 0; t < T; t++) {
+            const a0 = R < nMenu[t] ? R : nMenu[t];
+            const a1 = R < nMenu[t + 1] ? R : nMenu[t + 1];
+            gs[j] += g * sl[j * T + t] * (a1 - a0);
+          }
+        }
+      }
+    }
+    for (let j = 0; j < N; j++) {
+      st.galpha[j] = ga[j];
+      if (learn) {
+        gateSlopes(st.actStrength[j], r.actThresholds, r.tau, slopes);
+        let dE = 0;
+        for (let t = 0; t < T; t++) dE += slopes[t] * (r.actBitsMenu[t + 1] - r.actBitsMenu[t]);
+        st.gActStrength[j] = gs[j] + (learn.price !== null ? learn.price * dE : 0);
+      }
+    }
+  }
+
+  /** One optimiser step on every slot (strengths are skipped while frozen and keep a constant rate). */
+  optimizerStep(stepsPerEpoch: number, strengthsFrozen: boolean): void {
+    this.step++;
+    const t = this.step;
+    // Cosine decay to 0 over the planned steps (strengths keep a constant rate: they must stay able to move).
+    const total = this.r.epochs * stepsPerEpoch;
+    const decay = this.r.schedule === 'cosine' ? 0.5 * (1 + Math.cos((Math.PI * Math.min(t, total)) / total)) : 1;
+    const b1 = 0.9;
+    const b2 = 0.999;
+    const c1 = 1 - b1 ** t;
+    const c2 = 1 - b2 ** t;
+    for (const s of this.#slots) {
+      if (s.isStrength && strengthsFrozen) continue;
+      const { p, g, m, v } = s;
+      const lrNow = s.isStrength ? s.lr : s.lr * decay;
+      if (s.adam) {
+        const lr = lrNow;
+        for (let i = 0; i < p.length; i++) {
+          const gi = g[i] + s.decay * p[i];
+          m[i] = b1 * m[i] + (1 - b1) * gi;
+          v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+          let x = p[i] - (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + 1e-8);
+          if (x < s.lo) x = s.lo;
+          else if (x > s.hi) x = s.hi;
+          p[i] = x;
+        }
+      } else {
+        const mom = this.r.momentum;
+        for (let i = 0; i < p.length; i++) {
+          m[i] = mom * m[i] + g[i] + s.decay * p[i];
+          let x = p[i] - lrNow * m[i];
+          if (x < s.lo) x = s.lo;
+          else if (x > s.hi) x = s.hi;
+          p[i] = x;
+        }
+      }
+    }
+  }
+}
+
+/** Layer-granular learning: every neuron of the layer gets the layer's summed gradient. */
+export function tie(g: Float32Array): void {
+  let s = 0;
+  for (let i = 0; i < g.length; i++) s += g[i];
+  g.fill(s);
+}
