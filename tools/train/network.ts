@@ -451,9 +451,11 @@ export class Network {
   optimizerStep(stepsPerEpoch: number, strengthsFrozen: boolean): void {
     this.step++;
     const t = this.step;
-    // Cosine decay to 0 over the planned steps (strengths keep a constant rate: they must stay able to move).
+    // Linear warm-up, then cosine decay to 0 over the planned steps (strengths keep a constant rate: they must stay able
+    // to move).
     const total = this.r.epochs * stepsPerEpoch;
-    const decay = this.r.schedule === 'cosine' ? 0.5 * (1 + Math.cos((Math.PI * Math.min(t, total)) / total)) : 1;
+    const warm = Math.min(total - 1, Math.round(this.r.warmupEpochs * stepsPerEpoch));
+    const decay = t <= warm ? t / warm : this.r.schedule === 'cosine' ? 0.5 * (1 + Math.cos((Math.PI * Math.min(t - warm, total - warm)) / (total - warm))) : 1;
     const b1 = 0.9;
     const b2 = 0.999;
     const c1 = 1 - b1 ** t;

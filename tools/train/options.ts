@@ -54,6 +54,8 @@ export interface TrainOptions {
   lr?: number;
   /** Learning-rate schedule of weights, biases and clips: 'cosine' (default; to 0 at `epochs`) or 'constant'. */
   schedule?: 'cosine' | 'constant';
+  /** Epochs of linear learning-rate warm-up before the schedule (fractions allowed); default 0. */
+  warmupEpochs?: number;
   /** SGD momentum; default 0.9. */
   momentum?: number;
   /** L2 on weights; default 0. */
@@ -144,6 +146,7 @@ export interface Resolved {
   /** Activation width whose step the learnable alpha is the clip of ('step' scale): the lowest learned width, or the fixed one. */
   actBaseBits: number;
   schedule: 'cosine' | 'constant';
+  warmupEpochs: number;
   hysteresis: number;
   freezeAt: number | null;
   budgetMode: 'cap' | 'fill';
@@ -213,6 +216,7 @@ export function resolveOptions(o: TrainOptions): Resolved {
     actFoldGrad: o.actFoldGrad ?? true,
     actScale: o.actScale ?? 'step',
     schedule: o.schedule ?? 'cosine',
+    warmupEpochs: o.warmupEpochs ?? 0,
     hysteresis: o.hysteresis ?? 0,
     budgetMode: o.budgetMode ?? 'fill',
     subsidy: o.subsidy ?? 'inverse',
