@@ -1,11 +1,13 @@
 /**
  * @fileoverview No-host entry points of the scalar module (wasm3 on MCUs): the host copies a `.nmp` file into memory,
- * `nmp_load` validates it as strictly as formats/read.ts and builds the arena, `nmp_predict` runs one sample end to end
- * (f64 input quantisation, integer forward, f64 dequantisation), all inside WASM. Embedding: runtime/wasm3/README.md.
+ * `nmp_load` validates it as strictly as formats/read.ts (validator.ts) and builds the arena (planner.ts), `nmp_predict`
+ * runs one sample end to end (f64 input quantisation, integer forward, f64 dequantisation), all inside WASM.
+ * Embedding: runtime/wasm3/README.md.
  */
 import { forward } from '../common/forward';
-import { E_MEMORY, errAt, errCode, fail, head, hLen, hNext, hPtr, resetError, skip } from './msgpack';
-import { build, F, O, validate, xin, yout, desc, inBitsP, centerP, gainP, scaleP, offsetP, outNamesAt, fileEnd, arenaEnd } from './loader';
+import { E_MEMORY, end, errAt, errCode, fail, head, hLen, hNext, hPtr, resetError, skip } from './msgpack';
+import { arenaEnd, desc, plan, xin, yout } from './planner';
+import { centerP, F, gainP, inBitsP, O, offsetP, outNamesP, scaleP, validate } from './validator';
 
 let file: usize = 0;
 let fileLen: usize = 0;
@@ -42,7 +44,7 @@ export function nmp_load(ptr: usize, len: i32): i32 {
   fileLen = <usize>len;
   const e = validate(ptr, <usize>len);
   if (e) return e;
-  const b = build(ptr + <usize>len);
+  const b = plan(ptr + <usize>len);
   loaded = b == 0;
   return b;
 }
@@ -113,8 +115,7 @@ export function nmp_label_length(i: i32): i32 {
 }
 function labelAt(i: i32): bool {
   if (!loaded || i < 0 || i >= O) return false;
-  const end = fileEnd();
-  head(outNamesAt(), end);
+  head(outNamesP, end);
   let p = hNext;
   for (let k = 0; k < i; k++) p = skip(p, end);
   return head(p, end);
