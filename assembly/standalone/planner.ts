@@ -3,9 +3,10 @@
  * forward descriptor (common/forward.ts), activations, per-neuron records and the weights repacked per kernel
  * (kernels/README.md). Reads the file through the validator's pointers and map lookups; checks nothing again.
  */
+import { canonicalCode, canonicalRowBytes } from '../common/canonical';
 import { HDR_WORDS, LAYER_WORDS, GROUP_I8 } from '../common/forward';
 import { E_MEMORY, end, errCode, fail, head, hNum, hPtr, scan, skip, slot } from './msgpack';
-import { F, MAX_L, O, field, fieldValue, inBitsP, layersP, nL, rowBytes } from './validator';
+import { F, MAX_L, O, inBitsP, layersP, nL } from './validator';
 
 // ---- the arena of the loaded model
 export let desc: usize = 0;
@@ -144,7 +145,7 @@ export function plan(base: usize): i32 {
           store<u16>(rec, <u16>j, 4);
           let sum = 0;
           for (let e = 0; e < k && b; e++) {
-            const v = fieldValue(field(row, e, bj), bj);
+            const v = canonicalCode(row, e, bj);
             sum += v;
             if (i8) {
               store<i8>(wg + <usize>(gi * k + e), <i8>v);
@@ -163,7 +164,7 @@ export function plan(base: usize): i32 {
           r++;
           gi++;
         }
-        row += <usize>rowBytes(k, bj);
+        row += <usize>canonicalRowBytes(k, bj);
       }
     }
     const yPtr: usize = isLast ? out : take(((n + 63) >>> 6) * yPlanes * 8);

@@ -7,6 +7,7 @@ import {
   E_REQUIRES, E_SHAPE, E_TYPE, E_VALUE, end, errCode, fail, hKind, hLen, hNext, hNum, hPtr, head, resetError, scan, skip,
   slot, strIs, typeErr, K_ARRAY, K_BIN, K_FLOAT, K_INT, K_MAP, K_NIL, K_STR,
 } from './msgpack';
+import { canonicalCode, canonicalRowBytes } from '../common/canonical';
 
 export const MAX_FILE = 64 << 20, MAX_F = 4096, MAX_N = 4096, MAX_L = 64, MAX_NAME = 256;
 
@@ -81,21 +82,6 @@ function floats(p: usize, n: i32, size: i32, positive: bool): bool {
   return true;
 }
 
-@inline export function rowBytes(k: i32, b: i32): i32 {
-  return (k * b + 7) >>> 3;
-}
-
-/** Raw b-bit field e of a canonical row (SPEC §5.2). */
-@inline export function field(row: usize, e: i32, b: i32): i32 {
-  const bit = e * b, p = row + <usize>(bit >>> 3), sh = bit & 7;
-  let v = <i32>load<u8>(p) >>> sh;
-  if (sh + b > 8) v |= <i32>load<u8>(p + 1) << (8 - sh);
-  return v & ((1 << b) - 1);
-}
-@inline export function fieldValue(f: i32, b: i32): i32 {
-  return b == 1 ? (f << 1) - 1 : (f << (32 - b)) >> (32 - b);
-}
-
 // CRC-32 (SPEC §2.4), nibble table: 64 bytes of static data instead of 1 KiB.
 const CRC_NIBBLE = memory.data<u32>([
   0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4, 0x4db26158, 0x5005713c,
@@ -131,7 +117,7 @@ function checkLayer(p: usize, fanIn: i32, isLast: bool, inBits: usize, inSigned:
   const wb = bin(pWb, n);
   if (!wb || !bits(wb, n, 0, 8)) return -1;
   let total: u32 = 0;
-  for (let j = 0; j < n; j++) total += <u32>rowBytes(k, load<u8>(wb + j));
+  for (let j = 0; j < n; j++) total += <u32>canonicalRowBytes(k, load<u8>(wb + j));
   const w = bin(pW, total);
   if (!w) return -1;
   const bias = bin(pB, 4 * n);
@@ -140,7 +126,7 @@ function checkLayer(p: usize, fanIn: i32, isLast: bool, inBits: usize, inSigned:
   if (!ws || !floats(ws, n, 4, true)) return -1;
   let row = w;
   for (let j = 0; j < n; j++) {
-    const b = <i32>load<u8>(wb + j), rb = rowBytes(k, b);
+    const b = <i32>load<u8>(wb + j), rb = canonicalRowBytes(k, b);
     // R14: padding bits after the last code are zero.
     const used = k * b;
     if (used & 7 && (<i32>load<u8>(row + <usize>(rb - 1)) >>> (used & 7)) != 0) {
@@ -153,7 +139,7 @@ function checkLayer(p: usize, fanIn: i32, isLast: bool, inBits: usize, inSigned:
       for (let e = 0; e < k; e++) {
         const ib = <i32>load<u8>(inBits + e);
         const inMax = inSigned ? (1 << (ib - 1)) - 1 : (1 << ib) - 1;
-        bound += <i64>abs<i32>(fieldValue(field(row, e, b), b)) * <i64>inMax;
+        bound += <i64>abs<i32>(canonicalCode(row, e, b)) * <i64>inMax;
       }
     }
     if (bound > 0x7fffffff) {
