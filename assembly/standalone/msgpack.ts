@@ -1,11 +1,9 @@
 /**
  * @fileoverview Minimal msgpack cursor over untrusted bytes in linear memory (no allocation, no recursion), and map
  * lookup by key names, for the no-host validator and planner. Mirrors what formats/read.ts accepts through msgpackr
- * (SPEC §2.1); errors set `fail` and never trap.
+ * (SPEC §2.1); errors set `fail` (numbers: common/abi.ts) and never trap.
  */
-
-export const E_EMPTY = 1, E_MSGPACK = 2, E_FORMAT_NAME = 3, E_FORMAT_VERSION = 4, E_REQUIRES = 5, E_CHECKSUM = 6, E_TYPE = 7,
-  E_LIMIT = 8, E_SHAPE = 9, E_BITWIDTH = 10, E_LENGTH = 11, E_PADDING = 12, E_VALUE = 13, E_ACC_OVERFLOW = 14, E_MEMORY = 15;
+import { E_MSGPACK, E_TYPE } from '../common/abi';
 
 /** First error (code, byte offset in the file); later errors never overwrite it. */
 export let errCode: i32 = 0;

@@ -3,9 +3,10 @@
  * forward descriptor (common/forward.ts), activations, per-neuron records and the weights repacked per kernel
  * (kernels/README.md). Reads the file through the validator's pointers and map lookups; checks nothing again.
  */
+import { E_MEMORY } from '../common/abi';
 import { canonicalCode, canonicalRowBytes } from '../common/canonical';
 import { HDR_WORDS, LAYER_WORDS, GROUP_I8 } from '../common/forward';
-import { E_MEMORY, end, errCode, fail, head, hNum, hPtr, scan, skip, slot } from './msgpack';
+import { end, errCode, fail, head, hNum, hPtr, scan, skip, slot } from './msgpack';
 import { F, MAX_L, O, inBitsP, layersP, nL } from './validator';
 
 // ---- the arena of the loaded model

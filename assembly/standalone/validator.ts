@@ -1,13 +1,16 @@
 /**
  * @fileoverview No-host validator: checks a model file placed in linear memory with every rule of SPEC §7, in the order
- * and with the error codes of formats/read.ts, and records where the planner finds its parts.
+ * and with the error codes of formats/read.ts (numbers: common/abi.ts), and records where the planner finds its parts.
  */
 import {
   E_ACC_OVERFLOW, E_BITWIDTH, E_CHECKSUM, E_EMPTY, E_FORMAT_NAME, E_FORMAT_VERSION, E_LENGTH, E_LIMIT, E_MSGPACK, E_PADDING,
-  E_REQUIRES, E_SHAPE, E_TYPE, E_VALUE, end, errCode, fail, hKind, hLen, hNext, hNum, hPtr, head, resetError, scan, skip,
-  slot, strIs, typeErr, K_ARRAY, K_BIN, K_FLOAT, K_INT, K_MAP, K_NIL, K_STR,
-} from './msgpack';
+  E_REQUIRES, E_SHAPE, E_TYPE, E_VALUE,
+} from '../common/abi';
 import { canonicalCode, canonicalRowBytes } from '../common/canonical';
+import {
+  end, errCode, fail, hKind, hLen, hNext, hNum, hPtr, head, resetError, scan, skip, slot, strIs, typeErr,
+  K_ARRAY, K_BIN, K_FLOAT, K_INT, K_MAP, K_NIL, K_STR,
+} from './msgpack';
 
 export const MAX_FILE = 64 << 20, MAX_F = 4096, MAX_N = 4096, MAX_L = 64, MAX_NAME = 256;
 
