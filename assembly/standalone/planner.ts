@@ -1,11 +1,16 @@
 /**
  * @fileoverview No-host planner: builds the scalar arena of a file the validator accepted, right after the file: the
- * forward descriptor (common/forward.ts), activations, per-neuron records and the weights repacked per kernel
- * (kernels/README.md). Reads the file through the validator's pointers and map lookups; checks nothing again.
+ * forward descriptor, activations, per-neuron records and the weights repacked per kernel (layouts: common/abi.ts,
+ * kernels/README.md). Reads the file through the validator's pointers and map lookups; checks nothing again.
  */
-import { E_MEMORY } from '../common/abi';
+import {
+  E_MEMORY, GROUP_BIAS_PTR, GROUP_KERNEL, GROUP_ROWS, GROUP_W_PTR, GROUP_WORDS, HDR_IN_COUNT, HDR_IN_OFFSET, HDR_IN_PTR,
+  HDR_LAYERS, HDR_OUT_PTR, HDR_WORDS, HDR_X0_PLANES, HDR_X0_PTR, KERNEL_I8, KERNEL_I8_ABOVE_NOHOST, KERNEL_W1, LAYER_ACC_PTR,
+  LAYER_GROUPS, LAYER_GROUPS_PTR, LAYER_IS_LAST, LAYER_K, LAYER_N, LAYER_RECS_PTR, LAYER_WORDS, LAYER_X_I16_PTR,
+  LAYER_X_PLANES, LAYER_X_PTR, LAYER_Y_I16_PTR, LAYER_Y_PLANES, LAYER_Y_PTR, LAYER_Y_ZS, REC_BITS, REC_BYTES, REC_INDEX,
+  REC_MULT, REC_SHIFT,
+} from '../common/abi';
 import { canonicalCode, canonicalRowBytes } from '../common/canonical';
-import { HDR_WORDS, LAYER_WORDS, GROUP_I8 } from '../common/forward';
 import { end, errCode, fail, head, hNum, hPtr, scan, skip, slot } from './msgpack';
 import { F, MAX_L, O, inBitsP, layersP, nL } from './validator';
 
@@ -21,17 +26,19 @@ export let arenaEnd: usize = 0;
   return b <= 2 ? b : b <= 4 ? 4 : 8;
 }
 
-/**
- * Kernel of a row of width `b` reading `a` activation planes: bit-serial while it costs at most half an AND+POPCNT pair
- * per MAC (W x a <= 32), else int8 x int16 unpacked, whose cost does not grow with either width (measured under wasm3).
- */
-@inline function groupKind(b: i32, a: i32): i32 {
+/** Kernel id of a row of file width `b` reading `a` activation planes (KERNEL_I8_ABOVE_NOHOST). */
+@inline function kernelOf(b: i32, a: i32): i32 {
   const w = kernelWidth(b);
-  return w * a > 32 ? GROUP_I8 : w;
+  return w * a > KERNEL_I8_ABOVE_NOHOST ? KERNEL_I8 : w;
+}
+
+/** Writes word `field` of the descriptor record at `rec`. */
+@inline function put(rec: usize, field: i32, v: i32): void {
+  store<i32>(rec + (<usize>field << 2), v);
 }
 
 let top: usize = 0;
-const counts = memory.data(10 * 4);
+const counts = memory.data((KERNEL_I8 + 1) * 4);
 const needs16 = memory.data(MAX_L);
 
 function take(n: i32): usize {
@@ -48,7 +55,7 @@ function take(n: i32): usize {
   return at;
 }
 
-/** Builds the scalar arena at `base` for the validated file; 0 or E_MEMORY. Descriptor layout: common/forward.ts. */
+/** Builds the scalar arena at `base` for the validated file; 0 or E_MEMORY. */
 export function plan(base: usize): i32 {
   top = base;
   let maxBits = 0;
@@ -66,7 +73,7 @@ export function plan(base: usize): i32 {
     head(slot(1), end);
     const wb = hPtr;
     let i8 = false;
-    for (let j = 0; j < n; j++) i8 = i8 || groupKind(load<u8>(wb + j), a) == GROUP_I8;
+    for (let j = 0; j < n; j++) i8 = i8 || kernelOf(load<u8>(wb + j), a) == KERNEL_I8;
     store<u8>(needs16 + l, i8 ? 1 : 0);
     if (l < nL - 1) {
       scan(pAct, 'bits');
@@ -82,15 +89,15 @@ export function plan(base: usize): i32 {
   xin = take(8 * F);
   yout = take(4 * O);
   if (!yout) return errCode;
-  store<i32>(desc, nL);
-  store<i32>(desc + 4, <i32>stage);
-  store<i32>(desc + 8, F);
-  store<i32>(desc + 12, 1 << (maxBits - 1));
-  store<i32>(desc + 24, <i32>out);
-  let k = F, planes = maxBits, xPtr = take(((k + 63) >>> 6) * planes * 8), x16: usize = stage;
+  put(desc, HDR_LAYERS, nL);
+  put(desc, HDR_IN_PTR, <i32>stage);
+  put(desc, HDR_IN_COUNT, F);
+  put(desc, HDR_IN_OFFSET, 1 << (maxBits - 1));
+  put(desc, HDR_OUT_PTR, <i32>out);
+  let k = F, planes = maxBits, xPtr = take(((k + 63) >>> 6) * planes * 8), x16: usize = stage, zs = 0;
   if (!xPtr) return errCode;
-  store<i32>(desc + 16, <i32>xPtr);
-  store<i32>(desc + 20, planes);
+  put(desc, HDR_X0_PTR, <i32>xPtr);
+  put(desc, HDR_X0_PLANES, planes);
   lp = layersP;
   for (let l = 0; l < nL; l++) {
     scan(lp, 'out,w_bits,weights,bias,act');
@@ -112,38 +119,39 @@ export function plan(base: usize): i32 {
       head(slot(2), end); ash = hPtr;
       for (let j = 0; j < n; j++) yPlanes = max(yPlanes, <i32>load<u8>(ab + j));
     }
-    // Counting sort of neurons by kernel (groupKind): groups in kernel order, stable inside a group.
-    memory.fill(counts, 0, 40);
+    // Counting sort of neurons by kernel id: groups in id order, stable inside a group.
+    memory.fill(counts, 0, (KERNEL_I8 + 1) * 4);
     for (let j = 0; j < n; j++) {
-      const c = counts + (<usize>groupKind(load<u8>(wb + j), planes) << 2);
+      const c = counts + (<usize>kernelOf(load<u8>(wb + j), planes) << 2);
       store<i32>(c, load<i32>(c) + 1);
     }
     let nGroups = 0;
-    for (let b = 0; b <= GROUP_I8; b++) if (load<i32>(counts + (<usize>b << 2))) nGroups++;
-    const groups = take(16 * nGroups), recs = take(8 * n), biasE = take(4 * (n + 3));
+    for (let b = 0; b <= KERNEL_I8; b++) if (load<i32>(counts + (<usize>b << 2))) nGroups++;
+    const groups = take(4 * GROUP_WORDS * nGroups), recs = take(REC_BYTES * n), biasE = take(4 * (n + 3));
     if (!biasE) return errCode;
     const kw = (k + 63) >>> 6;
     // Folded into the bias as adj * rowsum: bit planes hold layer 0's signed codes offset to unsigned; int16 copies hold
-    // 16-bit codes minus 32768 (README).
-    const adjPlanes = l == 0 ? -(1 << (maxBits - 1)) : 0, adj16 = l > 0 && planes == 16 ? 32768 : 0;
+    // codes minus the previous layer's LAYER_Y_ZS.
+    const adjPlanes = l == 0 ? -(1 << (maxBits - 1)) : 0;
     let r = 0, g = groups;
-    for (let b = 0; b <= GROUP_I8; b++) {
+    // b: kernel id; the bit-plane layouts' ids are their widths.
+    for (let b = 0; b <= KERNEL_I8; b++) {
       const rows = load<i32>(counts + (<usize>b << 2));
       if (!rows) continue;
-      const i8 = b == GROUP_I8, adj = i8 ? adj16 : adjPlanes;
+      const i8 = b == KERNEL_I8, adj = i8 ? zs : adjPlanes;
       const wg: usize = i8 ? take(rows * k) : b ? take(rows * kw * b * 8) : 0;
       if (b && !wg) return errCode;
-      store<i32>(g, b);
-      store<i32>(g + 4, rows);
-      store<i32>(g + 8, <i32>wg);
-      store<i32>(g + 12, <i32>(biasE + (<usize>r << 2)));
-      g += 16;
+      put(g, GROUP_KERNEL, b);
+      put(g, GROUP_ROWS, rows);
+      put(g, GROUP_W_PTR, <i32>wg);
+      put(g, GROUP_BIAS_PTR, <i32>(biasE + (<usize>r << 2)));
+      g += GROUP_WORDS << 2;
       let row = w, gi = 0;
       for (let j = 0; j < n; j++) {
         const bj = <i32>load<u8>(wb + j);
-        if (groupKind(bj, planes) == b) {
-          const rec = recs + (<usize>r << 3); // mult i32, natural index u16, shift u8, bits u8 (kernels/requant.ts)
-          store<u16>(rec, <u16>j, 4);
+        if (kernelOf(bj, planes) == b) {
+          const rec = recs + <usize>r * REC_BYTES;
+          store<u16>(rec, <u16>j, REC_INDEX);
           let sum = 0;
           for (let e = 0; e < k && b; e++) {
             const v = canonicalCode(row, e, bj);
@@ -152,15 +160,15 @@ export function plan(base: usize): i32 {
               store<i8>(wg + <usize>(gi * k + e), <i8>v);
               continue;
             }
-            const f = b == 1 ? (v + 1) >> 1 : v & ((1 << b) - 1); // stored field at the kernel width
+            const f = b == KERNEL_W1 ? (v + 1) >> 1 : v & ((1 << b) - 1); // stored field at the kernel width
             const at = wg + (<usize>((gi * kw + (e >>> 6)) * b) << 3) + (<usize>(e & 63) >>> 3);
             for (let i = 0; i < b; i++) if ((f >>> i) & 1) store<u8>(at + (<usize>i << 3), <u8>(<i32>load<u8>(at + (<usize>i << 3)) | (1 << (e & 7))));
           }
           store<i32>(biasE + (<usize>r << 2), load<i32>(bias + (<usize>j << 2)) + adj * sum);
           if (!isLast) {
-            store<i32>(rec, load<i32>(am + (<usize>j << 2)));
-            store<u8>(rec, load<u8>(ash + j), 6);
-            store<u8>(rec, load<u8>(ab + j), 7);
+            store<i32>(rec, load<i32>(am + (<usize>j << 2)), REC_MULT);
+            store<u8>(rec, load<u8>(ash + j), REC_SHIFT);
+            store<u8>(rec, load<u8>(ab + j), REC_BITS);
           }
           r++;
           gi++;
@@ -171,23 +179,26 @@ export function plan(base: usize): i32 {
     const yPtr: usize = isLast ? out : take(((n + 63) >>> 6) * yPlanes * 8);
     const y16: usize = !isLast && load<u8>(needs16 + l + 1) ? take(2 * n) : 0;
     if (!yPtr || (!isLast && load<u8>(needs16 + l + 1) && !y16)) return errCode;
+    const yZs = yPlanes == 16 ? 32768 : 0;
     const L = desc + (<usize>(HDR_WORDS + l * LAYER_WORDS) << 2);
-    store<i32>(L, k);
-    store<i32>(L + 4, n);
-    store<i32>(L + 8, <i32>xPtr);
-    store<i32>(L + 12, planes);
-    store<i32>(L + 16, <i32>acc);
-    store<i32>(L + 20, nGroups);
-    store<i32>(L + 24, <i32>groups);
-    store<i32>(L + 28, <i32>recs);
-    store<i32>(L + 44, <i32>yPtr);
-    store<i32>(L + 48, yPlanes);
-    store<i32>(L + 52, isLast ? 1 : 0);
-    store<i32>(L + 56, load<u8>(needs16 + l) ? <i32>x16 : 0);
-    store<i32>(L + 60, <i32>y16);
+    put(L, LAYER_K, k);
+    put(L, LAYER_N, n);
+    put(L, LAYER_X_PTR, <i32>xPtr);
+    put(L, LAYER_X_PLANES, planes);
+    put(L, LAYER_ACC_PTR, <i32>acc);
+    put(L, LAYER_GROUPS, nGroups);
+    put(L, LAYER_GROUPS_PTR, <i32>groups);
+    put(L, LAYER_RECS_PTR, <i32>recs);
+    put(L, LAYER_Y_ZS, yZs);
+    put(L, LAYER_Y_PTR, <i32>yPtr);
+    put(L, LAYER_Y_PLANES, yPlanes);
+    put(L, LAYER_IS_LAST, isLast ? 1 : 0);
+    put(L, LAYER_X_I16_PTR, load<u8>(needs16 + l) ? <i32>x16 : 0);
+    put(L, LAYER_Y_I16_PTR, <i32>y16);
     x16 = y16;
     xPtr = yPtr;
     planes = yPlanes;
+    zs = yZs;
     k = n;
     lp = skip(lp, end);
   }
