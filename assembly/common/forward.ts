@@ -49,22 +49,26 @@ function gemvGroup(kernel: i32, w: usize, x: usize, bias: usize, out: usize, row
 export function forward(desc: usize): void {
   const nLayers = fld(desc, HDR_LAYERS);
   if (!ASC_FEATURE_SIMD) {
-    planes_from_i16(fld(desc, HDR_IN_PTR), fld(desc, HDR_IN_COUNT), fld(desc, HDR_IN_OFFSET), fld(desc, HDR_X0_PTR), fld(desc, HDR_X0_PLANES));
+    const x0 = <usize>fld(desc, HDR_X0_PTR);
+    planes_from_i16(fld(desc, HDR_IN_PTR), fld(desc, HDR_IN_COUNT), fld(desc, HDR_IN_OFFSET), x0, fld(desc, HDR_X0_PLANES));
   }
   for (let l = 0; l < nLayers; l++) {
     const L = desc + (<usize>(HDR_WORDS + l * LAYER_WORDS) << 2);
     const k = fld(L, LAYER_K), n = fld(L, LAYER_N), x = <usize>fld(L, LAYER_X_PTR), planes = fld(L, LAYER_X_PLANES);
-    const acc = <usize>fld(L, LAYER_ACC_PTR), nGroups = fld(L, LAYER_GROUPS);
+    const acc = <usize>fld(L, LAYER_ACC_PTR), nGroups = fld(L, LAYER_GROUPS), x16 = <usize>fld(L, LAYER_X_I16_PTR);
     let g = <usize>fld(L, LAYER_GROUPS_PTR);
     let row = 0;
     for (let i = 0; i < nGroups; i++, g += GROUP_WORDS << 2) {
       const rows = fld(g, GROUP_ROWS);
-      gemvGroup(fld(g, GROUP_KERNEL), <usize>fld(g, GROUP_W_PTR), x, <usize>fld(g, GROUP_BIAS_PTR), acc + (<usize>row << 2), rows, k, planes, <usize>fld(L, LAYER_X_I16_PTR));
+      const w = <usize>fld(g, GROUP_W_PTR), bias = <usize>fld(g, GROUP_BIAS_PTR);
+      gemvGroup(fld(g, GROUP_KERNEL), w, x, bias, acc + (<usize>row << 2), rows, k, planes, x16);
       row += rows;
     }
     const recs = <usize>fld(L, LAYER_RECS_PTR), y = <usize>fld(L, LAYER_Y_PTR);
     if (fld(L, LAYER_IS_LAST)) {
-      for (let r = 0; r < n; r++) store<i32>(y + (<usize>load<u16>(recs + <usize>r * REC_BYTES, REC_INDEX) << 2), load<i32>(acc + (<usize>r << 2)));
+      for (let r = 0; r < n; r++) {
+        store<i32>(y + (<usize>load<u16>(recs + <usize>r * REC_BYTES, REC_INDEX) << 2), load<i32>(acc + (<usize>r << 2)));
+      }
     } else if (ASC_FEATURE_SIMD) {
       if (fld(L, LAYER_Y_GROUPED)) requant_i16_seq(acc, recs, y, n, fld(L, LAYER_Y_ZS));
       else requant_i16(acc, recs, y, n, fld(L, LAYER_Y_ZS));

@@ -33,7 +33,7 @@ export function requant_i16(acc: usize, recs: usize, y: usize, n: i32, zs: i32):
     const end4 = acc + (<usize>(n & ~3) << 2);
     while (acc < end4) {
       const sh = <i32>load<u8>(recs, REC_SHIFT);
-      if (<i32>load<u8>(recs, REC_BYTES + REC_SHIFT) == sh && <i32>load<u8>(recs, 2 * REC_BYTES + REC_SHIFT) == sh && <i32>load<u8>(recs, 3 * REC_BYTES + REC_SHIFT) == sh) {
+      if (sameShift(recs, sh)) {
         const ra = v128.load(recs), rb = v128.load(recs, 2 * REC_BYTES);
         const meta = i32x4.shuffle(ra, rb, 1, 3, 5, 7); // perm | shift << 16 | bits << 24
         const q = requant4(v128.load(acc), ra, rb, sh, zs);
@@ -61,7 +61,7 @@ export function requant_i16_seq(acc: usize, recs: usize, y: usize, n: i32, zs: i
     const end4 = acc + (<usize>(n & ~3) << 2);
     while (acc < end4) {
       const sh = <i32>load<u8>(recs, REC_SHIFT);
-      if (<i32>load<u8>(recs, REC_BYTES + REC_SHIFT) == sh && <i32>load<u8>(recs, 2 * REC_BYTES + REC_SHIFT) == sh && <i32>load<u8>(recs, 3 * REC_BYTES + REC_SHIFT) == sh) {
+      if (sameShift(recs, sh)) {
         const q = requant4(v128.load(acc), v128.load(recs), v128.load(recs, 2 * REC_BYTES), sh, zs);
         store<i64>(y, i64x2.extract_lane(i16x8.narrow_i32x4_s(q, q), 0)); // codes - zs fit int16 exactly
         acc += 16;
@@ -77,6 +77,12 @@ export function requant_i16_seq(acc: usize, recs: usize, y: usize, n: i32, zs: i
   for (; acc < end; acc += 4, recs += REC_BYTES, y += 2) {
     store<i16>(y, requantCode(load<i32>(acc), load<i32>(recs, REC_MULT), load<u8>(recs, REC_SHIFT), load<u8>(recs, REC_BITS)) - zs);
   }
+}
+
+/** True when the 3 records after the one at `recs` have shift `sh` too. */
+@inline function sameShift(recs: usize, sh: i32): bool {
+  return <i32>load<u8>(recs, REC_BYTES + REC_SHIFT) == sh && <i32>load<u8>(recs, 2 * REC_BYTES + REC_SHIFT) == sh
+    && <i32>load<u8>(recs, 3 * REC_BYTES + REC_SHIFT) == sh;
 }
 
 /** Codes minus zs of 4 accumulators whose records (ra, rb: two 16-byte halves) share shift `sh`; i64x2 lanes, exact. */
