@@ -1,4 +1,5 @@
 /** @fileoverview Root of the runtime module: one source, built as `simd` (ASC_FEATURE_SIMD) and `scalar` (wasm3). */
+import { ABI_VERSION } from './common/abi';
 export { forward } from './common/forward';
 export { requant, requant_i16, requant_i16_seq, requant_planes, planes_from_i16 } from './kernels/requant';
 export { gemv_wNa16_r1__scalar } from './kernels/gemv/scalar-ref';
@@ -10,9 +11,9 @@ export {
   gemv_w1a16_r4__simd128_dot16, gemv_w2a16_r4__simd128_dot16, gemv_w4a16_r4__simd128_dot16, gemv_w8a16_r4__simd128_dot16,
 } from './kernels/gemv/simd128-dot16';
 
-/** ABI version of this module (kernel layouts, descriptor); the host refuses a mismatching build. */
+/** ABI version of this module (common/abi.ts: descriptor, records, kernel layouts); the host refuses a mismatching build. */
 export function abiVersion(): i32 {
-  return 1;
+  return ABI_VERSION;
 }
 
 /** First byte the host may use for its arena (after static data); the host grows `memory` itself. */

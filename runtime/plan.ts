@@ -1,9 +1,17 @@
 /**
  * @fileoverview Arena plan of one model for one backend: where every buffer lives in WASM memory and its exact bytes,
- * built entirely in JS (an image) before any WASM memory is touched. Descriptor layout: assembly/common/forward.ts.
+ * built entirely in JS (an image) before any WASM memory is touched. Descriptor and record layout: runtime/abi.ts,
+ * documented in assembly/common/abi.ts.
  */
 import { unpackRow } from '../formats/pack.js';
 import type { NmpModel } from '../formats/schema.js';
+import * as abi from './abi.js';
+import {
+  GROUP_BIAS_PTR, GROUP_KERNEL, GROUP_ROWS, GROUP_W_PTR, GROUP_WORDS, HDR_IN_COUNT, HDR_IN_OFFSET, HDR_IN_PTR, HDR_LAYERS,
+  HDR_OUT_PTR, HDR_WORDS, HDR_X0_PLANES, HDR_X0_PTR, KERNEL_I8, KERNEL_I8_ABOVE_JS, KERNEL_PRUNED, LAYER_ACC_PTR, LAYER_GROUPS,
+  LAYER_GROUPS_PTR, LAYER_IS_LAST, LAYER_K, LAYER_N, LAYER_RECS_PTR, LAYER_WORDS, LAYER_X_I16_PTR, LAYER_X_PLANES, LAYER_X_PTR,
+  LAYER_Y_GROUPED, LAYER_Y_I16_PTR, LAYER_Y_PLANES, LAYER_Y_PTR, LAYER_Y_ZS, REC_BITS, REC_BYTES, REC_INDEX, REC_MULT, REC_SHIFT,
+} from './abi.js';
 import { kernelBits, packScalarRows, packSimdRows, planesBytes, scalarRowsBytes, simdActLength, simdRowsBytes, type Backend } from './pack.js';
 
 /** Exact bytes of a model's arena by purpose. `total` = the sum of all fields. */
@@ -36,14 +44,6 @@ export interface ArenaPlan {
   layerWeights: number[];
 }
 
-const HDR_WORDS = 8, LAYER_WORDS = 16, GROUP_WORDS = 4;
-/** Group kernel id of int8 rows read by gemv_w8a16_r1__scalar (assembly/common/forward.ts). */
-const GROUP_I8 = 9;
-/**
- * Scalar backend in V8: bit-serial unless weight width x activation planes exceeds this. Measured 256x256 (V8 11.3):
- * popcnt w8a8 2.8, w4a16 2.8, w8a16 1.5 GMAC/s; int8 rows 2.5 GMAC/s for any width. (The wasm3 loader uses 32.)
- */
-const SCALAR_I8_ABOVE = 64;
 const align16 = (n: number) => (n + 15) & ~15;
 
 /** Bump allocator over the arena that records bytes per purpose. */
@@ -61,14 +61,15 @@ class Layout {
 }
 
 interface LayerPlan {
-  k: number; n: number; perm: Uint16Array; groups: { kb: number; rows: number }[];
-  bias: Int32Array; xPlanes: number; yPlanes: number; i8: boolean;
+  k: number; n: number; perm: Uint16Array; groups: { kernel: number; rows: number }[];
+  bias: Int32Array; xPlanes: number; yPlanes: number; yZs: number; i8: boolean;
   /** Column c of this layer's stored rows reads input cols[c] (null: natural order). */
   cols: Uint16Array | null;
 }
 
-function groupBytes(simd: boolean, rows: number, k: number, kb: number): number {
-  return kb === GROUP_I8 ? rows * k : simd ? simdRowsBytes(rows, k, kb) : scalarRowsBytes(rows, k, kb);
+/** Weight bytes of a group; the layout kernels' ids are their widths. */
+function groupBytes(simd: boolean, rows: number, k: number, kernel: number): number {
+  return kernel === KERNEL_I8 ? rows * k : simd ? simdRowsBytes(rows, k, kernel) : scalarRowsBytes(rows, k, kernel);
 }
 
 /** Plans the arena of `model` for `backend`, placing it at `heapBase` rounded up to 16. Pure: no WASM involved. */
@@ -84,32 +85,35 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number): 
     const layer = model.layers[l];
     const k = layer.inFeatures, n = layer.outFeatures;
     const xPlanes = l === 0 ? inBits : Math.max(...model.layers[l - 1].act!.bits);
-    const adj = l === 0 ? (simd ? 0 : -(2 ** (inBits - 1))) : simd && xPlanes === 16 ? 32768 : 0;
-    const adj16 = l > 0 && xPlanes === 16 ? 32768 : 0; // int8 groups read int16 codes: signed inputs, or hidden codes minus zs
-    const kb = Array.from(layer.weightBits, (b) => {
+    // int16 inputs (SIMD, and scalar KERNEL_I8 groups) are the signed input codes, or hidden codes minus LAYER_Y_ZS;
+    // scalar bit planes hold layer 0's codes offset to unsigned (HDR_IN_OFFSET), hidden codes as they are.
+    const xZs = l > 0 ? layers[l - 1].yZs : 0;
+    const adj = l === 0 ? (simd ? 0 : -(2 ** (inBits - 1))) : simd ? xZs : 0;
+    const kernelOf = Array.from(layer.weightBits, (b) => {
       const w = kernelBits(backend, b, k);
-      return !simd && w * xPlanes > SCALAR_I8_ABOVE ? GROUP_I8 : w;
+      return !simd && w * xPlanes > KERNEL_I8_ABOVE_JS ? KERNEL_I8 : w;
     });
     // Rows grouped by kernel; inside a group by requantisation shift, so that SIMD requantises 4 neurons at a time.
     const sh = (j: number) => (simd && layer.act ? layer.act.shift[j] : 0);
-    const perm = Uint16Array.from({ length: n }, (_, j) => j).sort((a, b) => kb[a] - kb[b] || sh(a) - sh(b) || a - b);
+    const perm = Uint16Array.from({ length: n }, (_, j) => j).sort((a, b) => kernelOf[a] - kernelOf[b] || sh(a) - sh(b) || a - b);
     const groups: LayerPlan['groups'] = [];
     const bias = new Int32Array(n + 3);
     const row = new Int32Array(k);
     for (let r = 0; r < n; r++) {
       const j = perm[r], b = layer.weightBits[j];
       let g = groups[groups.length - 1];
-      if (!g || g.kb !== kb[j]) groups.push((g = { kb: kb[j], rows: 0 }));
+      if (!g || g.kernel !== kernelOf[j]) groups.push((g = { kernel: kernelOf[j], rows: 0 }));
       let sum = 0;
       if (b > 0) {
         unpackRow(layer.weights, layer.rowOffsets[j], k, b, row);
         for (let e = 0; e < k; e++) sum += row[e];
       }
       g.rows++;
-      bias[r] = (layer.bias[j] + Math.imul(kb[j] === GROUP_I8 ? adj16 : adj, sum)) | 0;
+      bias[r] = (layer.bias[j] + Math.imul(kernelOf[j] === KERNEL_I8 ? xZs : adj, sum)) | 0;
     }
-    const yPlanes = layer.act ? (simd ? (Math.max(...layer.act.bits) === 16 ? 32768 : 0) : Math.max(...layer.act.bits)) : 0;
-    layers.push({ k, n, perm, groups, bias, xPlanes, yPlanes, i8: groups.some((g) => g.kb === GROUP_I8), cols: inOrder });
+    const yPlanes = layer.act ? Math.max(...layer.act.bits) : 0;
+    const yZs = yPlanes === 16 ? 32768 : 0;
+    layers.push({ k, n, perm, groups, bias, xPlanes, yPlanes, yZs, i8: groups.some((g) => g.kernel === KERNEL_I8), cols: inOrder });
     inOrder = simd && layer.act ? perm : null;
   }
 
@@ -127,9 +131,9 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number): 
   const layerPtrs = layers.map((p) => {
     return {
       groups: lay.take(4 * GROUP_WORDS * p.groups.length, 'params'),
-      recs: lay.take(8 * p.n, 'params'),
+      recs: lay.take(REC_BYTES * p.n, 'params'),
       bias: lay.take(4 * (p.n + 3), 'params'),
-      weights: p.groups.map((g) => (g.kb === 0 ? 0 : lay.take(groupBytes(simd, g.rows, p.k, g.kb), 'weights'))),
+      weights: p.groups.map((g) => (g.kernel === KERNEL_PRUNED ? 0 : lay.take(groupBytes(simd, g.rows, p.k, g.kernel), 'weights'))),
     };
   });
   lay.bytes.total = align16(lay.size);
@@ -137,31 +141,53 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number): 
 
   const image = new Uint8Array(lay.bytes.total);
   const i32 = new Int32Array(image.buffer), u16 = new Uint16Array(image.buffer);
-  const put32 = (off: number, values: ArrayLike<number>) => i32.set(values, off >> 2);
-  put32(descPtr, [L, base + inPtr, k0, simd ? 0 : 2 ** (inBits - 1), base + xPtrs[0], simd ? 0 : inBits, base + outPtr, 0]);
+  const h = descPtr >> 2; // image index of the header
+  i32[h + HDR_LAYERS] = L;
+  i32[h + HDR_IN_PTR] = base + inPtr;
+  i32[h + HDR_IN_COUNT] = k0;
+  if (!simd) {
+    i32[h + HDR_IN_OFFSET] = 2 ** (inBits - 1);
+    i32[h + HDR_X0_PTR] = base + xPtrs[0];
+    i32[h + HDR_X0_PLANES] = inBits;
+  }
+  i32[h + HDR_OUT_PTR] = base + outPtr;
   for (let l = 0; l < L; l++) {
     const p = layers[l], q = layerPtrs[l], layer = model.layers[l], act = layer.act;
     const isLast = l === L - 1;
-    put32(descPtr + 4 * (HDR_WORDS + LAYER_WORDS * l), [
-      p.k, p.n, base + xPtrs[l], p.xPlanes, base + accPtr, p.groups.length, base + q.groups, base + q.recs,
-      simd && !isLast ? 1 : 0, 0, 0,
-      isLast ? base + outPtr : base + xPtrs[l + 1], p.yPlanes, isLast ? 1 : 0,
-      x16Ptrs[l] < 0 ? 0 : base + x16Ptrs[l], isLast || x16Ptrs[l + 1] < 0 ? 0 : base + x16Ptrs[l + 1],
-    ]);
-    put32(q.bias, p.bias);
+    const d = h + HDR_WORDS + LAYER_WORDS * l;
+    i32[d + LAYER_K] = p.k;
+    i32[d + LAYER_N] = p.n;
+    i32[d + LAYER_X_PTR] = base + xPtrs[l];
+    i32[d + LAYER_X_PLANES] = p.xPlanes;
+    i32[d + LAYER_ACC_PTR] = base + accPtr;
+    i32[d + LAYER_GROUPS] = p.groups.length;
+    i32[d + LAYER_GROUPS_PTR] = base + q.groups;
+    i32[d + LAYER_RECS_PTR] = base + q.recs;
+    i32[d + LAYER_Y_GROUPED] = simd && !isLast ? 1 : 0;
+    i32[d + LAYER_Y_ZS] = p.yZs;
+    i32[d + LAYER_Y_PTR] = isLast ? base + outPtr : base + xPtrs[l + 1];
+    i32[d + LAYER_Y_PLANES] = p.yPlanes;
+    i32[d + LAYER_IS_LAST] = isLast ? 1 : 0;
+    i32[d + LAYER_X_I16_PTR] = x16Ptrs[l] < 0 ? 0 : base + x16Ptrs[l];
+    i32[d + LAYER_Y_I16_PTR] = isLast || x16Ptrs[l + 1] < 0 ? 0 : base + x16Ptrs[l + 1];
+    i32.set(p.bias, q.bias >> 2);
     for (let r = 0; r < p.n; r++) {
-      const j = p.perm[r], at = q.recs + 8 * r; // record: mult i32, natural index u16, shift u8, bits u8
-      u16[(at + 4) >> 1] = j;
+      const j = p.perm[r], at = q.recs + REC_BYTES * r;
+      u16[(at + REC_INDEX) >> 1] = j;
       if (act) {
-        i32[at >> 2] = act.mult[j];
-        image[at + 6] = act.shift[j];
-        image[at + 7] = act.bits[j];
+        i32[(at + REC_MULT) >> 2] = act.mult[j];
+        image[at + REC_SHIFT] = act.shift[j];
+        image[at + REC_BITS] = act.bits[j];
       }
     }
     let row = 0;
     p.groups.forEach((g, i) => {
-      put32(q.groups + 16 * i, [g.kb, g.rows, g.kb ? base + q.weights[i] : 0, base + q.bias + 4 * row]);
-      if (g.kb) {
+      const e = (q.groups >> 2) + GROUP_WORDS * i;
+      i32[e + GROUP_KERNEL] = g.kernel;
+      i32[e + GROUP_ROWS] = g.rows;
+      i32[e + GROUP_W_PTR] = g.kernel === KERNEL_PRUNED ? 0 : base + q.weights[i];
+      i32[e + GROUP_BIAS_PTR] = base + q.bias + 4 * row;
+      if (g.kernel !== KERNEL_PRUNED) {
         // One group's values at a time (int8 fits every width), so planning holds at most one group beside the image.
         const values = new Int8Array(g.rows * p.k), tmp = new Int32Array(p.k), cols = p.cols;
         for (let r = 0; r < g.rows; r++) {
@@ -170,38 +196,42 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number): 
           if (cols) for (let c = 0; c < p.k; c++) values[r * p.k + c] = tmp[cols[c]];
           else values.set(tmp, r * p.k);
         }
-        if (g.kb === GROUP_I8) image.set(new Uint8Array(values.buffer), q.weights[i]);
-        else (simd ? packSimdRows : packScalarRows)(values, g.rows, p.k, g.kb, image, q.weights[i]);
+        if (g.kernel === KERNEL_I8) image.set(new Uint8Array(values.buffer), q.weights[i]);
+        else (simd ? packSimdRows : packScalarRows)(values, g.rows, p.k, g.kernel, image, q.weights[i]);
       }
       row += g.rows;
     });
   }
-  const layerWeights = layers.map((p) => p.groups.reduce((s, g) => s + (g.kb === 0 ? 0 : groupBytes(simd, g.rows, p.k, g.kb)), 0));
+  const layerWeights = layers.map((p) => p.groups.reduce((s, g) => s + (g.kernel === KERNEL_PRUNED ? 0 : groupBytes(simd, g.rows, p.k, g.kernel)), 0));
   return { backend, image, base, bytes: lay.bytes, descPtr: base + descPtr, inPtr: base + inPtr, outPtr: base + outPtr, layerWeights };
 }
 
+/** Word indices of the fields that hold addresses in records whose names start with `prefix`: every *_PTR of the ABI. */
+function pointerFields(prefix: 'HDR_' | 'LAYER_' | 'GROUP_'): number[] {
+  return Object.entries(abi).filter(([name]) => name.startsWith(prefix) && name.endsWith('_PTR')).map(([, v]) => v);
+}
+const HDR_PTRS = pointerFields('HDR_'), LAYER_PTRS = pointerFields('LAYER_'), GROUP_PTRS = pointerFields('GROUP_');
+
 /**
- * Moves a plan to another base (16-aligned): adds the distance to every pointer in the image's descriptor and group tables.
- * Lets the runtime plan once, then place the arena wherever its shared memory has room.
+ * Moves a plan to another base (16-aligned): adds the distance to every pointer field (abi *_PTR) of the image's
+ * descriptor and group records; 0 (none) stays 0. Lets the runtime plan once, then place the arena wherever its shared
+ * memory has room.
  */
 export function rebasePlan(plan: ArenaPlan, base: number): ArenaPlan {
   if (base % 16 !== 0) throw new RangeError(`arena base ${base} is not 16-aligned`);
   const d = base - plan.base;
   const i32 = new Int32Array(plan.image.buffer, plan.image.byteOffset, plan.image.byteLength >> 2);
   const at = (ptr: number) => (ptr - plan.base) >> 2; // image index of an absolute pointer
-  const move = (i: number) => {
-    if (i32[i] !== 0) i32[i] += d;
+  const move = (record: number, fields: number[]) => {
+    for (const f of fields) if (i32[record + f] !== 0) i32[record + f] += d;
   };
-  const h = at(plan.descPtr), L = i32[h];
-  for (const f of [1, 4, 6]) move(h + f);
+  const h = at(plan.descPtr), L = i32[h + HDR_LAYERS];
+  move(h, HDR_PTRS);
   for (let l = 0; l < L; l++) {
     const r = h + HDR_WORDS + LAYER_WORDS * l;
-    const g = at(i32[r + 6]), nGroups = i32[r + 5];
-    for (let i = 0; i < nGroups; i++) {
-      move(g + GROUP_WORDS * i + 2);
-      move(g + GROUP_WORDS * i + 3);
-    }
-    for (const f of [2, 4, 6, 7, 11, 14, 15]) move(r + f);
+    const g = at(i32[r + LAYER_GROUPS_PTR]), nGroups = i32[r + LAYER_GROUPS];
+    for (let i = 0; i < nGroups; i++) move(g + GROUP_WORDS * i, GROUP_PTRS);
+    move(r, LAYER_PTRS);
   }
   return { ...plan, base, descPtr: plan.descPtr + d, inPtr: plan.inPtr + d, outPtr: plan.outPtr + d };
 }

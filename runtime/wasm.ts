@@ -2,6 +2,7 @@
  * @fileoverview Finds, compiles and instantiates the runtime modules (dist/wasm/{simd,scalar}.wasm); typed ABI.
  * No Node-only API: file: URLs are read through a dynamic `node:fs` import (Node, Deno), anything else through fetch.
  */
+import { ABI_VERSION } from './abi.js';
 import { RuntimeError } from './errors.js';
 import type { Backend } from './pack.js';
 
@@ -15,8 +16,6 @@ export interface RuntimeExports {
 
 /** Where a module comes from: bytes, a compiled module, or a URL. */
 export type WasmSource = BufferSource | WebAssembly.Module | URL | string;
-
-export const ABI_VERSION = 1;
 
 const defaultUrl = (b: Backend) => new URL(`../wasm/${b}.wasm`, import.meta.url);
 

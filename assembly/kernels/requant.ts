@@ -1,4 +1,8 @@
-/** @fileoverview Requantisation of int32 accumulators to unsigned activation codes (SPEC §6.4), ReLU folded into the clamp. */
+/**
+ * @fileoverview Requantisation of int32 accumulators to unsigned activation codes (SPEC §6.4), ReLU folded into the clamp.
+ * Per-neuron parameters come in the 8-byte records of common/abi.ts (REC_*), in grouped order.
+ */
+import { REC_BITS, REC_BYTES, REC_INDEX, REC_MULT, REC_SHIFT } from '../common/abi';
 
 /** a = clamp(floor((acc * mult + 2^(shift-1)) / 2^shift), 0, 2^bits - 1); |acc*mult| < 2^62 so i64 is exact. */
 @inline export function requantCode(acc: i32, mult: i32, shift: i32, bits: i32): i32 {
@@ -12,11 +16,11 @@ export function requant(acc: i32, mult: i32, shift: i32, bits: i32): i32 {
   return requantCode(acc, mult, shift, bits);
 }
 
-/**
- * Per-neuron requantisation record, 8 bytes, in grouped order: mult i32 @0, natural index (perm) u16 @4, shift u8 @6,
- * activation bits u8 @7. One record instead of four arrays halved the time per neuron (1.08 -> 0.59 us for 256, V8 11.3).
- */
-export const REC_BYTES = 8;
+// The SIMD paths read 4 records as two v128 (i32 lanes 0, 2, 4, 6: mult; 1, 3, 5, 7: index | shift << 16 | bits << 24),
+// so moving a record field in abi.ts must fail the build here.
+if (REC_BYTES != 8 || REC_MULT != 0 || REC_INDEX != 4 || REC_SHIFT != 6 || REC_BITS != 7) {
+  ERROR('requant.ts SIMD paths expect records of 8 bytes: mult i32 @0, index u16 @4, shift u8 @6, bits u8 @7');
+}
 
 /**
  * Requantises `n` accumulators into int16 codes at their natural position: y[perm] = a - zs (zs 0 or 32768, README).
@@ -28,9 +32,9 @@ export function requant_i16(acc: usize, recs: usize, y: usize, n: i32, zs: i32):
   if (ASC_FEATURE_SIMD) {
     const end4 = acc + (<usize>(n & ~3) << 2);
     while (acc < end4) {
-      const sh = <i32>load<u8>(recs, 6);
-      if (<i32>load<u8>(recs, 14) == sh && <i32>load<u8>(recs, 22) == sh && <i32>load<u8>(recs, 30) == sh) {
-        const ra = v128.load(recs), rb = v128.load(recs, 16);
+      const sh = <i32>load<u8>(recs, REC_SHIFT);
+      if (sameShift(recs, sh)) {
+        const ra = v128.load(recs), rb = v128.load(recs, 2 * REC_BYTES);
         const meta = i32x4.shuffle(ra, rb, 1, 3, 5, 7); // perm | shift << 16 | bits << 24
         const q = requant4(v128.load(acc), ra, rb, sh, zs);
         store<i16>(y + (<usize>(i32x4.extract_lane(meta, 0) & 0xffff) << 1), <i16>i32x4.extract_lane(q, 0));
@@ -56,23 +60,29 @@ export function requant_i16_seq(acc: usize, recs: usize, y: usize, n: i32, zs: i
   if (ASC_FEATURE_SIMD) {
     const end4 = acc + (<usize>(n & ~3) << 2);
     while (acc < end4) {
-      const sh = <i32>load<u8>(recs, 6);
-      if (<i32>load<u8>(recs, 14) == sh && <i32>load<u8>(recs, 22) == sh && <i32>load<u8>(recs, 30) == sh) {
-        const q = requant4(v128.load(acc), v128.load(recs), v128.load(recs, 16), sh, zs);
+      const sh = <i32>load<u8>(recs, REC_SHIFT);
+      if (sameShift(recs, sh)) {
+        const q = requant4(v128.load(acc), v128.load(recs), v128.load(recs, 2 * REC_BYTES), sh, zs);
         store<i64>(y, i64x2.extract_lane(i16x8.narrow_i32x4_s(q, q), 0)); // codes - zs fit int16 exactly
         acc += 16;
         recs += 4 * REC_BYTES;
         y += 8;
       } else {
         for (let i = 0; i < 4; i++, acc += 4, recs += REC_BYTES, y += 2) {
-          store<i16>(y, requantCode(load<i32>(acc), load<i32>(recs), load<u8>(recs, 6), load<u8>(recs, 7)) - zs);
+          store<i16>(y, requantCode(load<i32>(acc), load<i32>(recs, REC_MULT), load<u8>(recs, REC_SHIFT), load<u8>(recs, REC_BITS)) - zs);
         }
       }
     }
   }
   for (; acc < end; acc += 4, recs += REC_BYTES, y += 2) {
-    store<i16>(y, requantCode(load<i32>(acc), load<i32>(recs), load<u8>(recs, 6), load<u8>(recs, 7)) - zs);
+    store<i16>(y, requantCode(load<i32>(acc), load<i32>(recs, REC_MULT), load<u8>(recs, REC_SHIFT), load<u8>(recs, REC_BITS)) - zs);
   }
+}
+
+/** True when the 3 records after the one at `recs` have shift `sh` too. */
+@inline function sameShift(recs: usize, sh: i32): bool {
+  return <i32>load<u8>(recs, REC_BYTES + REC_SHIFT) == sh && <i32>load<u8>(recs, 2 * REC_BYTES + REC_SHIFT) == sh
+    && <i32>load<u8>(recs, 3 * REC_BYTES + REC_SHIFT) == sh;
 }
 
 /** Codes minus zs of 4 accumulators whose records (ra, rb: two 16-byte halves) share shift `sh`; i64x2 lanes, exact. */
@@ -92,8 +102,8 @@ export function requant_i16_seq(acc: usize, recs: usize, y: usize, n: i32, zs: i
 }
 
 @inline function requantOne(acc: usize, rec: usize, y: usize, zs: i32): void {
-  const a = requantCode(load<i32>(acc), load<i32>(rec), load<u8>(rec, 6), load<u8>(rec, 7));
-  store<i16>(y + (<usize>load<u16>(rec, 4) << 1), a - zs);
+  const a = requantCode(load<i32>(acc), load<i32>(rec, REC_MULT), load<u8>(rec, REC_SHIFT), load<u8>(rec, REC_BITS));
+  store<i16>(y + (<usize>load<u16>(rec, REC_INDEX) << 1), a - zs);
 }
 
 /** Requantises into bit planes (scalar layout, README): clears ceil(n/64) * planes words, then sets the bits of each code. */
@@ -101,8 +111,8 @@ export function requant_planes(acc: usize, recs: usize, y: usize, n: i32, planes
   memory.fill(y, 0, <usize>(((n + 63) >>> 6) * planes) << 3);
   const end = acc + (<usize>n << 2);
   while (acc < end) {
-    const a = requantCode(load<i32>(acc), load<i32>(recs), load<u8>(recs, 6), load<u8>(recs, 7));
-    setPlanes(y, <i32>load<u16>(recs, 4), a, planes);
+    const a = requantCode(load<i32>(acc), load<i32>(recs, REC_MULT), load<u8>(recs, REC_SHIFT), load<u8>(recs, REC_BITS));
+    setPlanes(y, <i32>load<u16>(recs, REC_INDEX), a, planes);
     acc += 4;
     recs += REC_BYTES;
   }

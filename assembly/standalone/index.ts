@@ -1,18 +1,18 @@
 /**
  * @fileoverview No-host entry points of the scalar module (wasm3 on MCUs): the host copies a `.nmp` file into memory,
- * `nmp_load` validates it as strictly as formats/read.ts and builds the arena, `nmp_predict` runs one sample end to end
- * (f64 input quantisation, integer forward, f64 dequantisation), all inside WASM. Embedding: runtime/wasm3/README.md.
+ * `nmp_load` validates it as strictly as formats/read.ts (validator.ts) and builds the arena (planner.ts), `nmp_predict`
+ * runs one sample end to end (f64 input quantisation, integer forward, f64 dequantisation), all inside WASM.
+ * Embedding: runtime/wasm3/README.md; ABI numbers: common/abi.ts.
  */
+import { E_MEMORY, HDR_IN_PTR, HDR_OUT_PTR, NMP_NO_MODEL } from '../common/abi';
 import { forward } from '../common/forward';
-import { E_MEMORY, errAt, errCode, fail, head, hLen, hNext, hPtr, resetError, skip } from './msgpack';
-import { build, F, O, validate, xin, yout, desc, inBitsP, centerP, gainP, scaleP, offsetP, outNamesAt, fileEnd, arenaEnd } from './loader';
+import { end, errAt, errCode, fail, head, hLen, hNext, hPtr, resetError, skip } from './msgpack';
+import { arenaEnd, desc, plan, xin, yout } from './planner';
+import { centerP, F, gainP, inBitsP, O, offsetP, outNamesP, scaleP, validate } from './validator';
 
 let file: usize = 0;
 let fileLen: usize = 0;
 let loaded = false;
-
-/** nmp_predict's result when no model is loaded (never loaded, or the last nmp_load failed). */
-const NO_MODEL = -65536;
 
 /** Reserves `len` bytes for the model file at the first free byte (16-aligned), growing memory; returns 0 if it cannot. */
 export function nmp_alloc(len: i32): usize {
@@ -27,9 +27,8 @@ export function nmp_alloc(len: i32): usize {
 }
 
 /**
- * Validates the `len` bytes at `ptr` (from nmp_alloc) and builds the arena after them. Returns 0, or the error code of
- * formats/errors.ts as a number: 1 E_EMPTY, 2 E_MSGPACK, 3 E_FORMAT_NAME, 4 E_FORMAT_VERSION, 5 E_REQUIRES, 6 E_CHECKSUM,
- * 7 E_TYPE, 8 E_LIMIT, 9 E_SHAPE, 10 E_BITWIDTH, 11 E_LENGTH, 12 E_PADDING, 13 E_VALUE, 14 E_ACC_OVERFLOW, 15 E_MEMORY.
+ * Validates the `len` bytes at `ptr` (from nmp_alloc) and plans the arena after them. Returns 0, or the number of an
+ * error code of formats/errors.ts, or E_MEMORY (numbers: common/abi.ts).
  */
 export function nmp_load(ptr: usize, len: i32): i32 {
   resetError();
@@ -42,7 +41,7 @@ export function nmp_load(ptr: usize, len: i32): i32 {
   fileLen = <usize>len;
   const e = validate(ptr, <usize>len);
   if (e) return e;
-  const b = build(ptr + <usize>len);
+  const b = plan(ptr + <usize>len);
   loaded = b == 0;
   return b;
 }
@@ -67,7 +66,7 @@ export function nmp_output(): usize {
 }
 /** int32 x outputs: the last layer's accumulators of the last nmp_predict. */
 export function nmp_accumulators(): usize {
-  return <usize>load<i32>(desc + 24);
+  return <usize>load<i32>(desc + (HDR_OUT_PTR << 2));
 }
 /** Bytes of linear memory in use: static data, the file, the arena (memory itself is whole 64 KiB pages). */
 export function nmp_used_bytes(): i32 {
@@ -76,11 +75,11 @@ export function nmp_used_bytes(): i32 {
 
 /**
  * Runs the sample at nmp_input(); returns the arg-max output index (SPEC §6.6), -1 - i if input i is not finite, or
- * -65536 when no model is loaded.
+ * NMP_NO_MODEL (-65536) when no model is loaded (never loaded, or the last nmp_load failed).
  */
 export function nmp_predict(): i32 {
-  if (!loaded) return NO_MODEL;
-  const codes = <usize>load<i32>(desc + 4);
+  if (!loaded) return NMP_NO_MODEL;
+  const codes = <usize>load<i32>(desc + (HDR_IN_PTR << 2));
   for (let i = 0; i < F; i++) {
     const x = load<f64>(xin + (<usize>i << 3));
     if (!isFinite(x)) return -1 - i;
@@ -91,7 +90,7 @@ export function nmp_predict(): i32 {
     store<i16>(codes + (<usize>i << 1), <i16><i32>t);
   }
   forward(desc);
-  const acc = <usize>load<i32>(desc + 24);
+  const acc = <usize>load<i32>(desc + (HDR_OUT_PTR << 2));
   let best = 0, bestY: f32 = 0;
   for (let j = 0; j < O; j++) {
     const y = <f32>(<f64>load<i32>(acc + (<usize>j << 2)) * load<f64>(scaleP + (<usize>j << 3)) + load<f64>(offsetP + (<usize>j << 3)));
@@ -113,8 +112,7 @@ export function nmp_label_length(i: i32): i32 {
 }
 function labelAt(i: i32): bool {
   if (!loaded || i < 0 || i >= O) return false;
-  const end = fileEnd();
-  head(outNamesAt(), end);
+  head(outNamesP, end);
   let p = hNext;
   for (let k = 0; k < i; k++) p = skip(p, end);
   return head(p, end);

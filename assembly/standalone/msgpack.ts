@@ -1,10 +1,9 @@
 /**
- * @fileoverview Minimal msgpack cursor over untrusted bytes in linear memory (no allocation, no recursion), for the
- * no-host loader. Mirrors what formats/read.ts accepts through msgpackr (SPEC §2.1); errors set `fail` and never trap.
+ * @fileoverview Minimal msgpack cursor over untrusted bytes in linear memory (no allocation, no recursion), and map
+ * lookup by key names, for the no-host validator and planner. Mirrors what formats/read.ts accepts through msgpackr
+ * (SPEC §2.1); errors set `fail` (numbers: common/abi.ts) and never trap.
  */
-
-export const E_EMPTY = 1, E_MSGPACK = 2, E_FORMAT_NAME = 3, E_FORMAT_VERSION = 4, E_REQUIRES = 5, E_CHECKSUM = 6, E_TYPE = 7,
-  E_LIMIT = 8, E_SHAPE = 9, E_BITWIDTH = 10, E_LENGTH = 11, E_PADDING = 12, E_VALUE = 13, E_ACC_OVERFLOW = 14, E_MEMORY = 15;
+import { E_MSGPACK, E_TYPE } from '../common/abi';
 
 /** First error (code, byte offset in the file); later errors never overwrite it. */
 export let errCode: i32 = 0;
@@ -154,4 +153,61 @@ export function skip(p: usize, end: usize): usize {
     }
     p = hNext;
   }
+}
+
+/** End of the bytes being read (the file, then its body once the envelope is checked); set by the validator. */
+export let end: usize = 0;
+
+export function typeErr(p: usize): bool {
+  fail(E_TYPE, p);
+  return false;
+}
+
+// ---- map field lookup: slot i = position of the value of key i (last one wins, as in msgpackr), 0 if absent.
+const slots = memory.data(8 * 4);
+
+@inline export function slot(i: i32): usize {
+  return load<u32>(slots + (<usize>i << 2));
+}
+
+/** True when the str at (p, n) equals ASCII `s`. */
+export function strIs(p: usize, n: u32, s: string): bool {
+  if (<i32>n != s.length) return false;
+  for (let i = 0; i < <i32>n; i++) if (<i32>load<u8>(p + i) != s.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Index of the str (p, n) in the comma-separated ASCII `names`, or -1. */
+function keyIndex(p: usize, n: u32, names: string): i32 {
+  let k = 0, i = 0; // i: position in the current name
+  let ok = true;
+  for (let c = 0; c <= names.length; c++) {
+    const ch = c < names.length ? names.charCodeAt(c) : 44;
+    if (ch == 44) {
+      if (ok && <u32>i == n) return k;
+      k++;
+      i = 0;
+      ok = true;
+    } else {
+      if (<u32>i >= n || <i32>load<u8>(p + i) != ch) ok = false;
+      i++;
+    }
+  }
+  return -1;
+}
+
+/** Reads the map at `p` (E_TYPE if not a map) and fills `slots` for the comma-separated `names`. */
+export function scan(p: usize, names: string): bool {
+  memory.fill(slots, 0, 32);
+  if (p == 0 || !head(p, end) || hKind != K_MAP) return typeErr(p);
+  let n = hLen;
+  p = hNext;
+  for (let i: u32 = 0; i < n; i++) {
+    head(p, end); // structure was validated by skip()
+    const idx = hKind == K_STR ? keyIndex(hPtr, hLen, names) : -1;
+    p = hNext;
+    if (idx >= 0) store<u32>(slots + (<usize>idx << 2), <u32>p);
+    p = skip(p, end);
+  }
+  return true;
 }

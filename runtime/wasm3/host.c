@@ -1,6 +1,6 @@
 /*
- * Minimal wasm3 host for the no-host path of dist/wasm/scalar.wasm (runtime/wasm3/README.md).
- * Usage: nmp-wasm3 scalar.wasm model.nmp [inputs.csv]   (inputs: one sample per line, comma-separated; default stdin)
+ * Minimal wasm3 host for the no-host module dist/wasm/nohost.wasm (runtime/wasm3/README.md).
+ * Usage: nmp-wasm3 nohost.wasm model.nmp [inputs.csv]   (inputs: one sample per line, comma-separated; default stdin)
  * Prints one line per sample: "<label> <y0> <y1> ..." with 9 significant digits (exact for float32).
  */
 #include <stdint.h>
@@ -10,6 +10,7 @@
 #include <time.h>
 #include "wasm3.h"
 
+/* nmp_load's result -> name: the E_* numbers of assembly/common/abi.ts (test/runtime/abi.test.ts checks this table). */
 static const char *CODES[] = {"ok", "E_EMPTY", "E_MSGPACK", "E_FORMAT_NAME", "E_FORMAT_VERSION", "E_REQUIRES", "E_CHECKSUM", "E_TYPE",
                               "E_LIMIT", "E_SHAPE", "E_BITWIDTH", "E_LENGTH", "E_PADDING", "E_VALUE", "E_ACC_OVERFLOW", "E_MEMORY"};
 
@@ -45,7 +46,7 @@ static int32_t call_i(IM3Function f, int nargs, int32_t arg) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 3) { fprintf(stderr, "usage: %s scalar.wasm model.nmp [inputs.csv]\n", argv[0]); return 1; }
+  if (argc < 3) { fprintf(stderr, "usage: %s nohost.wasm model.nmp [inputs.csv]\n", argv[0]); return 1; }
   uint32_t wasm_len, model_len;
   uint8_t *wasm = read_file(argv[1], &wasm_len); /* must outlive the module: wasm3 keeps pointers into it */
   uint8_t *model = read_file(argv[2], &model_len);
@@ -70,7 +71,7 @@ int main(int argc, char **argv) {
   check(m3_CallV(load, ptr, (int32_t)model_len), "nmp_load");
   check(m3_GetResultsV(load, &code), "nmp_load");
   if (code) {
-    fprintf(stderr, "%s: rejected: %s at byte %d\n", argv[2], code < 16 ? CODES[code] : "?", call_i(fn(rt, "nmp_error_offset"), 0, 0));
+    fprintf(stderr, "%s: rejected: %s at byte %d\n", argv[2], code > 0 && code < (int32_t)(sizeof CODES / sizeof *CODES) ? CODES[code] : "?", call_i(fn(rt, "nmp_error_offset"), 0, 0));
     return 5;
   }
   int32_t features = call_i(fn(rt, "nmp_features"), 0, 0), outputs = call_i(fn(rt, "nmp_outputs"), 0, 0);

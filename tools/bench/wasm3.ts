@@ -91,7 +91,7 @@ export function runWasm3(
 }
 
 export interface Wasm3ModelRun {
-  /** nmp_load's result: 0, or the formats error code number. */
+  /** nmp_load's result: 0, or an error number (E_* of runtime/abi.ts). */
   loadCode: number;
   /** nmp_used_bytes(): static data + file + arena, the RAM the model needs under wasm3. */
   usedBytes: number;

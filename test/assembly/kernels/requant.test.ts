@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { requantize } from '../../../formats/reference/arith.js';
+import { REC_BITS, REC_BYTES, REC_INDEX, REC_MULT, REC_SHIFT } from '../../../runtime/abi.js';
 import { rng } from '../../../formats/testdata/random.js';
 import { wasmDir } from '../../support/paths.js';
 
@@ -35,14 +36,14 @@ for (const name of ['simd', 'scalar']) {
         // The planner stores codes minus 32768 exactly when some width is 16 (int16 holds 0..32767 otherwise).
         const zs = bits.includes(16) || r() < 0.5 ? 32768 : 0;
         const want = Array.from(acc, (a, i) => requantize(a, mult[i], shift[i], bits[i]));
-        const recs = new DataView(new ArrayBuffer(8 * n));
+        const recs = new DataView(new ArrayBuffer(REC_BYTES * n));
         for (let i = 0; i < n; i++) {
-          recs.setInt32(8 * i, mult[i], true);
-          recs.setUint16(8 * i + 4, perm[i], true);
-          recs.setUint8(8 * i + 6, shift[i]);
-          recs.setUint8(8 * i + 7, bits[i]);
+          recs.setInt32(REC_BYTES * i + REC_MULT, mult[i], true);
+          recs.setUint16(REC_BYTES * i + REC_INDEX, perm[i], true);
+          recs.setUint8(REC_BYTES * i + REC_SHIFT, shift[i]);
+          recs.setUint8(REC_BYTES * i + REC_BITS, bits[i]);
         }
-        const accP = base, recP = base + 4 * n + 16, yP = recP + 8 * n + 16;
+        const accP = base, recP = base + 4 * n + 16, yP = recP + REC_BYTES * n + 16;
         const mem = () => new Uint8Array(x.memory.buffer);
         mem().set(new Uint8Array(acc.buffer), accP);
         mem().set(new Uint8Array(recs.buffer), recP);

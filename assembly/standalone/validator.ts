@@ -1,71 +1,18 @@
 /**
- * @fileoverview No-host loader: validates a model file placed in linear memory with the rules of formats/read.ts
- * (SPEC §7, same error codes) and builds the scalar arena after it (bit-plane weights, descriptor of common/forward.ts).
+ * @fileoverview No-host validator: checks a model file placed in linear memory with every rule of SPEC §7, in the order
+ * and with the error codes of formats/read.ts (numbers: common/abi.ts), and records where the planner finds its parts.
  */
 import {
-  E_ACC_OVERFLOW, E_BITWIDTH, E_CHECKSUM, E_EMPTY, E_FORMAT_NAME, E_FORMAT_VERSION, E_LENGTH, E_LIMIT, E_MEMORY, E_MSGPACK,
-  E_PADDING, E_REQUIRES, E_SHAPE, E_TYPE, E_VALUE, errCode, fail, hKind, hLen, hNext, hNum, hPtr, head, resetError, skip,
+  E_ACC_OVERFLOW, E_BITWIDTH, E_CHECKSUM, E_EMPTY, E_FORMAT_NAME, E_FORMAT_VERSION, E_LENGTH, E_LIMIT, E_MSGPACK, E_PADDING,
+  E_REQUIRES, E_SHAPE, E_TYPE, E_VALUE,
+} from '../common/abi';
+import { canonicalCode, canonicalRowBytes } from '../common/canonical';
+import {
+  end, errCode, fail, hKind, hLen, hNext, hNum, hPtr, head, resetError, scan, skip, slot, strIs, typeErr,
   K_ARRAY, K_BIN, K_FLOAT, K_INT, K_MAP, K_NIL, K_STR,
 } from './msgpack';
-import { HDR_WORDS, LAYER_WORDS, GROUP_WORDS, GROUP_I8 } from '../common/forward';
 
-const MAX_FILE = 64 << 20, MAX_F = 4096, MAX_N = 4096, MAX_L = 64, MAX_NAME = 256;
-
-let end: usize = 0;
-
-// ---- map field lookup: slot i = position of the value of key i (last one wins, as in msgpackr), 0 if absent.
-const slots = memory.data(8 * 4);
-
-@inline function slot(i: i32): usize {
-  return load<u32>(slots + (<usize>i << 2));
-}
-
-/** True when the str at (p, n) equals ASCII `s`. */
-function strIs(p: usize, n: u32, s: string): bool {
-  if (<i32>n != s.length) return false;
-  for (let i = 0; i < <i32>n; i++) if (<i32>load<u8>(p + i) != s.charCodeAt(i)) return false;
-  return true;
-}
-
-/** Index of the str (p, n) in the comma-separated ASCII `names`, or -1. */
-function keyIndex(p: usize, n: u32, names: string): i32 {
-  let k = 0, i = 0; // i: position in the current name
-  let ok = true;
-  for (let c = 0; c <= names.length; c++) {
-    const ch = c < names.length ? names.charCodeAt(c) : 44;
-    if (ch == 44) {
-      if (ok && <u32>i == n) return k;
-      k++;
-      i = 0;
-      ok = true;
-    } else {
-      if (<u32>i >= n || <i32>load<u8>(p + i) != ch) ok = false;
-      i++;
-    }
-  }
-  return -1;
-}
-
-/** Reads the map at `p` (E_TYPE if not a map) and fills `slots` for the comma-separated `names`. */
-function scan(p: usize, names: string): bool {
-  memory.fill(slots, 0, 32);
-  if (p == 0 || !head(p, end) || hKind != K_MAP) return typeErr(p);
-  let n = hLen;
-  p = hNext;
-  for (let i: u32 = 0; i < n; i++) {
-    head(p, end); // structure was validated by skip()
-    const idx = hKind == K_STR ? keyIndex(hPtr, hLen, names) : -1;
-    p = hNext;
-    if (idx >= 0) store<u32>(slots + (<usize>idx << 2), <u32>p);
-    p = skip(p, end);
-  }
-  return true;
-}
-
-function typeErr(p: usize): bool {
-  fail(E_TYPE, p);
-  return false;
-}
+export const MAX_FILE = 64 << 20, MAX_F = 4096, MAX_N = 4096, MAX_L = 64, MAX_NAME = 256;
 
 /** Bin of exactly `bytes` bytes at `p`: E_TYPE / E_LENGTH. Returns its payload pointer (0 on error). */
 function bin(p: usize, bytes: u32): usize {
@@ -138,27 +85,12 @@ function floats(p: usize, n: i32, size: i32, positive: bool): bool {
   return true;
 }
 
-@inline export function rowBytes(k: i32, b: i32): i32 {
-  return (k * b + 7) >>> 3;
-}
-
-/** Raw b-bit field e of a canonical row (SPEC §5.2). */
-@inline export function field(row: usize, e: i32, b: i32): i32 {
-  const bit = e * b, p = row + <usize>(bit >>> 3), sh = bit & 7;
-  let v = <i32>load<u8>(p) >>> sh;
-  if (sh + b > 8) v |= <i32>load<u8>(p + 1) << (8 - sh);
-  return v & ((1 << b) - 1);
-}
-@inline export function fieldValue(f: i32, b: i32): i32 {
-  return b == 1 ? (f << 1) - 1 : (f << (32 - b)) >> (32 - b);
-}
-
 // CRC-32 (SPEC §2.4), nibble table: 64 bytes of static data instead of 1 KiB.
 const CRC_NIBBLE = memory.data<u32>([
   0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4, 0x4db26158, 0x5005713c,
   0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c, 0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
 ]);
-export function crc32(p: usize, n: usize): u32 {
+function crc32(p: usize, n: usize): u32 {
   let c: u32 = 0xffffffff;
   for (let i: usize = 0; i < n; i++) {
     c ^= <u32>load<u8>(p + i);
@@ -168,18 +100,14 @@ export function crc32(p: usize, n: usize): u32 {
   return ~c;
 }
 
-// ---- the loaded model (one per instance)
+// ---- What validate found, for the planner and the API (one model per instance): counts and payload pointers.
 export let F: i32 = 0;
 export let O: i32 = 0;
 export let nL: i32 = 0;
-export let desc: usize = 0;
-export let xin: usize = 0; // f64 x F, written by the host
-export let yout: usize = 0; // f32 x O
 export let inBitsP: usize = 0, centerP: usize = 0, gainP: usize = 0, scaleP: usize = 0, offsetP: usize = 0, outNamesP: usize = 0;
-export let arenaEnd: usize = 0;
-let layersP: usize = 0;
+export let layersP: usize = 0;
 
-/** Validates one layer map at `p` (formats/read.ts readLayer); `inMaxBits` points at the widths of its inputs. */
+/** Validates one layer map at `p` (formats/read.ts readLayer); `inBits` points at the widths of its inputs. */
 function checkLayer(p: usize, fanIn: i32, isLast: bool, inBits: usize, inSigned: bool): i32 {
   if (!scan(p, 'in,out,w_bits,weights,bias,w_scale,act')) return -1;
   const pIn = slot(0), pOut = slot(1), pWb = slot(2), pW = slot(3), pB = slot(4), pS = slot(5), pAct = slot(6);
@@ -192,7 +120,7 @@ function checkLayer(p: usize, fanIn: i32, isLast: bool, inBits: usize, inSigned:
   const wb = bin(pWb, n);
   if (!wb || !bits(wb, n, 0, 8)) return -1;
   let total: u32 = 0;
-  for (let j = 0; j < n; j++) total += <u32>rowBytes(k, load<u8>(wb + j));
+  for (let j = 0; j < n; j++) total += <u32>canonicalRowBytes(k, load<u8>(wb + j));
   const w = bin(pW, total);
   if (!w) return -1;
   const bias = bin(pB, 4 * n);
@@ -201,7 +129,7 @@ function checkLayer(p: usize, fanIn: i32, isLast: bool, inBits: usize, inSigned:
   if (!ws || !floats(ws, n, 4, true)) return -1;
   let row = w;
   for (let j = 0; j < n; j++) {
-    const b = <i32>load<u8>(wb + j), rb = rowBytes(k, b);
+    const b = <i32>load<u8>(wb + j), rb = canonicalRowBytes(k, b);
     // R14: padding bits after the last code are zero.
     const used = k * b;
     if (used & 7 && (<i32>load<u8>(row + <usize>(rb - 1)) >>> (used & 7)) != 0) {
@@ -214,7 +142,7 @@ function checkLayer(p: usize, fanIn: i32, isLast: bool, inBits: usize, inSigned:
       for (let e = 0; e < k; e++) {
         const ib = <i32>load<u8>(inBits + e);
         const inMax = inSigned ? (1 << (ib - 1)) - 1 : (1 << ib) - 1;
-        bound += <i64>abs<i32>(fieldValue(field(row, e, b), b)) * <i64>inMax;
+        bound += <i64>abs<i32>(canonicalCode(row, e, b)) * <i64>inMax;
       }
     }
     if (bound > 0x7fffffff) {
@@ -364,190 +292,3 @@ export function validate(file: usize, len: usize): i32 {
   return 0;
 }
 
-@inline function kernelWidth(b: i32): i32 {
-  return b <= 2 ? b : b <= 4 ? 4 : 8;
-}
-
-/**
- * Kernel of a row of width `b` reading `a` activation planes: bit-serial while it costs at most half an AND+POPCNT pair
- * per MAC (W x a <= 32), else int8 x int16 unpacked, whose cost does not grow with either width (measured under wasm3).
- */
-@inline function groupKind(b: i32, a: i32): i32 {
-  const w = kernelWidth(b);
-  return w * a > 32 ? GROUP_I8 : w;
-}
-
-// ---- arena (after validation succeeded)
-let top: usize = 0;
-const counts = memory.data(10 * 4);
-const needs16 = memory.data(64);
-
-function take(n: i32): usize {
-  const at = (top + 15) & ~15;
-  top = at + <usize>n;
-  const have = <usize>memory.size() << 16;
-  if (top > have) {
-    if (memory.grow(<i32>((top - have + 0xffff) >>> 16)) < 0) {
-      fail(E_MEMORY, at);
-      return 0;
-    }
-  }
-  memory.fill(at, 0, <usize>n);
-  return at;
-}
-
-/** Builds the scalar arena at `base` for the validated file; 0 or E_MEMORY. Descriptor layout: common/forward.ts. */
-export function build(base: usize): i32 {
-  top = base;
-  let maxBits = 0;
-  for (let i = 0; i < F; i++) maxBits = max(maxBits, <i32>load<u8>(inBitsP + i));
-  desc = take(4 * (HDR_WORDS + LAYER_WORDS * nL));
-  if (!desc) return errCode;
-  // Pass 1: max n for the shared accumulator buffer, and which layers have int8 groups (they need an int16 input copy).
-  let maxN = 0, lp = layersP, a = maxBits;
-  for (let l = 0; l < nL; l++) {
-    scan(lp, 'out,w_bits,act');
-    const pAct = slot(2);
-    head(slot(0), end);
-    const n = <i32>hNum;
-    maxN = max(maxN, n);
-    head(slot(1), end);
-    const wb = hPtr;
-    let i8 = false;
-    for (let j = 0; j < n; j++) i8 = i8 || groupKind(load<u8>(wb + j), a) == GROUP_I8;
-    store<u8>(needs16 + l, i8 ? 1 : 0);
-    if (l < nL - 1) {
-      scan(pAct, 'bits');
-      head(slot(0), end);
-      a = 0;
-      for (let j = 0; j < n; j++) a = max(a, <i32>load<u8>(hPtr + j));
-    }
-    lp = skip(lp, end);
-  }
-  const acc = take(4 * (maxN + 3));
-  const stage = take(2 * F);
-  const out = take(4 * O);
-  xin = take(8 * F);
-  yout = take(4 * O);
-  if (!yout) return errCode;
-  store<i32>(desc, nL);
-  store<i32>(desc + 4, <i32>stage);
-  store<i32>(desc + 8, F);
-  store<i32>(desc + 12, 1 << (maxBits - 1));
-  store<i32>(desc + 24, <i32>out);
-  let k = F, planes = maxBits, xPtr = take(((k + 63) >>> 6) * planes * 8), x16: usize = stage;
-  if (!xPtr) return errCode;
-  store<i32>(desc + 16, <i32>xPtr);
-  store<i32>(desc + 20, planes);
-  lp = layersP;
-  for (let l = 0; l < nL; l++) {
-    scan(lp, 'out,w_bits,weights,bias,act');
-    const pAct = slot(4);
-    head(slot(0), end);
-    const n = <i32>hNum;
-    head(slot(1), end);
-    const wb = hPtr;
-    head(slot(2), end);
-    const w = hPtr;
-    head(slot(3), end);
-    const bias = hPtr;
-    const isLast = l == nL - 1;
-    let ab: usize = 0, am: usize = 0, ash: usize = 0, yPlanes = 0;
-    if (!isLast) {
-      scan(pAct, 'bits,mult,shift');
-      head(slot(0), end); ab = hPtr;
-      head(slot(1), end); am = hPtr;
-      head(slot(2), end); ash = hPtr;
-      for (let j = 0; j < n; j++) yPlanes = max(yPlanes, <i32>load<u8>(ab + j));
-    }
-    // Counting sort of neurons by kernel (groupKind): groups in kernel order, stable inside a group.
-    memory.fill(counts, 0, 40);
-    for (let j = 0; j < n; j++) {
-      const c = counts + (<usize>groupKind(load<u8>(wb + j), planes) << 2);
-      store<i32>(c, load<i32>(c) + 1);
-    }
-    let nGroups = 0;
-    for (let b = 0; b <= GROUP_I8; b++) if (load<i32>(counts + (<usize>b << 2))) nGroups++;
-    const groups = take(16 * nGroups), recs = take(8 * n), biasE = take(4 * (n + 3));
-    if (!biasE) return errCode;
-    const kw = (k + 63) >>> 6;
-    // Folded into the bias as adj * rowsum: bit planes hold layer 0's signed codes offset to unsigned; int16 copies hold
-    // 16-bit codes minus 32768 (README).
-    const adjPlanes = l == 0 ? -(1 << (maxBits - 1)) : 0, adj16 = l > 0 && planes == 16 ? 32768 : 0;
-    let r = 0, g = groups;
-    for (let b = 0; b <= GROUP_I8; b++) {
-      const rows = load<i32>(counts + (<usize>b << 2));
-      if (!rows) continue;
-      const i8 = b == GROUP_I8, adj = i8 ? adj16 : adjPlanes;
-      const wg: usize = i8 ? take(rows * k) : b ? take(rows * kw * b * 8) : 0;
-      if (b && !wg) return errCode;
-      store<i32>(g, b);
-      store<i32>(g + 4, rows);
-      store<i32>(g + 8, <i32>wg);
-      store<i32>(g + 12, <i32>(biasE + (<usize>r << 2)));
-      g += 16;
-      let row = w, gi = 0;
-      for (let j = 0; j < n; j++) {
-        const bj = <i32>load<u8>(wb + j);
-        if (groupKind(bj, planes) == b) {
-          const rec = recs + (<usize>r << 3); // mult i32, natural index u16, shift u8, bits u8 (kernels/requant.ts)
-          store<u16>(rec, <u16>j, 4);
-          let sum = 0;
-          for (let e = 0; e < k && b; e++) {
-            const v = fieldValue(field(row, e, bj), bj);
-            sum += v;
-            if (i8) {
-              store<i8>(wg + <usize>(gi * k + e), <i8>v);
-              continue;
-            }
-            const f = b == 1 ? (v + 1) >> 1 : v & ((1 << b) - 1); // stored field at the kernel width
-            const at = wg + (<usize>((gi * kw + (e >>> 6)) * b) << 3) + (<usize>(e & 63) >>> 3);
-            for (let i = 0; i < b; i++) if ((f >>> i) & 1) store<u8>(at + (<usize>i << 3), <u8>(<i32>load<u8>(at + (<usize>i << 3)) | (1 << (e & 7))));
-          }
-          store<i32>(biasE + (<usize>r << 2), load<i32>(bias + (<usize>j << 2)) + adj * sum);
-          if (!isLast) {
-            store<i32>(rec, load<i32>(am + (<usize>j << 2)));
-            store<u8>(rec, load<u8>(ash + j), 6);
-            store<u8>(rec, load<u8>(ab + j), 7);
-          }
-          r++;
-          gi++;
-        }
-        row += <usize>rowBytes(k, bj);
-      }
-    }
-    const yPtr: usize = isLast ? out : take(((n + 63) >>> 6) * yPlanes * 8);
-    const y16: usize = !isLast && load<u8>(needs16 + l + 1) ? take(2 * n) : 0;
-    if (!yPtr || (!isLast && load<u8>(needs16 + l + 1) && !y16)) return errCode;
-    const L = desc + (<usize>(HDR_WORDS + l * LAYER_WORDS) << 2);
-    store<i32>(L, k);
-    store<i32>(L + 4, n);
-    store<i32>(L + 8, <i32>xPtr);
-    store<i32>(L + 12, planes);
-    store<i32>(L + 16, <i32>acc);
-    store<i32>(L + 20, nGroups);
-    store<i32>(L + 24, <i32>groups);
-    store<i32>(L + 28, <i32>recs);
-    store<i32>(L + 44, <i32>yPtr);
-    store<i32>(L + 48, yPlanes);
-    store<i32>(L + 52, isLast ? 1 : 0);
-    store<i32>(L + 56, load<u8>(needs16 + l) ? <i32>x16 : 0);
-    store<i32>(L + 60, <i32>y16);
-    x16 = y16;
-    xPtr = yPtr;
-    planes = yPlanes;
-    k = n;
-    lp = skip(lp, end);
-  }
-  arenaEnd = top;
-  return 0;
-}
-
-export function outNamesAt(): usize {
-  return outNamesP;
-}
-export function fileEnd(): usize {
-  return end;
-}
-void GROUP_WORDS;
-void E_MSGPACK;
