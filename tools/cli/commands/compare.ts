@@ -7,14 +7,16 @@ import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../../../formats/node-io.js';
 import { writeReport } from '../../report/build.js';
-import { benchModel } from './bench.js';
 import { loadModel } from '../../../runtime/index.js';
 import { UsageError, type CommandSpec } from '../args.js';
 import { table } from '../format.js';
-import { checkDeployment, methodOptions, trainInWorkers, METHODS } from '../pipeline.js';
+import { benchModel } from '../../pipeline/bench.js';
+import { checkDeployment } from '../../pipeline/deploy.js';
+import { METHODS } from '../../pipeline/methods.js';
+import { trainInWorkers } from '../../pipeline/training.js';
 import { availableParallelism } from 'node:os';
 import { readModel } from '../../../formats/read.js';
-import { loadSplit, trainOptionsFromFlags, TRAIN_FLAGS } from './train.js';
+import { loadSplit, methodFlag, trainOptionsFromFlags, TRAIN_FLAGS } from './train.js';
 
 export interface CompareRow {
   method: string;
@@ -44,7 +46,7 @@ export const compareCommand: CommandSpec = {
     const f = args.flags;
     const methods = String(f.methods ?? METHODS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
     if (!methods.length) throw new UsageError('--methods is empty');
-    methods.forEach(methodOptions);
+    methods.forEach(methodFlag);
     const options = trainOptionsFromFlags(f);
     const dir = (f['out-dir'] as string | undefined) ?? 'nmp-compare';
     const { ds, split } = await loadSplit(args.positionals[0], f);
