@@ -6,6 +6,8 @@
  */
 import { readModel } from '../formats/read.js';
 import type { NmpModel } from '../formats/schema.js';
+import { dequantizeValue } from '../formats/reference/arith.js';
+import { argmax } from '../formats/reference/forward.js';
 import { RuntimeError } from './errors.js';
 import type { Backend } from './pack.js';
 import { planArena, rebasePlan, type ArenaBytes, type ArenaPlan } from './plan.js';
@@ -211,7 +213,7 @@ export class Model {
     this.#quantize(input, base, what);
     this.#x!.forward(this.#desc);
     const acc = this.#acc, scale = this.#scale, offset = this.#offset;
-    for (let j = 0; j < acc.length; j++) out[at + j] = Math.fround(acc[j] * scale[j] + offset[j]); // SPEC §6.5
+    for (let j = 0; j < acc.length; j++) out[at + j] = dequantizeValue(acc[j], scale[j], offset[j]);
   }
 
   /** Outputs of one sample (`info.features` finite numbers). Writes into `out` when given (no allocation). */
@@ -242,9 +244,7 @@ export class Model {
     this.#checkLength(input, 1, 'input');
     const y = this.#y;
     this.#run(input, 0, 'input', y, 0);
-    let best = 0;
-    for (let j = 1; j < y.length; j++) if (y[j] > y[best]) best = j;
-    return this.#labels[best];
+    return this.#labels[argmax(y)];
   }
 
   /** Exact bytes this model uses: arena by purpose, the instance's linear memory, the module size. */

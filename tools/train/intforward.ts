@@ -3,7 +3,7 @@
  * i32 WASM GEMM; the trainer's reported metrics come from here, and tests hold it to formats/reference bit for bit.
  */
 
-import { quantizeInputValue, rowBytes, unpackRow } from '../../formats/index.js';
+import { dequantizeValue, quantizeInputValue, rowBytes, unpackRow } from '../../formats/index.js';
 import type { ModelInput } from '../../formats/index.js';
 import { Arena } from './gemm.js';
 import { classificationReport, regressionReport } from './metrics.js';
@@ -124,7 +124,7 @@ export class IntegerForward {
     const C = this.model.output.scale.length;
     const y = new Float32Array(acc.length);
     const { scale, offset } = this.model.output;
-    for (let i = 0; i < acc.length; i++) y[i] = Math.fround(acc[i] * scale[i % C] + offset[i % C]);
+    for (let i = 0; i < acc.length; i++) y[i] = dequantizeValue(acc[i], scale[i % C], offset[i % C]);
     return y;
   }
 }
