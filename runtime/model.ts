@@ -6,6 +6,7 @@
  */
 import { readModel } from '../formats/read.js';
 import type { NmpModel } from '../formats/schema.js';
+import { bitsHistogram } from '../formats/summary.js';
 import { dequantizeValue } from '../formats/reference/arith.js';
 import { argmax } from '../formats/reference/forward.js';
 import { RuntimeError } from './errors.js';
@@ -97,12 +98,6 @@ export async function loadDecoded(model: NmpModel, fileBytes: number, options: L
   return new Model(model, pool, plan, compiled.moduleBytes, fileBytes);
 }
 
-function histogram(values: ArrayLike<number>, size: number): number[] {
-  const h = new Array<number>(size).fill(0);
-  for (let i = 0; i < values.length; i++) h[values[i]]++;
-  return h;
-}
-
 /** A model loaded into an arena of a WASM instance. Methods are synchronous; models never touch each other's arenas. */
 export class Model {
   /** Static description of the model: shapes, bit-width histograms, parameter and byte counts. */
@@ -155,8 +150,8 @@ export class Model {
       params += weights + l.outFeatures;
       sx += l.weights.length;
       return {
-        inFeatures: l.inFeatures, outFeatures: l.outFeatures, weightBits: histogram(l.weightBits, 9),
-        actBits: l.act ? histogram(l.act.bits, 17) : null, weights, packedBytes: l.weights.length, kernelBytes: plan.layerWeights[i],
+        inFeatures: l.inFeatures, outFeatures: l.outFeatures, weightBits: bitsHistogram(l.weightBits, 9),
+        actBits: l.act ? bitsHistogram(l.act.bits, 17) : null, weights, packedBytes: l.weights.length, kernelBytes: plan.layerWeights[i],
       };
     });
     this.info = {
