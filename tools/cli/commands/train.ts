@@ -22,7 +22,8 @@ export function methodFlag(method: string): ReturnType<typeof methodOptions> {
   }
 }
 
-export function parseHidden(v: unknown): number[] | undefined {
+/** --hidden as layer widths (undefined when not given). */
+function parseHidden(v: unknown): number[] | undefined {
   if (v === undefined) return undefined;
   const widths = String(v).split(',').map((s) => Number(s.trim()));
   if (!widths.length || widths.some((w) => !Number.isInteger(w) || w < 1 || w > 4096)) {
