@@ -43,16 +43,19 @@ export function startTraining(split: { train: Dataset; val: Dataset; test?: Data
 
 /**
  * Trains several methods (names of METHODS) on one split, `jobs` at a time in worker threads (each run single-threaded
- * and seeded, so the bytes are the same for any `jobs`). Progress lines go to stderr prefixed with the method. Results in
- * `methods` order.
+ * and seeded, so the bytes are the same for any `jobs`). Each run's progress lines go to `onProgress` with its method.
+ * Results in `methods` order.
  */
-export async function trainInWorkers(split: { train: Dataset; val: Dataset; test: Dataset }, methods: string[], options: TrainOptions, jobs: number): Promise<WorkerResult[]> {
+export async function trainInWorkers(
+  split: { train: Dataset; val: Dataset; test: Dataset }, methods: string[], options: TrainOptions, jobs: number,
+  onProgress: (method: string, line: string) => void,
+): Promise<WorkerResult[]> {
   const results: WorkerResult[] = new Array(methods.length);
   const running = new Set<Worker>();
   let next = 0, failed = false;
   const runOne = async (i: number) => {
     const method = methods[i];
-    const { worker, done } = startTraining(split, { ...methodOptions(method), ...options }, (line) => process.stderr.write(`[${method}] ${line}`));
+    const { worker, done } = startTraining(split, { ...methodOptions(method), ...options }, (line) => onProgress(method, line));
     running.add(worker);
     try {
       const m = await done;

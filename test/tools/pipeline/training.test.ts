@@ -11,8 +11,11 @@ const options = { hidden: [16], epochs: 2, seed: 2, createdAt: '2026-01-01T00:00
 
 test('training › trainInWorkers: method order kept, bytes independent of jobs', async () => {
   const methods = ['uniform:2', 'fp32'];
-  const [one, two] = [await trainInWorkers(split, methods, options, 1), await trainInWorkers(split, methods, options, 2)];
+  const lines: string[] = [];
+  const progress = (method: string, line: string) => lines.push(`[${method}] ${line}`);
+  const [one, two] = [await trainInWorkers(split, methods, options, 1, progress), await trainInWorkers(split, methods, options, 2, progress)];
   assert.deepEqual(one.map((r) => r.method), methods);
+  for (const m of methods) assert.ok(lines.some((l) => l.startsWith(`[${m}] best epoch`)), `progress of ${m}`);
   for (let i = 0; i < methods.length; i++) assert.deepEqual(two[i].bytes, one[i].bytes, methods[i]);
   assert.ok(one.every((r) => r.metrics.test_accuracy > 0 && r.seconds > 0));
 });

@@ -56,7 +56,7 @@ export const compareCommand: CommandSpec = {
     const jobs = (f.jobs as number | undefined) ?? Math.min(availableParallelism(), methods.length);
     if (!(Number.isInteger(jobs) && jobs >= 1)) throw new UsageError(`--jobs must be a positive integer, got ${jobs}`);
     console.error(`training ${methods.join(', ')} on ${split.train.rows} rows, ${jobs} at a time`);
-    const trained = await trainInWorkers(split, methods, { ...options, datasetName: basename(ds.source) }, jobs);
+    const trained = await trainInWorkers(split, methods, { ...options, datasetName: basename(ds.source) }, jobs, (method, line) => process.stderr.write(`[${method}] ${line}`));
     for (const t of trained) {
       for (const w of t.warnings) console.error(`[${t.method}] warning: ${w}`);
       const result = { model: readModel(t.bytes), bytes: t.bytes };
