@@ -21,29 +21,38 @@ export function encodeCode(value: number, bits: number): number {
   return value & ((1 << bits) - 1);
 }
 
-/** Weight value of a stored unsigned field. */
-function decodeCode(field: number, bits: number): number {
-  if (bits === 1) return field === 1 ? 1 : -1;
-  const sign = 1 << (bits - 1);
-  return (field ^ sign) - sign;
+function fitError(codes: ArrayLike<number>, k: number, bits: number): RangeError {
+  const [lo, hi] = weightCodeRange(bits);
+  return new RangeError(`code ${k} = ${codes[k]} does not fit ${bits}-bit weights (${bits === 1 ? '-1 or +1' : `${lo}..${hi}`})`);
 }
 
-/** Packs weight values into one canonical row. Values must lie in `weightCodeRange(bits)` (1-bit: exactly -1 or +1). */
+/**
+ * Packs weight values into one canonical row. Values must lie in `weightCodeRange(bits)` (1-bit: exactly -1 or +1).
+ * @throws RangeError for a value that does not fit `bits`.
+ */
 export function packRow(codes: ArrayLike<number>, bits: number): Uint8Array {
-  const [lo, hi] = weightCodeRange(bits);
-  const out = new Uint8Array(rowBytes(codes.length, bits));
-  for (let k = 0; k < codes.length; k++) {
-    const v = codes[k];
-    if (!Number.isInteger(v) || v < lo || v > hi || (bits === 1 && v === 0)) {
-      throw new RangeError(`code ${k} = ${v} does not fit ${bits}-bit weights (${bits === 1 ? '-1 or +1' : `${lo}..${hi}`})`);
+  weightCodeRange(bits);
+  const n = codes.length;
+  const out = new Uint8Array(rowBytes(n, bits));
+  // encodeCode inlined with the width test hoisted out of the loop and 1-bit fields without a branch (random signs
+  // mispredict): as fast as the trainer's unchecked packer, 3.6x faster at 1 bit (tools/bench/steps.ts). A value is
+  // valid exactly when its field decodes back to it, which rejects out-of-range values, fractions, NaN and 0 at 1 bit.
+  // A field of b <= 8 bits spans at most two bytes.
+  if (bits === 1) {
+    for (let k = 0; k < n; k++) {
+      const v = codes[k], field = ((v + 1) >> 1) & 1;
+      if (2 * field - 1 !== v) throw fitError(codes, k, bits);
+      out[k >> 3] |= field << (k & 7);
     }
-    const field = encodeCode(v, bits);
-    for (let i = 0; i < bits; i++) {
-      if ((field >> i) & 1) {
-        const t = k * bits + i;
-        out[t >> 3] |= 1 << (t & 7);
-      }
-    }
+    return out;
+  }
+  const mask = (1 << bits) - 1, sign = 1 << (bits - 1);
+  for (let k = 0, t = 0; k < n; k++, t += bits) {
+    const v = codes[k], field = v & mask;
+    if ((field ^ sign) - sign !== v) throw fitError(codes, k, bits);
+    const s = t & 7;
+    out[t >> 3] |= field << s; // the store keeps the low 8 bits
+    if (s + bits > 8) out[(t >> 3) + 1] |= field >> (8 - s);
   }
   return out;
 }
@@ -55,13 +64,17 @@ export function unpackRow(packed: Uint8Array, byteOffset: number, count: number,
   if (byteOffset + rowBytes(count, bits) > packed.length) {
     throw new RangeError(`row of ${count} x ${bits}-bit codes at byte ${byteOffset} overruns ${packed.length} bytes`);
   }
-  for (let k = 0; k < count; k++) {
-    let field = 0;
-    for (let i = 0; i < bits; i++) {
-      const t = k * bits + i;
-      field |= ((packed[byteOffset + (t >> 3)] >> (t & 7)) & 1) << i;
-    }
-    result[k] = decodeCode(field, bits);
+  // The inverse of encodeCode, inlined as in packRow: every row of a model is unpacked when it is read and when it is planned.
+  if (bits === 1) {
+    for (let k = 0; k < count; k++) result[k] = 2 * ((packed[byteOffset + (k >> 3)] >> (k & 7)) & 1) - 1;
+    return result;
+  }
+  const mask = (1 << bits) - 1, sign = 1 << (bits - 1);
+  for (let k = 0, t = 0; k < count; k++, t += bits) {
+    const at = byteOffset + (t >> 3), s = t & 7;
+    let field = packed[at] >> s;
+    if (s + bits > 8) field |= packed[at + 1] << (8 - s);
+    result[k] = ((field & mask) ^ sign) - sign;
   }
   return result;
 }

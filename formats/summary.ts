@@ -37,25 +37,35 @@ export interface ModelSummary {
   equivalents: { fp32: number; int8: number };
 }
 
+/**
+ * Neurons per bit-width: `h[b]` counts the entries of `bits` equal to b, for b in 0..size-1 (weight widths: size 9,
+ * activation widths: 17). The one histogram of widths: the summary, the runtime's `info` and the trainer's log use it.
+ * @throws RangeError for a width outside 0..size-1.
+ */
+export function bitsHistogram(bits: ArrayLike<number>, size: number): number[] {
+  const h = new Array<number>(size).fill(0);
+  for (let i = 0; i < bits.length; i++) {
+    const b = bits[i];
+    if (!(b >= 0 && b < size && Number.isInteger(b))) throw new RangeError(`bits[${i}] is ${b}, expected an integer 0..${size - 1}`);
+    h[b]++;
+  }
+  return h;
+}
+
 /** Summary of a decoded model; `fileBytes` is the encoded size (for the framing share). */
 export function summarizeModel(model: NmpModel, fileBytes: number): ModelSummary {
   let slots = 0, bitSum = 0, actNeurons = 0, actBitSum = 0, biases = 0, pruned = 0, weightBytes = 0, perNeuron = 0;
   const layers = model.layers.map((l, index): LayerSummary => {
-    const wh = new Array(9).fill(0);
+    const wh = bitsHistogram(l.weightBits, 9);
     let layerBits = 0, weights = 0;
-    for (let j = 0; j < l.outFeatures; j++) {
-      const b = l.weightBits[j];
-      wh[b]++;
-      layerBits += b * l.inFeatures;
-      if (b > 0) weights += l.inFeatures; else pruned++;
-    }
+    wh.forEach((n, b) => { layerBits += n * b * l.inFeatures; if (b > 0) weights += n * l.inFeatures; });
+    pruned += wh[0];
     let ah: number[] | null = null, avgAct: number | null = null;
     // Per-neuron parameters: w_bits u8, bias i32, w_scale f32; hidden layers add act bits u8, scale f32, mult i32, shift u8.
     perNeuron += l.outFeatures * (1 + 4 + 4) + (l.act ? l.outFeatures * (1 + 4 + 4 + 1) : 0);
     if (l.act) {
-      ah = new Array(17).fill(0);
-      let s = 0;
-      for (const b of l.act.bits) { ah[b]++; s += b; }
+      ah = bitsHistogram(l.act.bits, 17);
+      const s = ah.reduce((a, n, b) => a + n * b, 0);
       avgAct = s / l.outFeatures;
       actNeurons += l.outFeatures;
       actBitSum += s;

@@ -47,9 +47,12 @@ export function predictReference(model: NmpModel, x: ArrayLike<number>): Float32
   return dequantizeOutput(model, forwardCodes(model, quantizeInput(model, x)).acc);
 }
 
-/** SPEC §6.6: index of the largest output, the lowest index on ties. */
-export function argmax(y: ArrayLike<number>): number {
+/**
+ * SPEC §6.6: index of the largest output, the lowest index on ties. `offset` and `length` select one row of a batch
+ * (rows x outputs) without a subarray; the index is then within the row.
+ */
+export function argmax(y: ArrayLike<number>, offset = 0, length = y.length - offset): number {
   let best = 0;
-  for (let j = 1; j < y.length; j++) if (y[j] > y[best]) best = j;
+  for (let j = 1; j < length; j++) if (y[offset + j] > y[offset + best]) best = j;
   return best;
 }

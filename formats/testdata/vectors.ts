@@ -7,7 +7,7 @@
 import { ACC_MAX } from '../constants.js';
 import { packRow } from '../pack.js';
 import { readModel } from '../read.js';
-import { forwardCodes, quantizeInput, dequantizeOutput } from '../reference/forward.js';
+import { argmax, forwardCodes, quantizeInput, dequantizeOutput } from '../reference/forward.js';
 import { encodeModel, type ModelInput } from '../write.js';
 import { randomInputs, randomModel } from './random.js';
 
@@ -86,9 +86,7 @@ function makeVector(name: string, description: string, model: ModelInput, inputs
     const codes = quantizeInput(decoded, x);
     const { acts, acc } = forwardCodes(decoded, codes);
     const y = Array.from(dequantizeOutput(decoded, acc));
-    let best = 0;
-    for (let j = 1; j < y.length; j++) if (y[j] > y[best]) best = j;
-    return { x, input_codes: Array.from(codes), acts: acts.map((a) => Array.from(a)), acc: Array.from(acc), y, argmax: best };
+    return { x, input_codes: Array.from(codes), acts: acts.map((a) => Array.from(a)), acc: Array.from(acc), y, argmax: argmax(y) };
   });
   return { name, description, model: bytes, cases };
 }

@@ -49,3 +49,32 @@ test('pack › padding detection and overrun', () => {
   assert.equal(rowPaddingIsZero(row, 0, 3, 2), false);
   assert.throws(() => unpackRow(new Uint8Array(1), 0, 5, 2), RangeError);
 });
+
+/** SPEC §5 literally: code k's field occupies stream bits [k*b, k*b+b), LSB-first within each byte. One bit at a time. */
+function packBitwise(codes: number[], bits: number): Uint8Array {
+  const out = new Uint8Array(rowBytes(codes.length, bits));
+  codes.forEach((v, k) => {
+    const field = bits === 1 ? (v > 0 ? 1 : 0) : v & ((1 << bits) - 1);
+    for (let i = 0; i < bits; i++) if ((field >> i) & 1) out[(k * bits + i) >> 3] |= 1 << ((k * bits + i) & 7);
+  });
+  return out;
+}
+
+test('pack › packRow and unpackRow (a field at a time) equal the bit-at-a-time statement of SPEC §5', () => {
+  const r = rng(11);
+  for (let bits = 1; bits <= 8; bits++) {
+    const [lo, hi] = weightCodeRange(bits);
+    for (const fanIn of [1, 3, 5, 8, 13, 64, 100, 256, 259]) {
+      const codes = Array.from({ length: fanIn }, () => (bits === 1 ? (r() < 0.5 ? -1 : 1) : lo + Math.floor(r() * (hi - lo + 1))));
+      const want = packBitwise(codes, bits);
+      assert.deepEqual(packRow(Int32Array.from(codes), bits), want, `packRow bits=${bits} fanIn=${fanIn}`);
+      const buf = new Uint8Array(want.length + 2).fill(0xff); // neighbours of all ones must not leak into the codes
+      buf.set(want, 1);
+      assert.deepEqual(Array.from(unpackRow(buf, 1, fanIn, bits)), codes, `unpackRow bits=${bits} fanIn=${fanIn}`);
+    }
+  }
+});
+
+test('pack › rejects NaN and infinite codes', () => {
+  for (const v of [NaN, Infinity, -Infinity]) for (const bits of [1, 4, 8]) assert.throws(() => packRow([v], bits), RangeError);
+});

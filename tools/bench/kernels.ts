@@ -4,7 +4,7 @@
  * first checked bit for bit against formats' dotRowReference: a packer or kernel that disagrees with the README fails.
  */
 
-import { dotRowReference, packRow, rowBytes, weightCodeRange } from '../../formats/index.js';
+import { dotRowReference, encodeCode, packRow, rowBytes, weightCodeRange } from '../../formats/index.js';
 import { measureRate } from './harness.js';
 import { rng } from './models.js';
 import type { KernelRow } from './report.js';
@@ -42,11 +42,6 @@ class ImageBuilder {
   }
 }
 
-/** W-bit field stored for a weight value: 1-bit is the file's u (w = 2u - 1), wider widths two's complement. */
-function field(v: number, W: number): number {
-  return W === 1 ? (v > 0 ? 1 : 0) : v & ((1 << W) - 1);
-}
-
 /** SIMD lane-group layout (README "SIMD"): 4-row blocks of 16-byte chunks, 16/W codes per i16 lane, first code on top. */
 export function packSimdLayout(codes: Int32Array[], k: number, W: number): Uint8Array {
   const C = 128 / W;
@@ -61,7 +56,7 @@ export function packSimdLayout(codes: Int32Array[], k: number, W: number): Uint8
         let lane = 0;
         for (let q = 0; q < 16 / W; q++) {
           const e = c * C + q * 8 + l;
-          if (e < k) lane |= field(codes[r]![e]!, W) << (16 - W * (q + 1));
+          if (e < k) lane |= encodeCode(codes[r]![e]!, W) << (16 - W * (q + 1));
         }
         dv.setUint16(((b * chunks + c) * 4 + i) * 16 + 2 * l, lane, true);
       }
@@ -76,7 +71,7 @@ export function packPopcntWeights(codes: Int32Array[], k: number, W: number): Ui
   const out = new BigUint64Array(codes.length * kw * W);
   for (let r = 0; r < codes.length; r++) {
     for (let e = 0; e < k; e++) {
-      const f = field(codes[r]![e]!, W);
+      const f = encodeCode(codes[r]![e]!, W);
       const word = e >> 6;
       for (let i = 0; i < W; i++) if ((f >> i) & 1) out[(r * kw + word) * W + i]! |= 1n << BigInt(e & 63);
     }

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { readModel } from '../../formats/read.js';
 import type { NmpModel } from '../../formats/schema.js';
-import { loadModel, RuntimeError, type Model } from '../../runtime/index.js';
+import { loadModel, type Model } from '../../runtime/index.js';
 import { readCsv, type Dataset } from '../train/data.js';
 import { UserError } from './args.js';
 
@@ -23,16 +23,6 @@ export async function readModelArg(path: string): Promise<LoadedModel> {
 
 export async function runtimeFor(m: LoadedModel, backend: 'auto' | 'simd' | 'scalar' = 'auto'): Promise<Model> {
   return loadModel(m.bytes, { backend });
-}
-
-/** The model on `backend`, or null when this engine lacks that backend (no SIMD); every other failure is thrown. */
-export async function loadOnBackend(bytes: Uint8Array, backend: 'simd' | 'scalar'): Promise<Model | null> {
-  try {
-    return await loadModel(bytes, { backend });
-  } catch (e) {
-    if (e instanceof RuntimeError && e.code === 'E_BACKEND') return null;
-    throw e;
-  }
 }
 
 export interface ModelData {

@@ -3,11 +3,10 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { writeFileAtomic } from '../../formats/node-io.js';
-import { randomInputs } from '../../formats/testdata/random.js';
 import { readModel } from '../../formats/read.js';
 import { loadModel } from '../../runtime/index.js';
-import { benchModel } from '../cli/commands/bench.js';
-import { loadOnBackend } from '../cli/data.js';
+import { measureBackends } from '../pipeline/bench.js';
+import { probeInputs } from '../pipeline/inputs.js';
 import { buildReport, type ReportModel } from './html.js';
 
 const distDir = new URL('../../', import.meta.url); // dist/
@@ -19,23 +18,11 @@ export async function reportAssets(): Promise<{ runtimeBundle: string; simdWasm:
   };
 }
 
-/** Latency and memory of a model on every backend this host supports. */
-export async function measureBackends(bytes: Uint8Array, seconds: number): Promise<NonNullable<ReportModel['bench']>> {
-  const rows: NonNullable<ReportModel['bench']> = [];
-  for (const backend of ['simd', 'scalar'] as const) {
-    const m = await loadOnBackend(bytes, backend);
-    if (!m) continue;
-    rows.push(benchModel(m, seconds));
-    m.dispose();
-  }
-  return rows;
-}
-
 /** Inputs and Node's SIMD outputs for the in-page bit-exactness check. */
 export async function selfTestCases(bytes: Uint8Array, count = 32): Promise<{ inputs: number[][]; expected: number[][] }> {
   const decoded = readModel(bytes);
   const m = await loadModel(bytes, { backend: 'simd' });
-  const inputs = randomInputs(decoded, count, 2026).map((x) => Array.from(x));
+  const inputs = probeInputs(decoded.input, count, 2026).map((x) => Array.from(x));
   const expected = inputs.map((x) => Array.from(m.predict(x)));
   m.dispose();
   return { inputs, expected };

@@ -7,15 +7,8 @@
 import { readModel } from '../../formats/read.js';
 import { summarizeModel, type ModelSummary } from '../../formats/summary.js';
 import type { NmpModel } from '../../formats/schema.js';
+import type { BackendBench } from '../pipeline/bench.js';
 import { actBitColor, CHART_CSS, esc, neuronMap, paretoScatter, stackedBars, weightBitColor } from './svg.js';
-
-export interface ReportBackendRow {
-  backend: string;
-  p50us: number;
-  p99us: number;
-  samplesPerSecond: number;
-  memory: { weights: number; activations: number; total: number; linearMemory: number; module: number };
-}
 
 export interface ReportModel {
   /** Display name, e.g. the method (`nmp`, `uniform:2`) or the file name. */
@@ -23,7 +16,7 @@ export interface ReportModel {
   bytes: Uint8Array;
   /** Main metric of this integer model; defaults to the provenance metrics stored in the file. */
   metric?: { name: string; value: number; higherIsBetter: boolean };
-  bench?: ReportBackendRow[];
+  bench?: BackendBench[];
 }
 
 export interface ReportInput {

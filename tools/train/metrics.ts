@@ -1,5 +1,7 @@
 /** @fileoverview Scores of predictions, shared by the trainer and `nmp eval`: accuracy, macro-F1 and confusion matrix, or MSE and MAE per target. */
 
+import { argmax } from '../../formats/reference/forward.js';
+
 export interface ClassificationReport {
   accuracy: number;
   f1Macro: number;
@@ -12,8 +14,7 @@ export function classificationReport(labels: Int32Array, y: Float32Array, classe
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   let correct = 0, unknown = 0;
   for (let r = 0; r < labels.length; r++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (y[r * classes + c] > y[r * classes + best]) best = c;
+    const best = argmax(y, r * classes, classes);
     const t = labels[r];
     if (t < 0) { unknown++; continue; }
     confusion[t][best]++;

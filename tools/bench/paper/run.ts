@@ -21,7 +21,7 @@ import { loadModel } from '../../../runtime/index.js';
 import type { Dataset, Split } from '../../train/data.js';
 import { scorePredictions } from '../../train/intforward.js';
 import type { TrainOptions } from '../../train/index.js';
-import { startTraining } from '../../cli/pipeline.js';
+import { startTraining } from '../../pipeline/training.js';
 import { sampleLatency } from '../harness.js';
 import { ABLATION_DATASET, ablationConfigs, CACHE_DIR, gridConfigs, PROTOCOL, RUNS_DIR, SUITE_DIR, TARGET, targetConfigs, type LatencyRecord, type RunConfig, type RunRecord, type Suite } from './configs.js';
 import { datasetById, DATASETS, stratifiedSplit, type PaperDataset } from './datasets.js';

@@ -1,52 +1,12 @@
 /**
  * @fileoverview `nmp bench model.nmp`: batch-1 latency (p50/p99) and batch-256 throughput per backend on this host,
- * with the model's exact memory. Percentiles come from individually timed calls (benchmark.js reports none).
+ * with the model's exact memory, as measured by tools/pipeline/bench.ts.
  */
 
 import type { CommandSpec } from '../args.js';
-import { loadOnBackend, readModelArg } from '../data.js';
+import { readModelArg } from '../data.js';
 import { formatBytes, table } from '../format.js';
-import type { Model } from '../../../runtime/index.js';
-import { rng } from '../../../formats/testdata/random.js';
-
-export interface BackendBench {
-  backend: string;
-  p50us: number;
-  p99us: number;
-  samplesPerSecond: number;
-  memory: ReturnType<Model['memory']>;
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-}
-
-/** Measures one loaded model; `seconds` bounds the whole measurement. */
-export function benchModel(model: Model, seconds = 1): BackendBench {
-  const F = model.info.features, O = model.info.outputs;
-  const r = rng(1);
-  const inputs = Float32Array.from({ length: 256 * F }, () => (r() - 0.5) * 4);
-  const out = new Float32Array(256 * O);
-  const one = new Float32Array(O);
-  const deadline = performance.now() + seconds * 500;
-  for (let i = 0; i < 200; i++) model.predict(inputs.subarray((i % 256) * F, (i % 256) * F + F), one); // warm-up
-  const samples: number[] = [];
-  while (performance.now() < deadline && samples.length < 20000) {
-    const x = inputs.subarray((samples.length % 256) * F, (samples.length % 256) * F + F);
-    const t0 = performance.now();
-    model.predict(x, one);
-    samples.push(performance.now() - t0);
-  }
-  const sorted = Float64Array.from(samples).sort();
-  let batches = 0;
-  const t0 = performance.now();
-  do { model.predictBatch(inputs, 256, out); batches++; } while (performance.now() - t0 < seconds * 500);
-  const elapsed = (performance.now() - t0) / 1000;
-  return {
-    backend: model.info.backend, p50us: percentile(sorted, 0.5) * 1000, p99us: percentile(sorted, 0.99) * 1000,
-    samplesPerSecond: (batches * 256) / elapsed, memory: model.memory(),
-  };
-}
+import { measureBackends } from '../../pipeline/bench.js';
 
 export const benchCommand: CommandSpec = {
   name: 'bench',
@@ -60,13 +20,7 @@ export const benchCommand: CommandSpec = {
   async run(args) {
     const m = await readModelArg(args.positionals[0]);
     const seconds = (args.flags.seconds as number | undefined) ?? 2;
-    const results: BackendBench[] = [];
-    for (const backend of ['simd', 'scalar'] as const) {
-      const model = await loadOnBackend(m.bytes, backend);
-      if (!model) continue; // not supported on this host
-      results.push(benchModel(model, seconds));
-      model.dispose();
-    }
+    const results = await measureBackends(m.bytes, seconds);
     if (args.flags.json) return void console.log(JSON.stringify({ model: m.path, node: process.version, results }, null, 2));
     console.log(`${m.path}: ${m.bytes.length} bytes on ${process.version} (${process.platform}/${process.arch})`);
     console.log(table(

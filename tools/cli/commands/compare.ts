@@ -7,14 +7,16 @@ import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../../../formats/node-io.js';
 import { writeReport } from '../../report/build.js';
-import { benchModel } from './bench.js';
 import { loadModel } from '../../../runtime/index.js';
 import { UsageError, type CommandSpec } from '../args.js';
 import { table } from '../format.js';
-import { checkDeployment, methodOptions, trainInWorkers, METHODS } from '../pipeline.js';
+import { benchModel } from '../../pipeline/bench.js';
+import { checkDeployment } from '../../pipeline/deploy.js';
+import { METHODS } from '../../pipeline/methods.js';
+import { trainInWorkers } from '../../pipeline/training.js';
 import { availableParallelism } from 'node:os';
 import { readModel } from '../../../formats/read.js';
-import { loadSplit, trainOptionsFromFlags, TRAIN_FLAGS } from './train.js';
+import { loadSplit, methodFlag, trainOptionsFromFlags, TRAIN_FLAGS } from './train.js';
 
 export interface CompareRow {
   method: string;
@@ -44,7 +46,7 @@ export const compareCommand: CommandSpec = {
     const f = args.flags;
     const methods = String(f.methods ?? METHODS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
     if (!methods.length) throw new UsageError('--methods is empty');
-    methods.forEach(methodOptions);
+    methods.forEach(methodFlag);
     const options = trainOptionsFromFlags(f);
     const dir = (f['out-dir'] as string | undefined) ?? 'nmp-compare';
     const { ds, split } = await loadSplit(args.positionals[0], f);
@@ -54,7 +56,7 @@ export const compareCommand: CommandSpec = {
     const jobs = (f.jobs as number | undefined) ?? Math.min(availableParallelism(), methods.length);
     if (!(Number.isInteger(jobs) && jobs >= 1)) throw new UsageError(`--jobs must be a positive integer, got ${jobs}`);
     console.error(`training ${methods.join(', ')} on ${split.train.rows} rows, ${jobs} at a time`);
-    const trained = await trainInWorkers(split, methods, { ...options, datasetName: basename(ds.source) }, jobs);
+    const trained = await trainInWorkers(split, methods, { ...options, datasetName: basename(ds.source) }, jobs, (method, line) => process.stderr.write(`[${method}] ${line}`));
     for (const t of trained) {
       for (const w of t.warnings) console.error(`[${t.method}] warning: ${w}`);
       const result = { model: readModel(t.bytes), bytes: t.bytes };

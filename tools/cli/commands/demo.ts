@@ -15,9 +15,8 @@ import { train, type TrainResult } from '../../train/index.js';
 import { writeReport } from '../../report/build.js';
 import type { CommandSpec } from '../args.js';
 import { formatBytes, table } from '../format.js';
-import { checkDeployment } from '../pipeline.js';
-import { loadOnBackend } from '../data.js';
-import { benchModel, type BackendBench } from './bench.js';
+import { checkDeployment } from '../../pipeline/deploy.js';
+import { measureBackends } from '../../pipeline/bench.js';
 
 const LETTER = fileURLToPath(new URL('../../../../tools/data/letter.csv.gz', import.meta.url)); // dist/tools/cli/commands -> repo
 
@@ -55,11 +54,7 @@ export const demoCommand: CommandSpec = {
     for (const [name, r] of files) await writeFileAtomic(join(dir, name), r.bytes);
     const check = await checkDeployment(nmp, split.test);
     if (check.mismatches) throw new Error(`runtime and trainer disagree on ${check.mismatches} test outputs - this is a bug`);
-    const benches: BackendBench[] = [];
-    for (const backend of ['simd', 'scalar'] as const) {
-      const m = await loadOnBackend(nmp.bytes, backend);
-      if (m) { benches.push(benchModel(m, 1)); m.dispose(); }
-    }
+    const benches = await measureBackends(nmp.bytes, 1);
     const s = summarizeModel(readModel(nmp.bytes), nmp.bytes.length);
     const report = join(dir, 'report.html');
     await writeReport(report, [{ bytes: nmp.bytes, name: 'NMP-QAT', bench: benches }, { bytes: fp32.bytes, name: 'fp32 (8-bit export)' }], {

@@ -9,8 +9,28 @@ import { basename, dirname, resolve } from 'node:path';
 import { writeFileAtomic } from '../../../formats/node-io.js';
 import { readCsv, splitDataset } from '../../train/data.js';
 import { UsageError, UserError, type CommandSpec } from '../args.js';
-import { checkDeployment, methodOptions, parseHidden, METHODS } from '../pipeline.js';
+import { checkDeployment } from '../../pipeline/deploy.js';
+import { methodOptions, METHODS } from '../../pipeline/methods.js';
 import { train, type TrainOptions } from '../../train/index.js';
+
+/** Trainer options of a --method value; an unknown name is a usage error (exit code 2). */
+export function methodFlag(method: string): ReturnType<typeof methodOptions> {
+  try {
+    return methodOptions(method);
+  } catch (e) {
+    throw e instanceof RangeError ? new UsageError(e.message) : e;
+  }
+}
+
+/** --hidden as layer widths (undefined when not given). */
+function parseHidden(v: unknown): number[] | undefined {
+  if (v === undefined) return undefined;
+  const widths = String(v).split(',').map((s) => Number(s.trim()));
+  if (!widths.length || widths.some((w) => !Number.isInteger(w) || w < 1 || w > 4096)) {
+    throw new UsageError(`--hidden takes comma-separated layer widths 1..4096, e.g. 256,256 - got '${String(v)}'`);
+  }
+  return widths;
+}
 
 export const TRAIN_FLAGS: CommandSpec['flags'] = [
   { name: 'target', type: 'string', help: 'target column (several: comma-separated, regression)' },
@@ -98,14 +118,14 @@ export const trainCommand: CommandSpec = {
     const f = args.flags;
     const out = (f.output as string | undefined) ?? 'model.nmp';
     const method = (f.method as string | undefined) ?? 'nmp';
-    methodOptions(method);
+    const methodOpts = methodFlag(method);
     const options = trainOptionsFromFlags(f);
     await checkWritable(out);
     const { ds, split } = await loadSplit(args.positionals[0], f);
     const checkpoint = `${out}.ckpt`;
     console.error(`${ds.source}: ${ds.rows} rows, ${ds.features} features, ${ds.task}${ds.classes ? ` (${ds.classes.length} classes)` : ''}; train/val/test ${split.train.rows}/${split.val.rows}/${split.test.rows}; method ${method}; checkpoint ${checkpoint}`);
     const result = await train(split, {
-      ...methodOptions(method), ...options, progress: process.stderr, checkpoint, resume: Boolean(f.resume),
+      ...methodOpts, ...options, progress: process.stderr, checkpoint, resume: Boolean(f.resume),
       jsonLog: f.log as string | undefined, datasetName: basename(ds.source),
     });
     for (const w of result.log.warnings) console.error(`warning: ${w}`);

@@ -1,7 +1,4 @@
-/**
- * @fileoverview One training run in a worker thread, so `nmp compare` can train methods side by side on every core.
- * Each run is single-threaded and seeded, so its bytes do not depend on how many run at once.
- */
+/** @fileoverview One training run in a worker thread (started by training.ts); seeded and single-threaded, so its bytes do not depend on how many run at once. */
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { train, type TrainOptions } from '../train/index.js';
