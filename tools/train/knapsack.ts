@@ -72,7 +72,7 @@ export function solveKnapsack(items: readonly KnapsackItem[], capacity: number):
     return (it.loss[h[p]] - it.loss[h[p + 1]]) / (it.cost[h[p + 1]] - it.cost[h[p]]);
   };
   const heap = new MaxHeap(items.length);
-  for (let j = 0; j < items.length; j++) heap.push(j, eff(j));
+  for (let j = 0; j < items.length; j++) if (hulls[j].length > 1) heap.push(j, eff(j));
   while (heap.size) {
     const j = heap.pop();
     const h = hulls[j], it = items[j];

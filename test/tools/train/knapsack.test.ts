@@ -71,4 +71,7 @@ test('knapsack › the whole capacity buys the cheapest-loss option of every ite
   assert.deepEqual(Array.from(solveKnapsack(items, 12).choice), [2, 2]);
   assert.deepEqual(Array.from(solveKnapsack(items, 0).choice), [0, 0]);
   assert.throws(() => solveKnapsack([{ cost: [3, 5], loss: [1, 0] }], 2), /capacity 2 is below the smallest feasible total 3/);
+  // An item whose wider options save nothing (a dead neuron) stays at its cheapest option and costs only that.
+  const dead = solveKnapsack([{ cost: [2, 3, 4], loss: [0, 0, 0] }, { cost: [2, 3, 4], loss: [3, 2, 1] }], 7);
+  assert.deepEqual([Array.from(dead.choice), dead.cost, dead.loss], [[0, 2], 6, 1]);
 });
