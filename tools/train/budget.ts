@@ -3,7 +3,7 @@
  * holds them at their targets while widths learn, and the enforcement (and 'fill' top-up) at the freeze.
  */
 
-import { rowBytes } from '../../formats/index.js';
+import { bitsHistogram, rowBytes } from '../../formats/index.js';
 import type { LayerState, Network } from './network.js';
 
 export interface LayerHistogram {
@@ -72,19 +72,11 @@ export class Budget {
   /** Neurons per width of every layer ("32" for float layers). */
   histogram(): LayerHistogram[] {
     const r = this.net.r;
-    return this.net.layers.map((st) => {
-      const w: Record<string, number> = {};
-      const a: Record<string, number> = {};
-      for (let j = 0; j < st.out; j++) {
-        const kw = r.quantW ? String(st.weightBits[j]) : '32';
-        w[kw] = (w[kw] ?? 0) + 1;
-        if (st.hidden) {
-          const ka = r.quantA ? String(st.actBits[j]) : '32';
-          a[ka] = (a[ka] ?? 0) + 1;
-        }
-      }
-      return { weights: w, acts: a };
-    });
+    const byWidth = (h: number[]) => Object.fromEntries(h.flatMap((n, b) => (n ? [[String(b), n]] : [])));
+    return this.net.layers.map((st) => ({
+      weights: r.quantW ? byWidth(bitsHistogram(st.weightBits, 9)) : { '32': st.out },
+      acts: !st.hidden ? {} : r.quantA ? byWidth(bitsHistogram(st.actBits, 17)) : { '32': st.out },
+    }));
   }
 
   /** After every step while widths learn: moves the prices toward the targets. */

@@ -27,6 +27,12 @@ export interface TrainerState {
 export interface Checkpoint {
   /** The resolved options of the run (a checkpoint of other options is refused). */
   options: Record<string, unknown>;
+  /** The phase the state belongs to: float training first, then the method's own (quantisation-aware) training. */
+  phase: 'float' | 'main';
+  /** Main phase after a float phase: the float phase's best parameters (Trainer.snapshot()) and its log. */
+  floatSnap?: Uint8Array[];
+  floatEpochs?: EpochRecord[];
+  floatBestEpoch?: number;
   epoch: number;
   state: TrainerState;
   best: number;

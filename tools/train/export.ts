@@ -44,7 +44,7 @@ export function buildModel(ctx: ExportContext, metrics: Metrics, quiet = false):
   const changes: string[] = [];
   const layers: LayerInput[] = [];
   const lastOut = new Float64Array(outputs);
-  let inMax: Float64Array = new Float64Array(train.features).fill(2 ** (r.inputBits - 1) - 1);
+  let inMax: Float64Array = Float64Array.from(ctx.iq.bits, (b) => 2 ** (b - 1) - 1);
   // fp32 runs export by post-training quantisation at 8-bit weights and fixedActBits activations.
   const weightBitsOf = (j: number, bits: Uint8Array) => (r.quantW ? bits[j] : 8);
   const actBitsOf = (j: number, bits: Uint8Array) => (r.quantA ? bits[j] : r.fixedActBits);

@@ -33,6 +33,9 @@ function trainModule(): WebAssembly.Module {
 
 type View = Float32Array | Int32Array;
 
+/** First byte of an arena: page 0 holds the module's (tiny) static data. */
+const BASE = 65536;
+
 /**
  * Fixed-capacity memory for one trainer or evaluator. All views are carved out at setup, because growing a wasm
  * memory detaches every view of it; each arena has its own instance so arenas never disturb each other.
@@ -45,8 +48,7 @@ export class Arena {
 
   /** @param bytes capacity; @param useWasm false selects the plain-JS kernels (same results bit for bit). */
   constructor(bytes: number, useWasm = true) {
-    const base = 65536; // page 0 holds the module's (tiny) static data
-    const need = base + Math.ceil(bytes / 16) * 16 + 16 * 64;
+    const need = BASE + Math.ceil(bytes / 16) * 16 + 16 * 64;
     if (useWasm) {
       const ex = new WebAssembly.Instance(trainModule(), {}).exports as unknown as TrainExports;
       if (ex.trainAbiVersion() !== ABI_VERSION) throw new Error(`train.wasm ABI ${ex.trainAbiVersion()} - expected ${ABI_VERSION}; rebuild with \`npm run build\``);
@@ -59,8 +61,13 @@ export class Arena {
       this.ex = null;
       this.buffer = new ArrayBuffer(need);
     }
-    this.top = base;
+    this.top = BASE;
     this.capacity = need;
+  }
+
+  /** Forgets every view handed out since construction (they must not be used again), so the memory can be carved anew. */
+  reset(): void {
+    this.top = BASE;
   }
 
   get usesWasm(): boolean {
@@ -82,6 +89,7 @@ export class Arena {
     const end = p + Math.ceil(bytes / 16) * 16;
     if (end > this.capacity) throw new RangeError(`arena of ${this.capacity} bytes exhausted (asked ${bytes} more at ${p})`);
     this.top = end;
+    new Uint8Array(this.buffer, p, end - p).fill(0); // memory handed out before a reset() is reused
     return p;
   }
 

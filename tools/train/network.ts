@@ -19,7 +19,7 @@ export interface LayerState {
   /** Weight / activation precision strengths (NMP-QAT), one per neuron. */
   weightStrength: Float32Array;
   actStrength: Float32Array;
-  /** Learnable activation clip (at the lowest width with actScale 'step'), one per neuron. */
+  /** Learnable activation parameter, one per neuron: the clip (actScale 'step' / 'clip') or the log of the step ('log'). */
   alpha: Float32Array;
   gW: Float32Array; // arena (dW from the GEMM)
   gb: Float32Array;
@@ -56,6 +56,13 @@ interface ParamSlot {
   isStrength: boolean;
 }
 
+/** Distillation from a float teacher: its per-row targets, the loss weight and the temperature (classification). */
+export interface Distillation {
+  targets: Float32Array;
+  weight: number;
+  temperature: number;
+}
+
 /** What the width learner contributes to a backward pass (null members: not learning that part this step). */
 export interface BackwardHooks {
   /** Fills `st.gWeightStrength` (the caller zeroes it when null). */
@@ -72,6 +79,8 @@ export class Network {
   readonly arena: Arena;
   /** The current mini-batch of fake-quantised inputs (arena). */
   readonly Xb: Float32Array;
+  /** Gradient of the loss with respect to Xb, written by inputGrad() (arena). */
+  readonly dX: Float32Array;
   readonly totalWeights: number;
   readonly #slots: ParamSlot[] = [];
   /** Optimiser steps taken. */
@@ -83,10 +92,11 @@ export class Network {
    */
   constructor(readonly r: Resolved, widths: number[], readonly inputScale: Float64Array, rng: Rng, useWasm: boolean) {
     const B = r.batch;
-    let bytes = 4 * B * widths[0] + 64;
+    let bytes = 8 * B * widths[0] + 128;
     for (let l = 0; l + 1 < widths.length; l++) bytes += 4 * (3 * widths[l] * widths[l + 1] + 4 * B * widths[l + 1]) + 64 * 8;
     this.arena = new Arena(bytes, useWasm);
     this.Xb = this.arena.f32(B * widths[0]);
+    this.dX = this.arena.f32(B * widths[0]);
     let total = 0;
     for (let l = 0; l + 1 < widths.length; l++) {
       const fin = widths[l];
@@ -126,7 +136,7 @@ export class Network {
         this.#slots.push({ p, g, m: new Float32Array(p.length), v: new Float32Array(p.length), lr, adam: isAdam, decay, lo, hi, isStrength: p === st.weightStrength || p === st.actStrength });
       slot(st.W, st.gW, r.lr, adam, r.weightDecay, -Infinity, Infinity);
       slot(st.b, st.gb, r.lr, adam, 0, -Infinity, Infinity);
-      if (st.hidden && r.quantA) slot(st.alpha, st.galpha, r.lrAlpha, adam, 0, 1e-4, Infinity);
+      if (st.hidden && r.quantA) slot(st.alpha, st.galpha, r.lrAlpha, adam, 0, r.actScale === 'log' ? -Infinity : 1e-4, Infinity);
       if (r.learnW !== 'none') slot(st.weightStrength, st.gWeightStrength, r.lrStrength, true, 0, 0, 1);
       if (st.hidden && r.learnA !== 'none') slot(st.actStrength, st.gActStrength, r.lrStrength, true, 0, 0, 1);
     }
@@ -138,12 +148,30 @@ export class Network {
   }
 
   /**
-   * Real value of activation code 1. 'step' (default): alpha is the clip at the menu's lowest width, so the step
-   * alpha/(2^b0 - 1) is the same at every width and more bits add range; 'clip' (paper-literal PACT): alpha is the clip
-   * at the current width, step alpha/(2^b - 1). See README "Activation widths and the fold".
+   * Real value of activation code 1. 'log' (nmp): alpha is the log of the step, the same at every width, so more bits
+   * add range (a log keeps Adam's steps relative); 'step': alpha is the clip at the menu's lowest width, so the step
+   * alpha/(2^b0 - 1) is again shared by every width; 'clip' (paper-literal PACT): alpha is the clip at the current
+   * width, step alpha/(2^b - 1). See README "Activation widths and the fold".
    */
   actStep(alpha: number, bits: number): number {
+    if (this.r.actScale === 'log') return Math.exp(alpha);
     return alpha / (2 ** (this.r.actScale === 'step' ? this.r.actBaseBits : bits) - 1);
+  }
+
+  /** d step / d alpha at the current value (see actStep). */
+  #stepSlope(alpha: number, step: number): number {
+    return this.r.actScale === 'log' ? step : step / alpha;
+  }
+
+  /** Every layer's input scales (code -> real value) from the input quantiser and the activation parameters. */
+  updateInputScales(): void {
+    this.layers.forEach((st, l) => {
+      if (l === 0) st.inScale.set(this.inputScale);
+      else {
+        const p = this.layers[l - 1];
+        for (let k = 0; k < st.in; k++) st.inScale[k] = this.actStep(p.alpha[k], p.actBits[k]);
+      }
+    });
   }
 
   /** Input scales of layer l (code -> real value) and, for quantised methods, the hard weights. */
@@ -256,37 +284,69 @@ export class Network {
           if (z > 0) s2 += z * z;
         }
         const rms = Math.sqrt(s2 / M);
-        st.alpha[j] = rms > 1e-6 ? this.r.alphaInit * rms : 1;
+        const clip = rms > 1e-6 ? this.r.alphaInit * rms : 1;
+        // 'log' holds the log of the step of the neuron's current width; the others hold a clip.
+        st.alpha[j] = this.r.actScale === 'log' ? Math.log(clip / (2 ** st.actBits[j] - 1)) : clip;
       }
       this.activate(l, M);
       X = st.A;
     }
   }
 
-  /** Mean loss of M rows (softmax cross-entropy or MSE), and dZ of the last layer. */
-  lossAndGrad(classification: boolean, M: number, y: Float32Array | Int32Array, rows: Int32Array | null, start: number): number {
+  /**
+   * Mean loss of M rows (softmax cross-entropy or MSE), and dZ of the last layer. With a teacher (distillation), the
+   * loss is (1 - w) x that + w x the distillation loss: T^2 x KL(teacher's softened probabilities || ours at T) for
+   * classification, the MSE to the teacher's outputs for regression; `teacher.targets` holds per training row the
+   * softened probabilities (or outputs).
+   */
+  lossAndGrad(classification: boolean, M: number, y: Float32Array | Int32Array, rows: Int32Array | null, start: number, teacher: Distillation | null = null): number {
     const st = this.layers[this.layers.length - 1];
     const C = st.out;
     const Z = st.Z;
     const dZ = st.dZ;
+    const w = teacher ? teacher.weight : 0;
     let loss = 0;
     if (classification) {
+      const T = teacher ? teacher.temperature : 1;
       for (let i = 0; i < M; i++) {
-        const t = (y as Int32Array)[rows ? rows[start + i] : start + i];
+        const row = rows ? rows[start + i] : start + i;
+        const t = (y as Int32Array)[row];
         let mx = -Infinity;
         for (let c = 0; c < C; c++) mx = Math.max(mx, Z[i * C + c]);
         let se = 0;
         for (let c = 0; c < C; c++) se += Math.exp(Z[i * C + c] - mx);
-        loss += Math.log(se) - (Z[i * C + t] - mx);
-        for (let c = 0; c < C; c++) dZ[i * C + c] = (Math.exp(Z[i * C + c] - mx) / se - (c === t ? 1 : 0)) / M;
+        const ce = Math.log(se) - (Z[i * C + t] - mx);
+        if (!teacher) {
+          loss += ce;
+          for (let c = 0; c < C; c++) dZ[i * C + c] = (Math.exp(Z[i * C + c] - mx) / se - (c === t ? 1 : 0)) / M;
+          continue;
+        }
+        // Softened softmax at temperature T, and KL(p || q) = sum p (log p - log q).
+        let seT = 0;
+        for (let c = 0; c < C; c++) seT += Math.exp((Z[i * C + c] - mx) / T);
+        const p = teacher.targets.subarray(row * C, row * C + C);
+        let kl = 0;
+        for (let c = 0; c < C; c++) {
+          const logq = (Z[i * C + c] - mx) / T - Math.log(seT);
+          if (p[c] > 0) kl += p[c] * (Math.log(p[c]) - logq);
+          const q = Math.exp(logq);
+          dZ[i * C + c] = ((1 - w) * (Math.exp(Z[i * C + c] - mx) / se - (c === t ? 1 : 0)) + w * T * (q - p[c])) / M;
+        }
+        loss += (1 - w) * ce + w * T * T * kl;
       }
     } else {
       for (let i = 0; i < M; i++) {
         const row = rows ? rows[start + i] : start + i;
         for (let c = 0; c < C; c++) {
           const d = Z[i * C + c] - (y as Float32Array)[row * C + c];
-          loss += (d * d) / C;
-          dZ[i * C + c] = (2 * d) / (M * C);
+          if (!teacher) {
+            loss += (d * d) / C;
+            dZ[i * C + c] = (2 * d) / (M * C);
+            continue;
+          }
+          const e = Z[i * C + c] - teacher.targets[row * C + c];
+          loss += ((1 - w) * d * d + w * e * e) / C;
+          dZ[i * C + c] = (2 * ((1 - w) * d + w * e)) / (M * C);
         }
       }
     }
@@ -318,6 +378,12 @@ export class Network {
     }
   }
 
+  /** dX = d loss / d Xb of the M rows of the last backward() (layer 0's dZ through its weights). */
+  inputGrad(M: number): void {
+    const st = this.layers[0];
+    this.arena.gemmF32(st.dZ, st.out, 1, st.Weff, this.dX, M, st.in, st.out, false);
+  }
+
   /**
    * Backward through the activation quantiser of hidden layer st: dZ, d alpha (exact, STE on round), and with `learn`
    * the activation strengths through the sigmoid-gated mixture of the candidate widths (Eq. 3 of the paper).
@@ -335,7 +401,7 @@ export class Network {
     if (!learn) st.gActStrength.fill(0);
     const menu = r.actBitsMenu;
     const nA = menu.length;
-    if (r.actScale === 'step' || !learn) {
+    if (r.actScale !== 'clip' || !learn) {
       this.actBackwardRows(st, M, learn, slopes);
       if (r.learnA === 'layer' && learn) tie(st.gActStrength);
       return;
@@ -404,7 +470,7 @@ export class Network {
       sArr[j] = s;
       invArr[j] = 1 / s;
       topArr[j] = n * s;
-      kArr[j] = s / st.alpha[j];
+      kArr[j] = this.#stepSlope(st.alpha[j], s);
       if (learn) {
         gateSlopes(st.actStrength[j], r.actThresholds, r.tau, slopes);
         for (let t = 0; t < T; t++) sl[j * T + t] = slopes[t] * s;

@@ -5,12 +5,29 @@
 
 import { defaultThresholds, type TwoBitMode } from './quant.js';
 
-/** Training method: NMP-QAT per neuron, learned per layer, uniform QAT, or plain float32. */
-export type Method = 'nmp' | 'layer' | 'uniform' | 'fp32';
+/**
+ * Training method: `nmp` (every neuron's weight and activation width, and every input's width, allocated from measured
+ * sensitivity under a budget), `layer` (the same allocator, one width per layer), `nmp-paper` (the paper's learned
+ * precision strengths), `uniform` QAT, or plain float32.
+ */
+export type Method = 'nmp' | 'layer' | 'nmp-paper' | 'uniform' | 'fp32';
 
 export interface TrainOptions {
   /** Default 'nmp'. */
   method?: Method;
+  /** nmp/layer: how widths are chosen: 'sensitivity' (default: second-order loss estimates, knapsack on the budget) or 'hgq' (learned fractional widths). */
+  allocator?: 'sensitivity' | 'hgq';
+  /**
+   * Sensitivity allocator: 'oneshot' (widths from the float network, frozen at once) or 'progressive' (start at twice the
+   * budget, re-measure and re-allocate after each of the first `freezeAt` epochs, reaching the budget at the freeze).
+   */
+  allocation?: 'oneshot' | 'progressive';
+  /** nmp-paper: one strength per neuron (default) or one per layer (the paper's layer-level baseline); method 'layer' is nmp's. */
+  granularity?: 'neuron' | 'layer';
+  /** nmp/layer: input width menu (signed codes); default 2..8. */
+  inputBitsMenu?: number[];
+  /** nmp/layer budget: average input bits over features (default none: the widest menu entry where it helps). */
+  targetInputBits?: number;
   /** Hidden layer widths; default [256, 256]. */
   hidden?: number[];
   /** nmp/layer: learn activation widths too (weights+activations, default true); false = weights-only (activations fixed at `fixedActBits`). */
@@ -44,17 +61,29 @@ export interface TrainOptions {
   inputBits?: number;
   /** Input clip in standard deviations (per feature: min(this, max |x_std| on the training split)); default 8. */
   inputClip?: number;
-  /** Default 30. */
+  /**
+   * Epochs of the method's own phase (for quantised methods: quantisation-aware training); default by data size
+   * (`recipeDefaults`).
+   */
   epochs?: number;
-  /** Default 256. */
+  /**
+   * Quantised methods: epochs of float training first; quantisation-aware training then starts from the best float
+   * weights and (with `distill`) learns from the float model's outputs. 0 = start from random weights. Default by data size.
+   */
+  floatEpochs?: number;
+  /** Weight of the distillation loss from the float model (0..1; 0 = labels only); default 0.5 for quantised methods after a float phase. */
+  distill?: number;
+  /** Softmax temperature of distillation (classification); default 2. */
+  distillTemperature?: number;
+  /** Default by data size (`recipeDefaults`). */
   batchSize?: number;
   /** Default 'adam'. */
   optimizer?: 'adam' | 'sgd';
-  /** Default 1e-3 (adam), 1e-2 (sgd). */
+  /** Peak learning rate; default 3e-3 (adam), 1e-2 (sgd). */
   lr?: number;
   /** Learning-rate schedule of weights, biases and clips: 'cosine' (default; to 0 at `epochs`) or 'constant'. */
   schedule?: 'cosine' | 'constant';
-  /** Epochs of linear learning-rate warm-up before the schedule (fractions allowed); default 0. */
+  /** Epochs of linear learning-rate warm-up before the schedule (fractions allowed); default 1. */
   warmupEpochs?: number;
   /** SGD momentum; default 0.9. */
   momentum?: number;
@@ -66,7 +95,7 @@ export interface TrainOptions {
   lrAlpha?: number;
   /** Initial clip alpha = this x RMS of the neuron's ReLU output on a calibration batch; default 3. */
   alphaInit?: number;
-  /** Early-stopping patience in epochs; default 8. */
+  /** Early-stopping patience in epochs; default a third of the phase's epochs (at least 5). */
   patience?: number;
   /** Default 1. */
   seed?: number;
@@ -84,8 +113,11 @@ export interface TrainOptions {
   budgetRate?: number;
   /** nmp: one activation strength per neuron (default, as the paper) or per layer. */
   actGranularity?: 'neuron' | 'layer';
-  /** Meaning of the learnable alpha: 'step' (default; the step is shared by all widths) or 'clip' (paper-literal). */
-  actScale?: 'step' | 'clip';
+  /**
+   * Meaning of the learnable activation parameter alpha: 'log' (nmp default: log of the step, shared by all widths),
+   * 'step' (nmp-paper default: the clip at the lowest width, so again the step is shared) or 'clip' (paper-literal).
+   */
+  actScale?: 'log' | 'step' | 'clip';
   /** Include the consumer-weight (fold) term in the activation-strength gradient; default true. */
   actFoldGrad?: boolean;
   /** false runs the plain-JS GEMM (same bits, slower); default true. */
@@ -108,6 +140,14 @@ export interface TrainOptions {
 /** The options with every default filled in and checked; the run log records this object. */
 export interface Resolved {
   method: Method;
+  allocator: 'sensitivity' | 'hgq' | 'strengths' | 'none';
+  /** One width per neuron, or one per layer (method 'layer'). */
+  granularity: 'neuron' | 'layer';
+  allocation: 'oneshot' | 'progressive';
+  /** nmp/layer with activations: activation widths are allocated. */
+  allocateActs: boolean;
+  inputBitsMenu: number[];
+  targetInputBits: number | null;
   hidden: number[];
   quantW: boolean;
   learnW: 'none' | 'neuron' | 'layer';
@@ -127,6 +167,9 @@ export interface Resolved {
   inputBits: number;
   inputClip: number;
   epochs: number;
+  floatEpochs: number;
+  distill: number;
+  distillTemperature: number;
   batch: number;
   optimizer: 'adam' | 'sgd';
   lr: number;
@@ -142,7 +185,7 @@ export interface Resolved {
   targetActBits: number | null;
   budgetRate: number;
   actFoldGrad: boolean;
-  actScale: 'step' | 'clip';
+  actScale: 'log' | 'step' | 'clip';
   /** Activation width whose step the learnable alpha is the clip of ('step' scale): the lowest learned width, or the fixed one. */
   actBaseBits: number;
   schedule: 'cosine' | 'constant';
@@ -153,17 +196,49 @@ export interface Resolved {
   subsidy: 'cost' | 'inverse';
 }
 
-/** Fills in defaults and checks every option; throws RangeError naming the option, what it got and what it takes. */
-export function resolveOptions(o: TrainOptions): Resolved {
+/**
+ * Defaults that depend on the number of training rows: the mini-batch (so that small sets still get enough steps per
+ * epoch), and epochs for a number of optimiser steps that converged on the measured sets (Letter, Covertype-100k): about
+ * 6,000 steps of float training, then 4,000 of quantisation-aware training from the float weights.
+ */
+export function recipeDefaults(rows: number): { batch: number; floatEpochs: number; epochs: number } {
+  const batch = rows >= 32768 ? 256 : rows >= 8192 ? 128 : rows >= 2048 ? 64 : 32;
+  const steps = Math.max(1, Math.ceil(rows / batch));
+  const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, Math.round(x)));
+  return { batch, floatEpochs: clamp(6000 / steps, 8, 150), epochs: clamp(4000 / steps, 6, 100) };
+}
+
+/** Every method name `method` accepts. */
+export const METHODS: readonly Method[] = ['nmp', 'layer', 'nmp-paper', 'uniform', 'fp32'];
+
+const range = (lo: number, hi: number) => Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+
+function checkMenu(name: string, menu: number[], lo: number, hi: number): number[] {
+  const m = [...new Set(menu)].sort((a, b) => a - b);
+  if (!m.length) throw new RangeError(`${name} is empty - expected widths ${lo}..${hi}`);
+  for (const b of m) if (!Number.isInteger(b) || b < lo || b > hi) throw new RangeError(`${name} entries must be integers ${lo}..${hi} - got ${b}`);
+  return m;
+}
+
+/**
+ * Fills in defaults and checks every option; throws RangeError naming the option, what it got and what it takes.
+ * `rows` (training rows) sets the defaults of `recipeDefaults`.
+ */
+export function resolveOptions(o: TrainOptions, rows: number): Resolved {
   const method = o.method ?? 'nmp';
-  if (!['nmp', 'layer', 'uniform', 'fp32'].includes(method)) throw new RangeError(`method must be nmp, layer, uniform or fp32 - got ${method}`);
-  const learned = method === 'nmp' || method === 'layer';
+  if (!METHODS.includes(method)) throw new RangeError(`method must be ${METHODS.join(', ')} - got ${method}`);
+  const allocated = method === 'nmp' || method === 'layer';
+  const paper = method === 'nmp-paper';
+  const learned = allocated || paper;
   const qa = learned ? (o.quantizeActivations ?? true) : false;
-  let weightBitsMenu = (o.weightBitsMenu ?? [1, 2, 4, 8]).slice().sort((a, b) => a - b);
+  const allocation = o.allocation ?? 'oneshot';
+  if (allocation !== 'oneshot' && allocation !== 'progressive') throw new RangeError(`allocation must be oneshot or progressive - got ${allocation}`);
+  const allocator: Resolved['allocator'] = paper ? 'strengths' : allocated ? (o.allocator ?? 'sensitivity') : 'none';
+  if (!['sensitivity', 'hgq', 'strengths', 'none'].includes(allocator)) throw new RangeError(`allocator must be sensitivity or hgq - got ${allocator}`);
+  let weightBitsMenu = checkMenu('weightBitsMenu', o.weightBitsMenu ?? (allocated ? range(o.prune === false ? 1 : 0, 8) : [1, 2, 4, 8]), 0, 8);
   if (o.prune && !weightBitsMenu.includes(0)) weightBitsMenu = [0, ...weightBitsMenu];
-  const actBitsMenu = (o.actBitsMenu ?? [4, 8, 16]).slice().sort((a, b) => a - b);
-  for (const b of weightBitsMenu) if (!Number.isInteger(b) || b < 0 || b > 8) throw new RangeError(`weightBitsMenu entries must be integers 0..8 - got ${b}`);
-  for (const b of actBitsMenu) if (!Number.isInteger(b) || b < 1 || b > 16) throw new RangeError(`actBitsMenu entries must be integers 1..16 - got ${b}`);
+  const actBitsMenu = checkMenu('actBitsMenu', o.actBitsMenu ?? (allocated ? range(2, 16) : [4, 8, 16]), 1, 16);
+  const inputBitsMenu = checkMenu('inputBitsMenu', o.inputBitsMenu ?? (allocated ? range(2, 8) : [o.inputBits ?? 8]), 2, 16);
   const ub = o.uniformBits ?? 2;
   if (method === 'uniform' && ![1, 1.58, 2, 3, 4, 5, 6, 7, 8].includes(ub)) throw new RangeError(`uniformBits must be 1, 1.58, 2..8 - got ${ub}`);
   const weightThresholds = o.weightThresholds ?? defaultThresholds(weightBitsMenu.length);
@@ -175,19 +250,50 @@ export function resolveOptions(o: TrainOptions): Resolved {
   if (weightStart < 0 || weightStart >= weightBitsMenu.length) throw new RangeError(`initialWeightBits must be one of the weight menu ${weightBitsMenu.join(', ')} - got ${o.initialWeightBits}`);
   if (actStart < 0) throw new RangeError(`initialActBits must be one of the activation menu ${actBitsMenu.join(', ')} - got ${o.initialActBits}`);
   const optimizer = o.optimizer ?? 'adam';
-  const lr = o.lr ?? (optimizer === 'adam' ? 1e-3 : 1e-2);
+  const lr = o.lr ?? (optimizer === 'adam' ? 3e-3 : 1e-2);
+  const recipe = recipeDefaults(rows);
+  const epochs = o.epochs ?? (method === 'fp32' ? recipe.floatEpochs : recipe.epochs);
+  const floatEpochs = method === 'fp32' ? 0 : (o.floatEpochs ?? recipe.floatEpochs);
+  for (const [name, v] of [['epochs', epochs], ['floatEpochs', floatEpochs]] as const) {
+    if (!Number.isInteger(v) || v < 0 || (name === 'epochs' && v < 1)) throw new RangeError(`${name} must be a${name === 'epochs' ? ' positive' : ' non-negative'} integer - got ${v}`);
+  }
+  const distill = o.distill ?? (floatEpochs > 0 ? 0.5 : 0);
+  if (!(distill >= 0 && distill <= 1)) throw new RangeError(`distill must be between 0 and 1 - got ${distill}`);
   const inputBits = o.inputBits ?? 8;
   if (!Number.isInteger(inputBits) || inputBits < 2 || inputBits > 16) throw new RangeError(`inputBits must be 2..16 - got ${inputBits}`);
   const fixedActBits = o.fixedActBits ?? (method === 'uniform' ? 8 : 16);
+  // Budgets: allocated methods always have one (default 2 weight bits and, with activations, 4 activation bits).
+  // A budget a method cannot use is a mistake, not something to ignore.
+  const budgeted = ['targetBits', 'targetBytes', 'targetActBits', 'targetInputBits'] as const;
+  for (const k of budgeted) {
+    const v = o[k];
+    if (v === undefined) continue;
+    if (!learned) throw new RangeError(`${k} applies to the learned methods (nmp, layer, nmp-paper) - method ${method} has fixed widths`);
+    if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${k} must be a positive number - got ${v}`);
+  }
+  if ((o.targetActBits !== undefined || o.targetInputBits !== undefined) && !qa) throw new RangeError('targetActBits and targetInputBits need quantised activations (quantizeActivations: true)');
+  const within = (k: string, v: number | undefined, menu: number[]) => {
+    if (v !== undefined && (v < menu[0] || v > menu[menu.length - 1])) throw new RangeError(`${k} ${v} is outside its menu ${menu[0]}..${menu[menu.length - 1]} - expected a value in that range`);
+  };
+  within('targetBits', o.targetBits, weightBitsMenu);
+  within('targetActBits', o.targetActBits, actBitsMenu);
+  within('targetInputBits', o.targetInputBits, inputBitsMenu);
+  const targetBits = o.targetBits ?? (allocated && o.targetBytes === undefined ? 2 : null);
+  const targetActBits = o.targetActBits ?? (allocated && qa ? 4 : null);
   return {
     method,
+    allocator,
+    granularity: method === 'layer' ? 'layer' : 'neuron',
+    allocation,
     hidden: o.hidden ?? [256, 256],
     quantW: method !== 'fp32',
-    learnW: method === 'nmp' ? 'neuron' : method === 'layer' ? 'layer' : 'none',
+    learnW: paper ? (o.granularity ?? 'neuron') : 'none',
     quantA: method !== 'fp32',
-    learnA: qa ? (method === 'nmp' && (o.actGranularity ?? 'neuron') === 'neuron' ? 'neuron' : 'layer') : 'none',
+    learnA: paper && qa ? (o.granularity === 'layer' || o.actGranularity === 'layer' ? 'layer' : 'neuron') : 'none',
+    allocateActs: allocated && qa,
     weightBitsMenu,
     actBitsMenu,
+    inputBitsMenu,
     weightThresholds,
     actThresholds,
     weightStart,
@@ -196,10 +302,13 @@ export function resolveOptions(o: TrainOptions): Resolved {
     fixedActBits,
     twoBit: method === 'uniform' ? (ub === 1.58 ? 'ternary' : 'full') : (o.twoBit ?? 'ternary'),
     tau: o.gateTemperature ?? 0.05,
-    inputBits,
+    inputBits: allocated ? inputBitsMenu[inputBitsMenu.length - 1] : inputBits,
     inputClip: o.inputClip ?? 8,
-    epochs: o.epochs ?? 30,
-    batch: o.batchSize ?? 256,
+    epochs,
+    floatEpochs,
+    distill: floatEpochs > 0 ? distill : 0,
+    distillTemperature: o.distillTemperature ?? 2,
+    batch: o.batchSize ?? recipe.batch,
     optimizer,
     lr,
     momentum: o.momentum ?? 0.9,
@@ -207,21 +316,23 @@ export function resolveOptions(o: TrainOptions): Resolved {
     lrStrength: o.lrStrength ?? 2e-3,
     lrAlpha: o.lrAlpha ?? lr,
     alphaInit: o.alphaInit ?? 3,
-    patience: o.patience ?? 8,
+    patience: o.patience ?? Math.max(5, Math.ceil(epochs / 3)),
     seed: o.seed ?? 1,
-    targetBits: o.targetBits ?? null,
+    targetBits,
     targetBytes: o.targetBytes ?? null,
-    targetActBits: o.targetActBits ?? null,
+    targetActBits,
+    targetInputBits: allocated ? (o.targetInputBits ?? null) : null,
     budgetRate: o.budgetRate ?? 0.05,
     actFoldGrad: o.actFoldGrad ?? true,
-    actScale: o.actScale ?? 'step',
+    actScale: o.actScale ?? (allocated ? 'log' : 'step'),
     schedule: o.schedule ?? 'cosine',
-    warmupEpochs: o.warmupEpochs ?? 0,
+    warmupEpochs: o.warmupEpochs ?? 1,
     hysteresis: o.hysteresis ?? 0,
     budgetMode: o.budgetMode ?? 'fill',
     subsidy: o.subsidy ?? 'inverse',
-    // Default: widths learned in the first 30 % of the epochs, then frozen (README "Freezing").
-    freezeAt: learned ? (o.freezeAt === undefined ? Math.max(1, Math.round(0.3 * (o.epochs ?? 30))) : o.freezeAt) : null,
+    // Default: widths learned in the first 30 % of the epochs, then frozen (README "Freezing"); the sensitivity
+    // allocator re-solves at the end of each epoch before the freeze.
+    freezeAt: learned ? (o.freezeAt === undefined ? (allocator === 'sensitivity' && allocation === 'oneshot' ? 0 : Math.max(1, Math.round(0.3 * epochs))) : o.freezeAt) : null,
     actBaseBits: qa ? actBitsMenu[0] : fixedActBits,
   };
 }

@@ -21,7 +21,7 @@ test('covertype › first 4000 rows: read, train NMP-QAT w+a, 0 mismatches vs fo
   assert.equal(ds.featureNames[0], 'Elevation');
   assert.deepEqual(Array.from(ds.x.subarray(0, 3)), [2596, 51, 3]);
   const split = splitDataset(ds, { seed: 2, valFraction: 0.1, testFraction: 0.1 });
-  const res = await train(split, { hidden: [32, 32], epochs: 2, batchSize: 64, lr: 0.005, seed: 3 });
+  const res = await train(split, { hidden: [32, 32], floatEpochs: 1, epochs: 2, batchSize: 64, lr: 0.005, seed: 3 });
   const model = readModel(res.bytes);
   const fwd = new IntegerForward(model, 64);
   const acc = fwd.accumulators(split.test.x, split.test.rows);

@@ -17,11 +17,11 @@ const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 test('runtime › NMP-QAT w+a model: trainer evaluation == runtime (simd and scalar) on 450 held-out rows', async () => {
   const ds = await readCsv(join(ROOT, 'tools/data/letter.csv.gz'), { target: 'lettr', maxRows: 3000 });
   const split = splitDataset(ds, { seed: 9, valFraction: 0.15, testFraction: 0.15 });
-  // lrStrength high enough that the model mixes widths (1/2/4/8 weights, 4/8/16 activations) within layers.
-  const res = await train(split, { hidden: [64, 48], epochs: 3, batchSize: 32, lr: 0.005, lrStrength: 0.03, seed: 4, prune: true });
+  // The allocator mixes widths (0..8 weights, 2..16 activations, 2..8 inputs) within layers.
+  const res = await train(split, { hidden: [64, 48], floatEpochs: 2, epochs: 3, batchSize: 32, lr: 0.005, seed: 4, targetBits: 3 });
   const model = readModel(res.bytes);
   const widths = new Set(model.layers.flatMap((l) => Array.from(l.weightBits)));
-  assert.ok(widths.size >= 2, `mixed weight widths: ${[...widths]}`);
+  assert.ok(widths.size >= 3, `mixed weight widths: ${[...widths]}`);
   const mine = new IntegerForward(model, 64).accumulators(split.test.x, split.test.rows);
   const C = model.meta.outputNames.length;
   for (const backend of ['simd', 'scalar'] as const) {

@@ -1,6 +1,7 @@
 /**
- * @fileoverview End-to-end trainer tests on a small Letter slice: trained == deployed (integer forward vs the format
- * reference, 0 mismatches), reproducibility, baselines, pruning, budgets, logs, checkpoint/resume.
+ * @fileoverview train() end to end on a small Letter slice: trained == deployed (integer forward vs the format reference,
+ * 0 mismatches), reproducibility, the float phase (shared, resumed, refused when foreign), distillation, baselines, logs,
+ * checkpoint/resume. The paper's strength method is in strengths.test.ts, the allocators in sensitivity.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +21,7 @@ const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const letter = await readCsv(join(ROOT, 'tools/data/letter.csv.gz'), { target: 'lettr', maxRows: 3000 });
 const split = splitDataset(letter, { seed: 5, valFraction: 0.15, testFraction: 0.15 });
 const dir = await mkdtemp(join(tmpdir(), 'nmp-train-'));
-const SMALL: TrainOptions = { hidden: [48, 32], epochs: 3, batchSize: 32, lr: 0.005, seed: 11, createdAt: '2026-01-01T00:00:00.000Z', lrStrength: 0.01 };
+const SMALL: TrainOptions = { hidden: [48, 32], floatEpochs: 2, epochs: 3, batchSize: 32, lr: 0.005, seed: 11, createdAt: '2026-01-01T00:00:00.000Z' };
 
 /** Runs the decoded model through formats/reference row by row and compares everything with IntegerForward. */
 function assertZeroMismatches(bytes: Uint8Array, ds = split.test): void {
@@ -64,7 +65,7 @@ test('requantExact › equals the BigInt reference on edges and random values', 
   }
 });
 
-test('train › NMP-QAT weights+activations: exported model == formats/reference (0 mismatches), metrics from the integer model', async () => {
+test('train › NMP (defaults): exported model == formats/reference (0 mismatches), metrics from the integer model', async () => {
   const res = await train(split, { ...SMALL, method: 'nmp' });
   assertZeroMismatches(res.bytes);
   const model = readModel(res.bytes);
@@ -73,13 +74,32 @@ test('train › NMP-QAT weights+activations: exported model == formats/reference
   assert.equal(res.metrics.test_accuracy, m.accuracy);
   assert.equal(model.meta.provenance.metrics.test_accuracy, m.accuracy);
   assert.ok(m.accuracy > 0.3, `learns something: ${m.accuracy}`);
-  // Widths come from the menus.
+  // Widths come from the default menus and meet the default budgets (2 weight bits, 4 activation bits).
   for (const l of model.layers) {
-    for (const b of l.weightBits) assert.ok([1, 2, 4, 8].includes(b), `weight bits ${b}`);
-    if (l.act) for (const b of l.act.bits) assert.ok([4, 8, 16].includes(b), `act bits ${b}`);
+    for (const b of l.weightBits) assert.ok(b >= 0 && b <= 8, `weight bits ${b}`);
+    if (l.act) for (const b of l.act.bits) assert.ok(b >= 2 && b <= 16, `act bits ${b}`);
   }
+  assert.ok(res.metrics.avg_weight_bits <= 2 && res.metrics.avg_act_bits <= 4, `${res.metrics.avg_weight_bits} / ${res.metrics.avg_act_bits}`);
+  assert.ok(new Set(model.layers.flatMap((l) => Array.from(l.weightBits))).size > 2, 'widths differ per neuron');
   assert.equal(res.log.epochs.length, 3);
+  assert.equal(res.log.float!.epochs.length, 2);
   assert.equal(res.metrics.model_bytes, res.bytes.length);
+  // The float phase, exported as fp32 exports, comes with the result.
+  assert.ok(res.floatModel && res.floatModel.metrics.test_accuracy > 0.3);
+  assertZeroMismatches(res.floatModel.bytes);
+});
+
+test('train › the float phase: fp32 is it, a quantised run reuses it for the same bytes, a foreign one is refused', async () => {
+  const fp = await train(split, { ...SMALL, method: 'fp32', epochs: 2 });
+  assert.ok(fp.floatPhase);
+  const alone = await train(split, { ...SMALL, method: 'uniform', uniformBits: 2, epochs: 2 });
+  const shared = await train(split, { ...SMALL, method: 'uniform', uniformBits: 2, epochs: 2, floatPhase: fp.floatPhase });
+  assert.deepEqual(shared.bytes, alone.bytes);
+  assert.deepEqual(alone.floatModel!.bytes, fp.bytes);
+  await assert.rejects(train(split, { ...SMALL, hidden: [40, 32], epochs: 1, floatPhase: fp.floatPhase }), /floatPhase belongs to another split or other float options/);
+  // Without distillation the run differs (the teacher's targets enter the loss).
+  const plain = await train(split, { ...SMALL, method: 'uniform', uniformBits: 2, epochs: 2, floatPhase: fp.floatPhase, distill: 0 });
+  assert.notDeepEqual(plain.bytes, shared.bytes);
 });
 
 test('train › same seed, same bytes; another seed differs (plain-JS GEMM gives the same bytes too)', async () => {
@@ -92,10 +112,10 @@ test('train › same seed, same bytes; another seed differs (plain-JS GEMM gives
   assert.notDeepEqual(a.bytes, c.bytes);
 });
 
-test('train › baselines: fp32, uniform 1 / 1.58 / 2 / 4 / 8 with 8-bit activations, layer-level, weights-only', async () => {
+test('train › baselines: fp32, uniform 1 / 1.58 / 2 / 3 / 4 / 8 with 8-bit activations, weights-only NMP', async () => {
   const fp = await train(split, { ...SMALL, method: 'fp32', epochs: 2 });
   assertZeroMismatches(fp.bytes);
-  for (const ub of [1, 1.58, 2, 4, 8]) {
+  for (const ub of [1, 1.58, 2, 3, 4, 8]) {
     const res = await train(split, { ...SMALL, method: 'uniform', uniformBits: ub, epochs: 1 });
     const model = readModel(res.bytes);
     const bits = ub === 1.58 ? 2 : ub;
@@ -110,84 +130,49 @@ test('train › baselines: fp32, uniform 1 / 1.58 / 2 / 4 / 8 with 8-bit activat
     }
     assert.equal(model.meta.provenance.method, `uniform:${ub}`);
   }
-  const layer = await train(split, { ...SMALL, method: 'layer', epochs: 3, lrStrength: 0.05 });
-  for (const l of readModel(layer.bytes).layers) {
-    assert.equal(new Set(l.weightBits).size, 1, 'one weight width per layer');
-    if (l.act) assert.equal(new Set(l.act.bits).size, 1, 'one activation width per layer');
-  }
   const wo = await train(split, { ...SMALL, method: 'nmp', quantizeActivations: false, epochs: 1 });
   for (const l of readModel(wo.bytes).layers) if (l.act) assert.ok(l.act.bits.every((b) => b === 16));
   assertZeroMismatches(wo.bytes);
 });
 
-test('train › pruning and bit menus: 0-bit neurons export as pruned (empty rows), budget pushes bits down', async () => {
-  const res = await train(split, { ...SMALL, method: 'nmp', prune: true, weightBitsMenu: [1, 4], actBitsMenu: [4, 8], epochs: 4, targetBits: 0.6, budgetRate: 0.5, lrStrength: 0.05 });
-  const model = readModel(res.bytes);
-  let pruned = 0;
-  for (const l of model.layers) {
-    for (let j = 0; j < l.outFeatures; j++) {
-      assert.ok([0, 1, 4].includes(l.weightBits[j]));
-      if (l.weightBits[j] === 0) {
-        pruned++;
-        assert.equal(l.rowOffsets[j + 1] - l.rowOffsets[j], 0, 'pruned row is empty');
-      }
-    }
-    if (l.act) for (const b of l.act.bits) assert.ok([4, 8].includes(b));
-  }
-  // Nothing but the budget pushes strengths down (neurons start at 1 bit), so pruned neurons prove it acts.
-  assert.ok(pruned > 0, 'some neurons pruned under a 0.6-bit budget');
-  assert.ok(res.metrics.avg_weight_bits < 1, `budget respected-ish: ${res.metrics.avg_weight_bits}`);
-  assertZeroMismatches(res.bytes);
-});
-
-test("train › budget 'fill': a budget the controller did not reach by the freeze is topped up to it; 'cap' is not", async () => {
-  // lrStrength 0: nothing moves the strengths, so every width is still the initial one (1-bit / 4-bit) at the freeze.
-  const o: TrainOptions = { ...SMALL, method: 'nmp', epochs: 2, freezeAt: 1, lrStrength: 0, targetBits: 3, targetActBits: 8 };
-  const fill = await train(split, o);
-  // The largest single move is 4 -> 8 bits on a 48-input neuron: 4 * 48 of 3136 weights.
-  assert.ok(fill.metrics.avg_weight_bits <= 3 + 1e-9 && fill.metrics.avg_weight_bits > 3 - (4 * 48) / 3136, `weight bits ${fill.metrics.avg_weight_bits}`);
-  assert.ok(fill.metrics.avg_act_bits <= 8 + 1e-9 && fill.metrics.avg_act_bits > 8 - 8 / 80, `act bits ${fill.metrics.avg_act_bits}`);
-  assert.ok(fill.log.warnings.some((w) => /neurons moved up one weight width to fill the budget/.test(w)), fill.log.warnings.join('; '));
-  assertZeroMismatches(fill.bytes);
-  const cap = await train(split, { ...o, budgetMode: 'cap' });
-  assert.equal(cap.metrics.avg_weight_bits, 1);
-  assert.equal(cap.metrics.avg_act_bits, 4);
-});
-
-test('train › per-epoch histograms, progress lines (non-TTY) and the JSON log', async () => {
+test('train › per-epoch histograms, progress lines (non-TTY) and the JSON log, float phase first', async () => {
   const lines: string[] = [];
   const sink = new Writable({ write(chunk, _e, cb) { lines.push(String(chunk)); cb(); } });
   const jsonLog = join(dir, 'run.jsonl');
-  const seen: number[] = [];
-  const res = await train(split, { ...SMALL, epochs: 2, progress: sink, jsonLog }, { onEpoch: (r) => seen.push(r.epoch) });
-  assert.deepEqual(seen, [1, 2]);
+  const seen: string[] = [];
+  const res = await train(split, { ...SMALL, epochs: 2, progress: sink, jsonLog }, { onEpoch: (r) => seen.push(`${r.phase} ${r.epoch}`) });
+  assert.deepEqual(seen, ['float 1', 'float 2', 'main 1', 'main 2']);
   for (const rec of res.log.epochs) {
     assert.equal(rec.histogram.length, 3);
     const total = (h: Record<string, number>) => Object.values(h).reduce((a, b) => a + b, 0);
     assert.deepEqual(rec.histogram.map((h) => total(h.weights)), [48, 32, 26]);
     assert.deepEqual(rec.histogram.map((h) => total(h.acts)), [48, 32, 0]);
   }
-  assert.match(lines[0], /^epoch 1\/2 {2}loss \d+\.\d+ {2}val_acc 0\.\d+ {2}wbits \d\.\d\d {2}abits \d+\.\d\d {2}\d+ samples\/s\n$/);
+  assert.match(lines[0], /^float epoch 1\/2 {2}loss \d+\.\d+ {2}val_acc 0\.\d+ {2}wbits \d\.\d\d {2}abits \d+\.\d\d {2}\d+ samples\/s\n$/);
+  assert.match(lines[2], /^epoch 1\/2 {2}loss \d+\.\d+ {2}val_acc 0\.\d+ {2}wbits \d\.\d\d {2}abits \d+\.\d\d {2}\d+ samples\/s\n$/);
   assert.ok(!lines.join('').includes('\r'), 'no carriage returns when not a TTY');
   const recs = (await readFile(jsonLog, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(recs.map((r) => r.type), ['epoch', 'epoch', 'final']);
-  assert.equal(recs[2].metrics.test_accuracy, res.metrics.test_accuracy);
+  assert.deepEqual(recs.map((r) => `${r.type} ${r.phase ?? ''}`), ['epoch float', 'epoch float', 'epoch main', 'epoch main', 'final ']);
+  assert.equal(recs[4].metrics.test_accuracy, res.metrics.test_accuracy);
 });
 
-test('train › an interrupted run resumes from its checkpoint to the same bytes', async () => {
-  // Interrupted right after the last epoch before the freeze (the freeze and its budget enforcement run on resume).
-  const budget = { freezeAt: 2, targetBits: 1.2, lrStrength: 0.05 };
-  const full = await train(split, { ...SMALL, ...budget, epochs: 3 });
-  const checkpoint = join(dir, 'ck.bin');
-  const opts: TrainOptions = { ...SMALL, ...budget, epochs: 3, checkpoint, resume: true };
-  await assert.rejects(train(split, opts, { onEpoch: (r) => { if (r.epoch === 2) throw new Error('interrupted'); } }), /interrupted/);
-  assert.ok((await stat(checkpoint)).size > 0);
-  const out = join(dir, 'model.nmp');
-  const resumed = await train(split, { ...opts, out });
-  assert.deepEqual(new Uint8Array(await readFile(out)), resumed.bytes);
-  assert.equal(resumed.log.epochs.length, 3);
-  assert.deepEqual(resumed.bytes, full.bytes);
-  await assert.rejects(train(split, { ...opts, hidden: [40, 32] }), /checkpoint of a different run/);
+test('train › an interrupted run resumes from its checkpoint to the same bytes, in the float phase or after it', async () => {
+  const o: TrainOptions = { ...SMALL, targetBits: 1.5, epochs: 3 };
+  const full = await train(split, o);
+  for (const stopAt of ['float', 'main'] as const) {
+    const checkpoint = join(dir, `ck-${stopAt}.bin`);
+    const opts: TrainOptions = { ...o, checkpoint, resume: true };
+    const hooks = { onEpoch: (r: { phase: string; epoch: number }) => { if (r.phase === stopAt && r.epoch === (stopAt === 'float' ? 1 : 2)) throw new Error('interrupted'); } };
+    await assert.rejects(train(split, opts, hooks), /interrupted/);
+    assert.ok((await stat(checkpoint)).size > 0);
+    const out = join(dir, `model-${stopAt}.nmp`);
+    const resumed = await train(split, { ...opts, out });
+    assert.deepEqual(new Uint8Array(await readFile(out)), resumed.bytes);
+    assert.equal(resumed.log.epochs.length, 3);
+    assert.equal(resumed.log.float!.epochs.length, 2);
+    assert.deepEqual(resumed.bytes, full.bytes, `resumed after an interruption in the ${stopAt} phase`);
+  }
+  await assert.rejects(train(split, { ...o, checkpoint: join(dir, 'ck-main.bin'), resume: true, hidden: [40, 32] }), /checkpoint of a different run/);
 });
 
 test('train › a constant column trains, exports code 0 for it, and is reported', async () => {
@@ -229,46 +214,14 @@ test('train › targetBytes: the exported file fits the byte budget', async () =
   const one = await train(split, { ...SMALL, method: 'uniform', uniformBits: 1, epochs: 1 });
   const four = await train(split, { ...SMALL, method: 'uniform', uniformBits: 4, epochs: 1 });
   const targetBytes = Math.round((2 * one.bytes.length + four.bytes.length) / 3);
-  const res = await train(split, { ...SMALL, epochs: 3, lrStrength: 0.05, freezeAt: 2, targetBytes });
+  const res = await train(split, { ...SMALL, epochs: 2, targetBytes });
   assert.ok(res.bytes.length <= targetBytes, `${res.bytes.length} bytes > targetBytes ${targetBytes}`);
   assert.ok(res.metrics.avg_weight_bits > 1, `uses the budget: ${res.metrics.avg_weight_bits}`);
-});
-
-test('train › variants: SGD, paper-literal clip activations with the fold gradient, layer-granular activations, hysteresis', async () => {
-  const sgd = await train(split, { ...SMALL, optimizer: 'sgd', lr: 0.05, epochs: 3 });
-  const losses = sgd.log.epochs.map((e) => e.loss);
-  assert.ok(losses[2] < losses[0], `SGD lowers the loss: ${losses}`);
-  const clip = await train(split, { ...SMALL, actScale: 'clip', lrStrength: 0.05, epochs: 2 });
-  assertZeroMismatches(clip.bytes);
-  const m = readModel(clip.bytes);
-  // clip mode: code scale = clip / (2^b - 1), so scales differ by width for equal clips; check the export is consistent.
-  for (const l of m.layers) if (l.act) for (let j = 0; j < l.outFeatures; j++) assert.ok(l.act.scale[j] > 0);
-  const lay = await train(split, { ...SMALL, actGranularity: 'layer', lrStrength: 0.05, epochs: 2 });
-  for (const l of readModel(lay.bytes).layers) if (l.act) assert.equal(new Set(l.act.bits).size, 1);
-  const hy = await train(split, { ...SMALL, hysteresis: 0.05, lrStrength: 0.05, epochs: 2 });
-  assertZeroMismatches(hy.bytes);
-});
-
-test('train › initialWeightBits / initialActBits: widths start there; a width off the menu is refused', async () => {
-  // Strengths frozen in place (lrStrength 0), so the exported widths are the initial ones.
-  const res = await train(split, { ...SMALL, epochs: 1, lrStrength: 0, initialWeightBits: 4, initialActBits: 8 });
-  assertZeroMismatches(res.bytes);
-  for (const l of readModel(res.bytes).layers) {
-    assert.deepEqual([...new Set(l.weightBits)], [4]);
-    if (l.act) assert.deepEqual([...new Set(l.act.bits)], [8]);
-  }
-  const low = await train(split, { ...SMALL, epochs: 1, lrStrength: 0 });
-  for (const l of readModel(low.bytes).layers) {
-    assert.deepEqual([...new Set(l.weightBits)], [1]);
-    if (l.act) assert.deepEqual([...new Set(l.act.bits)], [4]);
-  }
-  await assert.rejects(train(split, { ...SMALL, initialWeightBits: 3 }), /initialWeightBits must be one of the weight menu 1, 2, 4, 8 - got 3/);
-  await assert.rejects(train(split, { ...SMALL, initialActBits: 5 }), /initialActBits must be one of the activation menu 4, 8, 16 - got 5/);
 });
 
 test('train › progress on a TTY rewrites the line', async () => {
   const chunks: string[] = [];
   const sink = Object.assign(new Writable({ write(c, _e, cb) { chunks.push(String(c)); cb(); } }), { isTTY: true });
   await train(split, { ...SMALL, epochs: 1, progress: sink });
-  assert.ok(chunks[0].startsWith('\r\x1b[2Kepoch 1/1'), JSON.stringify(chunks[0]));
+  assert.ok(chunks[0].startsWith('\r\x1b[2Kfloat epoch 1/2'), JSON.stringify(chunks[0]));
 });
