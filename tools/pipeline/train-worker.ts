@@ -1,10 +1,10 @@
 /** @fileoverview One training run in a worker thread (started by training.ts); seeded and single-threaded, so its bytes do not depend on how many run at once. */
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { train, type TrainOptions } from '../train/index.js';
+import { train, type FloatPhase, type TrainOptions } from '../train/index.js';
 import type { Dataset } from '../train/data.js';
 
-const { split, options } = workerData as { split: { train: Dataset; val: Dataset; test: Dataset }; options: TrainOptions };
+const { split, options } = workerData as { split: { train: Dataset; val: Dataset; test: Dataset }; options: TrainOptions & { floatPhase?: FloatPhase } };
 // Progress lines go to the parent, which prefixes them with the method and prints them.
 const progress = { isTTY: false, write: (line: string) => parentPort!.postMessage({ type: 'progress', line }) };
 const t0 = performance.now();
@@ -17,4 +17,5 @@ parentPort!.postMessage({
   seconds: (performance.now() - t0) / 1000,
   bestEpoch: result.log.bestEpoch,
   epochsRun: result.log.epochs.length,
+  floatPhase: result.floatPhase,
 });

@@ -2,8 +2,8 @@
 
 import { Worker } from 'node:worker_threads';
 import type { Dataset } from '../train/data.js';
-import type { TrainOptions } from '../train/index.js';
-import { methodOptions } from './methods.js';
+import type { FloatPhase, TrainOptions } from '../train/index.js';
+import { optionsFor } from './methods.js';
 
 export interface WorkerResult {
   method: string;
@@ -21,13 +21,15 @@ export interface TrainingDone {
   seconds: number;
   bestEpoch: number;
   epochsRun: number;
+  /** The run's float phase (or, for fp32, the run itself), reusable by other methods on the same split. */
+  floatPhase?: FloatPhase;
 }
 
 /**
  * One training run in a worker thread: its progress lines (terminal control codes stripped) go to `onProgress`, `done`
  * settles when the worker exits. The worker is returned so that a caller can terminate it.
  */
-export function startTraining(split: { train: Dataset; val: Dataset; test?: Dataset }, options: TrainOptions, onProgress: (line: string) => void): { worker: Worker; done: Promise<TrainingDone> } {
+export function startTraining(split: { train: Dataset; val: Dataset; test?: Dataset }, options: TrainOptions & { floatPhase?: FloatPhase }, onProgress: (line: string) => void): { worker: Worker; done: Promise<TrainingDone> } {
   const worker = new Worker(new URL('./train-worker.js', import.meta.url), { workerData: { split, options } });
   const done = new Promise<TrainingDone>((resolve, reject) => {
     let result: TrainingDone | null = null;
@@ -43,8 +45,9 @@ export function startTraining(split: { train: Dataset; val: Dataset; test?: Data
 
 /**
  * Trains several methods (names of METHODS) on one split, `jobs` at a time in worker threads (each run single-threaded
- * and seeded, so the bytes are the same for any `jobs`). Each run's progress lines go to `onProgress` with its method.
- * Results in `methods` order.
+ * and seeded, so the bytes are the same for any `jobs`). fp32 trains first, alone: it is the float phase every quantised
+ * method starts from, so they share it instead of each training its own. Each run's progress lines go to `onProgress`
+ * with its method. Results in `methods` order (fp32 only if asked for).
  */
 export async function trainInWorkers(
   split: { train: Dataset; val: Dataset; test: Dataset }, methods: string[], options: TrainOptions, jobs: number,
@@ -52,24 +55,34 @@ export async function trainInWorkers(
 ): Promise<WorkerResult[]> {
   const results: WorkerResult[] = new Array(methods.length);
   const running = new Set<Worker>();
-  let next = 0, failed = false;
-  const runOne = async (i: number) => {
-    const method = methods[i];
-    const { worker, done } = startTraining(split, { ...methodOptions(method), ...options }, (line) => onProgress(method, line));
+  let floatPhase: FloatPhase | undefined;
+  const runOne = async (method: string): Promise<WorkerResult> => {
+    const { worker, done } = startTraining(split, { ...optionsFor(method, options), ...(floatPhase ? { floatPhase } : {}) }, (line) => onProgress(method, line));
     running.add(worker);
     try {
       const m = await done;
-      results[i] = { method, bytes: m.bytes, metrics: m.metrics, warnings: m.warnings, seconds: m.seconds };
+      floatPhase ??= m.floatPhase;
+      return { method, bytes: m.bytes, metrics: m.metrics, warnings: m.warnings, seconds: m.seconds };
     } catch (e) {
       throw new Error(`${method}: ${(e as Error).message}`);
     } finally {
       running.delete(worker);
     }
   };
-  const lanes = Array.from({ length: Math.max(1, Math.min(jobs, methods.length)) }, async () => {
-    while (next < methods.length && !failed) await runOne(next++);
-  });
+  const quantised = methods.filter((m) => m !== 'fp32');
+  const fp32 = methods.indexOf('fp32');
+  let next = 0, failed = false;
   try {
+    if (fp32 >= 0 || quantised.length > 1) {
+      const r = await runOne('fp32');
+      if (fp32 >= 0) results[fp32] = r;
+    }
+    const lanes = Array.from({ length: Math.max(1, Math.min(jobs, quantised.length)) }, async () => {
+      while (next < quantised.length && !failed) {
+        const method = quantised[next++];
+        results[methods.indexOf(method)] = await runOne(method);
+      }
+    });
     await Promise.all(lanes);
   } catch (e) {
     // One failure ends the comparison: stop the lanes and the trainings still running.

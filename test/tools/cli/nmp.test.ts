@@ -17,7 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'nmp-cli-'));
 const letterCsv = join(dir, 'letter.csv');
 // 3000 rows keep every training run here around a second.
 writeFileSync(letterCsv, gunzipSync(readFileSync(`${repoRoot}tools/data/letter.csv.gz`)).toString('utf8').split('\n').slice(0, 3001).join('\n') + '\n');
-const SMALL = ['--hidden', '64,64', '--epochs', '4', '--seed', '3'];
+const SMALL = ['--hidden', '64,64', '--float-epochs', '2', '--epochs', '3', '--seed', '3'];
 
 function nmp(args: string[], opts: { input?: string; cwd?: string } = {}) {
   const r = spawnSync(process.execPath, [NMP, ...args], { encoding: 'utf8', input: opts.input, cwd: opts.cwd ?? dir, timeout: 120_000 });
@@ -51,7 +51,7 @@ test('cli › train -> inspect -> eval -> run -> bench -> report, each a subproc
   const summary = JSON.parse(t.stdout);
   assert.equal(summary.deployment.mismatches, 0);
   assert.ok(summary.deployment.rows > 0);
-  assert.match(t.stderr, /epoch 1\/4 .*wbits .*abits/);
+  assert.match(t.stderr, /\nepoch 1\/3 .*wbits .*abits/);
   assert.ok(!existsSync(`${model}.ckpt`), 'the checkpoint is removed after success');
   const decoded = readModel(new Uint8Array(readFileSync(model)));
   assert.equal(decoded.meta.targetColumn, 'lettr');
@@ -112,7 +112,7 @@ test('cli › compare gives the same models whether it trains one or two at a ti
     const out = join(dir, `jobs${jobs}`);
     const r = nmp(['compare', letterCsv, '--target', 'lettr', ...SMALL, '--methods', 'uniform:4,nmp,layer', '--out-dir', out, '--jobs', jobs]);
     assert.equal(r.code, 0, r.stderr);
-    if (jobs === '2') assert.match(r.stderr, /\[nmp\] epoch 1\/4/);
+    if (jobs === '2') assert.match(r.stderr, /\[nmp\] epoch 1\/3/);
     return ['uniform_4', 'nmp', 'layer'].map((m) => readModel(new Uint8Array(readFileSync(join(out, `${m}.nmp`)))));
   };
   const one = models('1'), two = models('2');
@@ -123,7 +123,7 @@ test('cli › compare gives the same models whether it trains one or two at a ti
 });
 
 test('cli › demo (the main job) runs end to end', () => {
-  const r = nmp(['demo', '--epochs', '1', '--hidden', '16,16', '--out-dir', join(dir, 'demo')]);
+  const r = nmp(['demo', '--float-epochs', '1', '--epochs', '1', '--hidden', '16,16', '--out-dir', join(dir, 'demo')]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /bit-exact: runtime \(simd, scalar\) equals the trainer on all \d+ test output accumulators/);
   assert.ok(existsSync(join(dir, 'demo', 'report.html')));
@@ -143,9 +143,13 @@ test('cli › missing file, CSV without the target column, a file that is not a 
 });
 
 test('cli › --target-bits 0 and other bad numbers are usage errors', () => {
-  userError(nmp(['train', letterCsv, '--target', 'lettr', '--target-bits', '0']), 2, /--target-bits must be between 1 and 8/);
+  userError(nmp(['train', letterCsv, '--target', 'lettr', '--target-bits', '0']), 2, /--target-bits must be a positive number - got 0/);
+  userError(nmp(['train', letterCsv, '--target', 'lettr', '--target-bits', '0.01']), 2, /--target-bits 0\.01 is below the smallest feasible average 0\.\d+/);
+  userError(nmp(['train', letterCsv, '--target', 'lettr', '--target-bytes', '3000']), 2, /--target-bytes 3000 is below the smallest feasible model of \d+ bytes/);
+  userError(nmp(['train', letterCsv, '--target', 'lettr', '--method', 'uniform:2', '--target-bits', '1.5']), 2, /--target-bits applies to the learned methods/);
+  userError(nmp(['train', letterCsv, '--target', 'lettr', '--method', 'fp32', '--quant', 'weights']), 2, /--quant does not apply to --method fp32/);
   userError(nmp(['train', letterCsv, '--target', 'lettr', '--epochs', 'many']), 2, /--epochs needs a number, got 'many'/);
-  userError(nmp(['train', letterCsv, '--target', 'lettr', '--method', 'uniform:3']), 2, /unknown method 'uniform:3'/);
+  userError(nmp(['train', letterCsv, '--target', 'lettr', '--method', 'uniform:5']), 2, /unknown method 'uniform:5'/);
 });
 
 test('cli › output in a missing directory fails before training, and writes nothing', () => {
@@ -179,7 +183,7 @@ test('cli › disk full or read-only output: a clear error and no partial file',
 
 test('cli › Ctrl-C during training leaves no model, the checkpoint survives, --resume finishes', async () => {
   const model = join(dir, 'int.nmp');
-  const args = [NMP, 'train', letterCsv, '--target', 'lettr', '--hidden', '24,24', '--epochs', '25', '--seed', '4', '-o', model];
+  const args = [NMP, 'train', letterCsv, '--target', 'lettr', '--hidden', '24,24', '--float-epochs', '0', '--epochs', '25', '--seed', '4', '-o', model];
   const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
@@ -192,7 +196,7 @@ test('cli › Ctrl-C during training leaves no model, the checkpoint survives, -
   assert.notEqual(code, 0, 'interrupted run fails');
   assert.ok(!existsSync(model), 'no partial model');
   assert.ok(existsSync(`${model}.ckpt`), 'the checkpoint survives');
-  const resumed = nmp(['train', letterCsv, '--target', 'lettr', '--hidden', '24,24', '--epochs', '25', '--seed', '4', '-o', model, '--resume']);
+  const resumed = nmp(['train', letterCsv, '--target', 'lettr', '--hidden', '24,24', '--float-epochs', '0', '--epochs', '25', '--seed', '4', '-o', model, '--resume']);
   assert.equal(resumed.code, 0, resumed.stderr);
   const firstEpoch = /epoch (\d+)\/25/.exec(resumed.stderr);
   assert.ok(firstEpoch && Number(firstEpoch[1]) > 1, `resumed after epoch 1, not from scratch: ${resumed.stderr.slice(0, 300)}`);

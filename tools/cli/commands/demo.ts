@@ -1,7 +1,7 @@
 /**
- * @fileoverview The main job (`npm start`): NMP-QAT (weights + activations) on the Letter data set shipped in
- * tools/data/, against fp32 in the same trainer; exports the model, checks runtime == trainer bit for bit, measures it,
- * and writes the report. Everything a new user needs to see once.
+ * @fileoverview The main job (`npm start`): default NMP-QAT on the Letter data set shipped in tools/data/ — its float
+ * phase is the fp32 baseline, exported as the fp32 method exports — then runtime == trainer bit for bit, measurements and
+ * the report. Everything a new user needs to see once, with the trainer's defaults only.
  */
 
 import { mkdir } from 'node:fs/promises';
@@ -11,7 +11,7 @@ import { readModel } from '../../../formats/read.js';
 import { summarizeModel } from '../../../formats/summary.js';
 import { writeFileAtomic } from '../../../formats/node-io.js';
 import { readCsv, splitDataset } from '../../train/data.js';
-import { train, type TrainResult } from '../../train/index.js';
+import { train, type ExportedModel } from '../../train/index.js';
 import { writeReport } from '../../report/build.js';
 import type { CommandSpec } from '../args.js';
 import { formatBytes, table } from '../format.js';
@@ -22,35 +22,32 @@ const LETTER = fileURLToPath(new URL('../../../../tools/data/letter.csv.gz', imp
 
 export const demoCommand: CommandSpec = {
   name: 'demo',
-  summary: 'The main job: train NMP-QAT and fp32 on the embedded Letter data set, export, verify runtime == trainer, measure, and write the report.',
+  summary: 'The main job: train NMP-QAT (and its fp32 float phase) on the embedded Letter data set, export, verify runtime == trainer, measure, and write the report.',
   positionals: [],
   flags: [
     { name: 'out-dir', type: 'string', help: 'where the models and report go', default: 'nmp-demo' },
-    { name: 'epochs', type: 'number', help: 'maximum epochs per model', default: 30 },
-    { name: 'target-bits', type: 'number', help: 'NMP-QAT budget: average weight bits', default: 2 },
-    { name: 'target-act-bits', type: 'number', help: 'NMP-QAT budget: average activation bits', default: 6 },
-    { name: 'hidden', type: 'string', help: 'hidden layer widths', default: '256,256' },
     { name: 'seed', type: 'number', help: 'seed', default: 1 },
+    { name: 'hidden', type: 'string', help: 'hidden layer widths (quick runs; npm start uses the defaults)' },
+    { name: 'float-epochs', type: 'number', help: 'float epochs (quick runs; default by data size)' },
+    { name: 'epochs', type: 'number', help: 'quantisation-aware epochs (quick runs; default by data size)' },
   ],
   async run(args) {
     const t0 = performance.now();
     const dir = (args.flags['out-dir'] as string | undefined) ?? 'nmp-demo';
-    const epochs = (args.flags.epochs as number | undefined) ?? 30;
-    const targetBits = (args.flags['target-bits'] as number | undefined) ?? 2;
-    const targetActBits = (args.flags['target-act-bits'] as number | undefined) ?? 6;
     const seed = (args.flags.seed as number | undefined) ?? 1;
-    const hidden = String(args.flags.hidden ?? '256,256').split(',').map(Number);
     await mkdir(dir, { recursive: true });
     const ds = await readCsv(LETTER, { target: 'lettr' });
     const split = splitDataset(ds, { seed });
-    console.log(`Letter Recognition (UCI): ${ds.rows} rows, ${ds.features} features, ${ds.classes!.length} classes; train/val/test ${split.train.rows}/${split.val.rows}/${split.test.rows}; MLP ${ds.features}->${hidden.join('->')}->${ds.classes!.length}\n`);
-    const common = { hidden, epochs, seed, datasetName: 'letter.csv.gz (UCI Letter Recognition)', progress: process.stdout } as const;
-    console.log('1/2 fp32 baseline');
-    const fp32 = await train(split, { ...common, method: 'fp32' });
-    console.log(`\n2/2 NMP-QAT, weights + activations: every neuron starts at 1-bit weights and 4-bit activations and grows only when the loss needs it, within a budget of ${targetBits} weight / ${targetActBits} activation bits on average`);
-    // The trainer's measured configuration for Letter (tools/train/README.md, Results).
-    const nmp = await train(split, { ...common, method: 'nmp', quantizeActivations: true, targetBits, targetActBits, lrStrength: 0.005 });
-    const files: [string, TrainResult][] = [['letter-nmp.nmp', nmp], ['letter-fp32.nmp', fp32]];
+    console.log(`Letter Recognition (UCI): ${ds.rows} rows, ${ds.features} features, ${ds.classes!.length} classes; train/val/test ${split.train.rows}/${split.val.rows}/${split.test.rows}\n`);
+    console.log('NMP-QAT with the defaults: float training first (the fp32 baseline), then the allocator gives every neuron its weight and activation width and every input its width from measured sensitivity, within 2 weight / 4 activation bits on average, and quantisation-aware training learns from the float model');
+    const quick = {
+      ...(args.flags.hidden === undefined ? {} : { hidden: String(args.flags.hidden).split(',').map(Number) }),
+      ...(args.flags['float-epochs'] === undefined ? {} : { floatEpochs: args.flags['float-epochs'] as number }),
+      ...(args.flags.epochs === undefined ? {} : { epochs: args.flags.epochs as number }),
+    };
+    const nmp = await train(split, { seed, datasetName: 'letter.csv.gz (UCI Letter Recognition)', progress: process.stdout, ...quick });
+    const fp32 = nmp.floatModel!;
+    const files: [string, ExportedModel][] = [['letter-nmp.nmp', nmp], ['letter-fp32.nmp', fp32]];
     for (const [name, r] of files) await writeFileAtomic(join(dir, name), r.bytes);
     const check = await checkDeployment(nmp, split.test);
     if (check.mismatches) throw new Error(`runtime and trainer disagree on ${check.mismatches} test outputs - this is a bug`);
@@ -61,10 +58,10 @@ export const demoCommand: CommandSpec = {
       title: 'nmp-edge: NMP-QAT on Letter Recognition', benchSeconds: 0.3,
     });
 
-    const acc = (r: TrainResult) => (100 * r.metrics.test_accuracy).toFixed(2);
+    const acc = (r: ExportedModel) => (100 * r.metrics.test_accuracy).toFixed(2);
     console.log(`\n== Summary (test split, ${split.test.rows} rows; every metric is the exported integer model run by the runtime)`);
     console.log(table(['model', 'test accuracy %', 'avg weight bits', 'avg act bits', 'file bytes'], [
-      ['fp32 trained, exported', Number(acc(fp32)), Number(fp32.metrics.avg_weight_bits.toFixed(2)), Number(fp32.metrics.avg_act_bits.toFixed(2)), fp32.bytes.length],
+      ['fp32 (float phase, 8-bit export)', Number(acc(fp32)), Number(fp32.metrics.avg_weight_bits.toFixed(2)), Number(fp32.metrics.avg_act_bits.toFixed(2)), fp32.bytes.length],
       ['NMP-QAT', Number(acc(nmp)), Number(nmp.metrics.avg_weight_bits.toFixed(2)), Number(nmp.metrics.avg_act_bits.toFixed(2)), nmp.bytes.length],
     ]));
     console.log(`\nNMP-QAT model: ${formatBytes(nmp.bytes.length)} against ${formatBytes(s.equivalents.fp32)} as fp32 (${(s.equivalents.fp32 / nmp.bytes.length).toFixed(1)}x smaller) and ${formatBytes(s.equivalents.int8)} as int8 (${(s.equivalents.int8 / nmp.bytes.length).toFixed(1)}x smaller)`);

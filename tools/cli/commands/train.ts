@@ -11,7 +11,8 @@ import { readCsv, splitDataset } from '../../train/data.js';
 import { UsageError, UserError, type CommandSpec } from '../args.js';
 import { checkDeployment } from '../../pipeline/deploy.js';
 import { methodOptions, METHODS } from '../../pipeline/methods.js';
-import { train, type TrainOptions } from '../../train/index.js';
+import { checkOptions, train, type TrainOptions } from '../../train/index.js';
+import type { Split } from '../../train/data.js';
 
 /** Trainer options of a --method value; an unknown name is a usage error (exit code 2). */
 export function methodFlag(method: string): ReturnType<typeof methodOptions> {
@@ -36,14 +37,20 @@ export const TRAIN_FLAGS: CommandSpec['flags'] = [
   { name: 'target', type: 'string', help: 'target column (several: comma-separated, regression)' },
   { name: 'task', type: 'string', help: 'classification or regression (default: inferred from the target column)' },
   { name: 'hidden', type: 'string', help: 'hidden layer widths', default: '256,256' },
-  { name: 'quant', type: 'string', help: 'weights or weights+acts (what NMP-QAT and layer learn)', default: 'weights+acts' },
-  { name: 'target-bits', type: 'number', help: 'budget: average weight bits (held by a controller)' },
-  { name: 'target-bytes', type: 'number', help: 'budget: model file bytes' },
-  { name: 'target-act-bits', type: 'number', help: 'budget: average activation bits of hidden neurons' },
-  { name: 'prune', type: 'boolean', help: 'allow 0-bit (pruned) neurons' },
-  { name: 'epochs', type: 'number', help: 'maximum epochs (early stopping on validation)', default: 30 },
-  { name: 'batch-size', type: 'number', help: 'mini-batch size', default: 256 },
-  { name: 'lr', type: 'number', help: 'learning rate (default 1e-3 Adam)' },
+  { name: 'quant', type: 'string', help: 'weights or weights+acts: what is quantised (default weights+acts; uniform weights: 16-bit activations)' },
+  { name: 'target-bits', type: 'number', help: 'budget: average weight bits (nmp and layer default 2)' },
+  { name: 'target-bytes', type: 'number', help: 'budget: model file bytes (instead of --target-bits)' },
+  { name: 'target-act-bits', type: 'number', help: 'budget: average activation bits of hidden neurons (nmp and layer default 4)' },
+  { name: 'target-input-bits', type: 'number', help: 'budget: average input bits over features (default: the widest that helps)' },
+  { name: 'allocator', type: 'string', help: 'how nmp and layer choose widths: sensitivity (default) or hgq' },
+  { name: 'prune', type: 'boolean', help: 'nmp-paper: allow 0-bit (pruned) neurons (nmp and layer may always prune)' },
+  { name: 'epochs', type: 'number', help: "epochs of the method's own training (default: by data size)" },
+  { name: 'float-epochs', type: 'number', help: 'quantised methods: epochs of float training first (default: by data size; 0 = none)' },
+  { name: 'distill', type: 'number', help: 'weight 0..1 of distillation from the float model (default 0.5 after a float phase)' },
+  { name: 'batch-size', type: 'number', help: 'mini-batch size (default: by data size)' },
+  { name: 'lr', type: 'number', help: 'peak learning rate (default 3e-3 Adam, 1e-2 SGD)' },
+  { name: 'lr-strength', type: 'number', help: 'nmp-paper: learning rate of the precision strengths (default 2e-3)' },
+  { name: 'patience', type: 'number', help: 'early-stopping patience in epochs (default a third of the epochs)' },
   { name: 'optimizer', type: 'string', help: 'adam or sgd', default: 'adam' },
   { name: 'seed', type: 'number', help: 'seed of split, initialisation and batches', default: 1 },
   { name: 'max-rows', type: 'number', help: 'use at most this many rows (after shuffling)' },
@@ -51,29 +58,57 @@ export const TRAIN_FLAGS: CommandSpec['flags'] = [
   { name: 'exclude', type: 'string', help: 'comma-separated columns to ignore (ids, text, label leaks)' },
 ];
 
+/**
+ * Trainer options of the flags for `method`, checked against the training split before any training: a flag that
+ * cannot apply to the method, or an infeasible budget, is a usage error naming the feasible range.
+ */
+export function checkedTrainOptions(f: Record<string, unknown>, method: string, split: Split): TrainOptions {
+  const options: TrainOptions = { ...methodFlag(method), ...trainOptionsFromFlags(f) };
+  if (f.quant !== undefined && options.method === 'fp32') throw new UsageError('--quant does not apply to --method fp32 (nothing is quantised during training)');
+  if (options.method === 'uniform' && options.quantizeActivations === false) {
+    // Uniform QAT quantises activations at 8 bits; weights-only keeps them at the widest width.
+    delete options.quantizeActivations;
+    options.fixedActBits = 16;
+  }
+  try {
+    checkOptions(split, options);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    // The trainer names its options; the user typed flags.
+    const flag = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new UsageError(`${e.message.replace(/\b(targetBits|targetBytes|targetActBits|targetInputBits|floatEpochs|epochs|distill|batchSize|lrStrength|patience)\b/g, flag)} (--method ${method})`);
+  }
+  return options;
+}
+
 export function trainOptionsFromFlags(f: Record<string, unknown>): TrainOptions {
   const quant = (f.quant as string | undefined) ?? 'weights+acts';
   if (quant !== 'weights' && quant !== 'weights+acts') throw new UsageError(`--quant must be 'weights' or 'weights+acts', got '${quant}'`);
   const tb = f['target-bits'] as number | undefined, tbytes = f['target-bytes'] as number | undefined;
   if (tb !== undefined && tbytes !== undefined) throw new UsageError('give --target-bits or --target-bytes, not both');
-  if (tb !== undefined && !(tb >= 1 && tb <= 8)) throw new UsageError(`--target-bits must be between 1 and 8 (average weight bits), got ${tb}`);
   if (tbytes !== undefined && !(Number.isInteger(tbytes) && tbytes > 0)) throw new UsageError(`--target-bytes must be a positive integer, got ${tbytes}`);
-  const tab = f['target-act-bits'] as number | undefined;
-  if (tab !== undefined && !(tab >= 1 && tab <= 16)) throw new UsageError(`--target-act-bits must be between 1 and 16 (average activation bits), got ${tab}`);
-  for (const k of ['epochs', 'batch-size'] as const) {
+  for (const k of ['epochs', 'batch-size', 'patience'] as const) {
     const v = f[k] as number | undefined;
     if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new UsageError(`--${k} must be a positive integer, got ${v}`);
   }
+  const fe = f['float-epochs'] as number | undefined;
+  if (fe !== undefined && !(Number.isInteger(fe) && fe >= 0)) throw new UsageError(`--float-epochs must be a non-negative integer, got ${fe}`);
   const opt = (f.optimizer as string | undefined) ?? 'adam';
   if (opt !== 'adam' && opt !== 'sgd') throw new UsageError(`--optimizer must be adam or sgd, got '${opt}'`);
-  return {
+  const allocator = f.allocator as 'sensitivity' | 'hgq' | undefined;
+  if (allocator !== undefined && allocator !== 'sensitivity' && allocator !== 'hgq') throw new UsageError(`--allocator must be sensitivity or hgq, got '${allocator}'`);
+  // Options left undefined take the trainer's defaults (which depend on the method and the data size).
+  const options: TrainOptions = {
     hidden: parseHidden(f.hidden) ?? [256, 256],
-    quantizeActivations: quant === 'weights+acts',
-    targetBits: tb, targetBytes: tbytes, targetActBits: tab, prune: Boolean(f.prune),
-    epochs: (f.epochs as number | undefined) ?? 30,
-    batchSize: (f['batch-size'] as number | undefined) ?? 256,
-    lr: f.lr as number | undefined, optimizer: opt, seed: (f.seed as number | undefined) ?? 1,
+    quantizeActivations: f.quant === undefined ? undefined : quant === 'weights+acts',
+    targetBits: tb, targetBytes: tbytes, targetActBits: f['target-act-bits'] as number | undefined,
+    targetInputBits: f['target-input-bits'] as number | undefined,
+    allocator, prune: f.prune === undefined ? undefined : Boolean(f.prune),
+    epochs: f.epochs as number | undefined, floatEpochs: fe, distill: f.distill as number | undefined,
+    batchSize: f['batch-size'] as number | undefined, lr: f.lr as number | undefined, lrStrength: f['lr-strength'] as number | undefined,
+    patience: f.patience as number | undefined, optimizer: opt, seed: (f.seed as number | undefined) ?? 1,
   };
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as TrainOptions;
 }
 
 /** Fails early, before minutes of training, when the output cannot be written. */
@@ -118,14 +153,15 @@ export const trainCommand: CommandSpec = {
     const f = args.flags;
     const out = (f.output as string | undefined) ?? 'model.nmp';
     const method = (f.method as string | undefined) ?? 'nmp';
-    const methodOpts = methodFlag(method);
-    const options = trainOptionsFromFlags(f);
+    methodFlag(method);
+    trainOptionsFromFlags(f);
     await checkWritable(out);
     const { ds, split } = await loadSplit(args.positionals[0], f);
+    const options = checkedTrainOptions(f, method, split);
     const checkpoint = `${out}.ckpt`;
     console.error(`${ds.source}: ${ds.rows} rows, ${ds.features} features, ${ds.task}${ds.classes ? ` (${ds.classes.length} classes)` : ''}; train/val/test ${split.train.rows}/${split.val.rows}/${split.test.rows}; method ${method}; checkpoint ${checkpoint}`);
     const result = await train(split, {
-      ...methodOpts, ...options, progress: process.stderr, checkpoint, resume: Boolean(f.resume),
+      ...options, progress: process.stderr, checkpoint, resume: Boolean(f.resume),
       jsonLog: f.log as string | undefined, datasetName: basename(ds.source),
     });
     for (const w of result.log.warnings) console.error(`warning: ${w}`);
