@@ -10,6 +10,9 @@ import type { TrainOptions } from '../../train/index.js';
 /** The paper's model and the parts of its protocol we keep everywhere (RESULTS.md "Protocol" says what differs). */
 export const PROTOCOL: TrainOptions = {
   hidden: [512, 512, 512, 512],
+  // The paper trains from scratch: no float phase, no distillation, no warm-up (the trainer's defaults since this suite ran).
+  floatEpochs: 0,
+  warmupEpochs: 0,
   optimizer: 'adam',
   lr: 1e-3,
   batchSize: 256,
@@ -47,13 +50,13 @@ export function gridConfigs(): RunConfig[] {
     for (const [bits, col] of [[1, 'QAT 1'], [1.58, 'QAT 1.58'], [4, 'QAT 4'], [8, 'QAT 8']] as const) {
       out.push({ id: `uniform${bits}-${mode}`, label: `uniform ${bits}`, paperColumn: col, modes: [mode], options: { method: 'uniform', uniformBits: bits, ...modeOptions(mode, true) } });
     }
-    out.push({ id: `layer-${mode}`, label: 'layer-level', modes: [mode], options: { method: 'layer', ...modeOptions(mode, false) } });
-    out.push({ id: `nmp-${mode}`, label: 'NMP-QAT, no budget (paper menus and init, our defaults)', paperColumn: 'Ours', modes: [mode], options: { method: 'nmp', ...modeOptions(mode, false) } });
+    out.push({ id: `layer-${mode}`, label: 'layer-level', modes: [mode], options: { method: 'nmp-paper', granularity: 'layer', ...modeOptions(mode, false) } });
+    out.push({ id: `nmp-${mode}`, label: 'NMP-QAT, no budget (paper menus and init, our defaults)', paperColumn: 'Ours', modes: [mode], options: { method: 'nmp-paper', ...modeOptions(mode, false) } });
     out.push({
       id: `nmpbudget-${mode}`,
       label: `NMP-QAT, budget ${BUDGET.weightBits}${mode === 'wa' ? ` / ${BUDGET.actBits}` : ''}`,
       modes: [mode],
-      options: { method: 'nmp', targetBits: BUDGET.weightBits, ...(mode === 'wa' ? { targetActBits: BUDGET.actBits } : {}), ...modeOptions(mode, false) },
+      options: { method: 'nmp-paper', targetBits: BUDGET.weightBits, ...(mode === 'wa' ? { targetActBits: BUDGET.actBits } : {}), ...modeOptions(mode, false) },
     });
   }
   return out;
@@ -61,7 +64,7 @@ export function gridConfigs(): RunConfig[] {
 
 /** The paper's unstated choices, varied one at a time around our defaults (NMP-QAT, weights+activations, no budget). */
 export function ablationConfigs(): RunConfig[] {
-  const base: TrainOptions = { method: 'nmp', quantizeActivations: true };
+  const base: TrainOptions = { method: 'nmp-paper', quantizeActivations: true };
   const row = (id: string, label: string, o: TrainOptions): RunConfig => ({ id, label, modes: ['wa'], options: { ...base, ...o } });
   return [
     row('default', 'defaults: thresholds 1/4, 1/2, 3/4 (acts 1/3, 2/3); tau 0.05; start 1-bit / 4-bit; freeze at 30 %', {}),
@@ -81,8 +84,8 @@ export function ablationConfigs(): RunConfig[] {
 export function targetConfigs(): RunConfig[] {
   return [
     { id: 'fp32', label: 'fp32', paperColumn: 'FP', modes: ['wa', 'w'], options: { method: 'fp32' } },
-    { id: 'nmpbudget-wa', label: 'NMP-QAT, budget 2 / 6', paperColumn: 'Ours', modes: ['wa'], options: { method: 'nmp', quantizeActivations: true, targetBits: 2, targetActBits: 6 } },
-    { id: 'nmpbudget-w', label: 'NMP-QAT weights-only, budget 1.5', paperColumn: 'Ours', modes: ['w'], options: { method: 'nmp', quantizeActivations: false, targetBits: 1.5 } },
+    { id: 'nmpbudget-wa', label: 'NMP-QAT, budget 2 / 6', paperColumn: 'Ours', modes: ['wa'], options: { method: 'nmp-paper', quantizeActivations: true, targetBits: 2, targetActBits: 6 } },
+    { id: 'nmpbudget-w', label: 'NMP-QAT weights-only, budget 1.5', paperColumn: 'Ours', modes: ['w'], options: { method: 'nmp-paper', quantizeActivations: false, targetBits: 1.5 } },
   ];
 }
 

@@ -1,0 +1,174 @@
+/**
+ * @fileoverview `npm run bench:alloc`: per data set and seed, fp32 (whose run is the float phase every other method
+ * starts from), every uniform code, layer-level and default NMP at four weight budgets, and default NMP at the file bytes
+ * of each uniform code; every model scored through the runtime; then tools/train/ALLOCATION.md.
+ *
+ * Resumable: each finished run is one JSON file under tools/bench/alloc/runs/ (committed: the report is rebuilt from
+ * them with --report-only); float phases are cached in .cache/alloc/ so that a resumed data set and seed reuse theirs.
+ *
+ *   node dist/tools/bench/alloc/run.js [--datasets letter,covertype,shuttle,higgs,qoe] [--seeds 1,2,3,4,5] [--jobs 2]
+ *     [--report-only] [--data ../shared/datasets]
+ */
+
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Packr } from 'msgpackr';
+import { writeFileAtomic } from '../../../formats/node-io.js';
+import { loadModel } from '../../../runtime/index.js';
+import type { Dataset, Split } from '../../train/data.js';
+import type { FloatPhase, TrainOptions } from '../../train/index.js';
+import { scorePredictions } from '../../train/intforward.js';
+import { startTraining } from '../../pipeline/training.js';
+import { CACHE_DIR, configs, datasetOf, DATASETS, RUNS_DIR, SUITE_DIR, type AllocConfig, type AllocDataset, type AllocRecord } from './configs.js';
+import { writeAllocation } from './report.js';
+
+const packr = new Packr({ useRecords: false } as ConstructorParameters<typeof Packr>[0]);
+const writeJson = (path: string, value: unknown) => writeFileAtomic(path, new TextEncoder().encode(JSON.stringify(value, null, 1) + '\n'));
+
+export const recordPath = (dataset: string, config: string, seed: number, root = RUNS_DIR) => join(root, dataset, `${config}.s${seed}.json`);
+const floatPath = (dataset: string, seed: number) => join(CACHE_DIR, dataset, `fp32.s${seed}.float`);
+
+function commitOf(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: SUITE_DIR, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: SUITE_DIR, encoding: 'utf8' }).trim();
+    return dirty ? `${head}+dirty` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Options of one run (byte-matched runs need the matched uniform run's record for their budget). */
+function optionsOf(d: AllocDataset, c: AllocConfig, seed: number): TrainOptions | null {
+  const o: TrainOptions = { ...c.options, seed, createdAt: '2026-01-01T00:00:00.000Z', datasetName: d.id };
+  if (!c.matchBytesOf) return o;
+  const p = recordPath(d.id, c.matchBytesOf, seed);
+  if (!existsSync(p)) return null;
+  return { ...o, targetBytes: (JSON.parse(readFileSync(p, 'utf8')) as AllocRecord).trainer.model_bytes };
+}
+
+/** A record counts only if it was trained with the options this run would use now. */
+function isCurrent(d: AllocDataset, c: AllocConfig, seed: number): boolean {
+  const p = recordPath(d.id, c.id, seed);
+  if (!existsSync(p)) return false;
+  return JSON.stringify((JSON.parse(readFileSync(p, 'utf8')) as AllocRecord).options) === JSON.stringify(optionsOf(d, c, seed));
+}
+
+/** Test metrics from the runtime's outputs (SIMD backend), to compare with the trainer's. */
+async function runtimeMetrics(bytes: Uint8Array, test: Dataset): Promise<Record<string, number>> {
+  const model = await loadModel(bytes, { backend: 'simd', isolate: true });
+  try {
+    return scorePredictions(test, model.predictBatch(test.x, test.rows));
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Trains every run of one data set and seed that has no current record; returns the failures. */
+async function runUnit(d: AllocDataset, ds: Dataset, seed: number, commit: string, log: string): Promise<string[]> {
+  const split: Split = d.split(ds, seed);
+  const failures: string[] = [];
+  const todo = configs().filter((c) => !isCurrent(d, c, seed));
+  if (!todo.length) return failures;
+  const fp = floatPath(d.id, seed);
+  let floatPhase: FloatPhase | undefined = existsSync(fp) ? (packr.unpack(await readFile(fp)) as FloatPhase) : undefined;
+  /** Trains one run and writes its record (fp32: also caches its float phase). */
+  const run = async (c: AllocConfig) => {
+    const name = `${d.id}/${c.id}.s${seed}`;
+    const options = optionsOf(d, c, seed);
+    if (!options) throw new Error(`no record of ${c.matchBytesOf} to take the byte budget from`);
+    const r = await startTraining(split, { ...options, ...(c.id === 'fp32' ? {} : { floatPhase }) }, (line) => appendFileSync(log, `[${name}] ${line}`)).done;
+    if (c.id === 'fp32') {
+      floatPhase = r.floatPhase;
+      await mkdir(dirname(fp), { recursive: true });
+      await writeFileAtomic(fp, packr.pack(floatPhase));
+    }
+    const rt = await runtimeMetrics(r.bytes, split.test);
+    const equal = Object.entries(rt).every(([k, v]) => r.metrics[`test_${k}`] === v);
+    const record: AllocRecord = {
+      dataset: d.id, config: c.id, seed, commit, options,
+      rows: { train: split.train.rows, val: split.val.rows, test: split.test.rows },
+      seconds: Math.round(r.seconds * 10) / 10, trainer: r.metrics, runtimeEqualsTrainer: equal, warnings: r.warnings.slice(0, 10),
+    };
+    const rp = recordPath(d.id, c.id, seed);
+    await mkdir(dirname(rp), { recursive: true });
+    await writeJson(rp, record);
+    const metric = r.metrics.test_accuracy !== undefined ? `acc ${r.metrics.test_accuracy.toFixed(4)}` : `mse ${r.metrics.test_mse.toFixed(4)}`;
+    console.log(`${name}: ${metric}  w ${r.metrics.avg_weight_bits.toFixed(2)}  a ${r.metrics.avg_act_bits.toFixed(2)}  in ${(r.metrics.avg_input_bits ?? 0).toFixed(2)}  ${r.metrics.model_bytes} B  ${r.seconds.toFixed(0)} s  runtime ${equal ? '==' : '!='} trainer`);
+    if (!equal) throw new Error(`runtime metrics ${JSON.stringify(rt)} differ from the trainer's`);
+  };
+  const fp32 = configs()[0];
+  for (const c of todo) {
+    try {
+      if (c === fp32) { await run(c); continue; }
+      if (!floatPhase) await run(fp32);
+      try {
+        await run(c);
+      } catch (e) {
+        // A float phase cached by older code belongs to other float options: train it again, once.
+        if (!/floatPhase belongs to another/.test((e as Error).message)) throw e;
+        await run(fp32);
+        await run(c);
+      }
+    } catch (e) {
+      failures.push(`${d.id}/${c.id}.s${seed}: ${(e as Error).message}`);
+      console.error(`${d.id}/${c.id}.s${seed}: FAILED - ${(e as Error).message}`);
+    }
+  }
+  return failures;
+}
+
+function listArg(args: string[], name: string): string[] | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
+  return v.split(',').filter(Boolean);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const known = new Set(['--datasets', '--seeds', '--jobs', '--data', '--report-only']);
+  for (const a of args) if (a.startsWith('--') && !known.has(a)) throw new Error(`unknown option ${a} - expected one of ${[...known].join(', ')}`);
+  const datasets = (listArg(args, '--datasets') ?? DATASETS.map((d) => d.id)).map(datasetOf);
+  const whole = (name: string, v: string) => {
+    if (!/^[1-9][0-9]*$/.test(v)) throw new Error(`${name} takes whole numbers >= 1 - got '${v}'`);
+    return Number(v);
+  };
+  const seeds = (listArg(args, '--seeds') ?? ['1', '2', '3', '4', '5']).map((v) => whole('--seeds', v));
+  const jobs = whole('--jobs', listArg(args, '--jobs')?.[0] ?? '2');
+  const dataRoot = resolve(listArg(args, '--data')?.[0] ?? join(SUITE_DIR, '../../../../shared/datasets'));
+  if (!args.includes('--report-only')) {
+    if (!existsSync(dataRoot)) throw new Error(`${dataRoot}: no such directory - expected the shared data sets (pass --data DIR)`);
+    await mkdir(CACHE_DIR, { recursive: true });
+    const log = join(CACHE_DIR, 'progress.log');
+    const commit = commitOf();
+    // Seed-major, so that an interrupted run still covers every data set.
+    const units = seeds.flatMap((seed) => datasets.map((d) => ({ d, seed })));
+    console.log(`${units.length} data set x seed units, ${configs().length} runs each, ${jobs} at a time; progress in ${log}`);
+    const loaded = new Map<string, Promise<Dataset>>();
+    const failures: string[] = [];
+    let next = 0;
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, units.length)) }, async () => {
+      while (next < units.length) {
+        const { d, seed } = units[next++];
+        if (!loaded.has(d.id)) loaded.set(d.id, d.load(dataRoot));
+        failures.push(...await runUnit(d, await loaded.get(d.id)!, seed, commit, log));
+      }
+    }));
+    console.log(`wrote ${await writeAllocation()}`);
+    if (failures.length) throw new Error(`${failures.length} run(s) failed (rerun to retry them):\n  ${failures.join('\n  ')}`);
+    return;
+  }
+  console.log(`wrote ${await writeAllocation()}`);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e: Error) => {
+    console.error(`bench:alloc: ${e.message}`);
+    process.exit(1);
+  });
+}
