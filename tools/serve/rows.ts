@@ -228,3 +228,27 @@ export function bodyFormat(contentType: string | undefined | null): BodyFormat |
 export function parseRows(body: Uint8Array, format: BodyFormat, features: readonly string[], maxRows: number): Rows {
   return format === 'csv' ? rowsFromCsv(bodyText(body, 'E_CSV'), features, maxRows) : rowsFromJsonText(bodyText(body, 'E_JSON'), features, maxRows);
 }
+
+/**
+ * Rows of one message (MQTT payload, Node-RED msg.payload): bytes or a string holding JSON as on HTTP or a bare line
+ * of comma-separated numbers in feature order, or an already parsed value. A JSON object's "id" comes back to be echoed.
+ */
+export function rowsFromMessage(payload: unknown, features: readonly string[], maxRows: number): { rows: Rows; id: unknown } {
+  let value: unknown = payload;
+  if (payload instanceof Uint8Array) value = bodyText(payload, 'E_JSON');
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (!text.startsWith('{') && !text.startsWith('[')) {
+      // A bare CSV line in feature order: give it the model's header.
+      const header = features.map((f) => (/[",]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',');
+      return { rows: rowsFromCsv(`${header}\n${text}`, features, 1), id: undefined };
+    }
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      throw new ServeError('E_JSON', `payload is not valid JSON: ${(e as Error).message}`, 'payload');
+    }
+  }
+  const id = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>).id : undefined;
+  return { rows: rowsFromJson(value, features, maxRows), id };
+}
