@@ -25,7 +25,9 @@ export interface Listening {
 }
 
 function send(res: ServerResponse, r: ServeReply): void {
-  res.writeHead(r.status, r.headers);
+  // An explicit length: writeHead alone would make node send the body chunked.
+  const length = typeof r.body === 'string' ? Buffer.byteLength(r.body) : r.body.length;
+  res.writeHead(r.status, { ...r.headers, 'content-length': String(length) });
   res.end(r.body);
 }
 

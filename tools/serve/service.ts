@@ -36,6 +36,8 @@ export interface ServiceOptions {
   backend?: 'auto' | 'simd' | 'scalar';
   /** One line per event worth a log (loads, swaps, failures, internal errors). Default: none. */
   log?: (line: string) => void;
+  /** Called when a version becomes current (`previous` null for a new name). */
+  onModel?: (entry: ModelEntry, previous: ModelEntry | null) => void;
 }
 
 /** A request with its body already read (adapters enforce size and time limits while reading). */
@@ -117,7 +119,7 @@ export function describeEntry(e: ModelEntry): Record<string, unknown> {
 export class Service {
   readonly registry: ModelRegistry;
   readonly metrics = new Registry();
-  readonly options: Required<Omit<ServiceOptions, 'token' | 'log'>> & Pick<ServiceOptions, 'token' | 'log'>;
+  readonly options: Required<Omit<ServiceOptions, 'token' | 'log' | 'onModel'>> & Pick<ServiceOptions, 'token' | 'log' | 'onModel'>;
   readonly #requests;
   readonly #errors;
   readonly #duration;
@@ -160,6 +162,7 @@ export class Service {
       onSwap: (e, prev) => {
         this.#swaps.inc({ model: e.name });
         this.options.log?.(`model ${e.name} v${e.version} ${e.hash.slice(0, 19)} from ${e.source}${prev ? ` replaces v${prev.version}` : ''}`);
+        this.options.onModel?.(e, prev);
       },
       onLoadFailure: (name, source, err) => {
         this.#loadFailures.inc({ model: name, code: err.code });

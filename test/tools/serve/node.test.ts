@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import { expected, startServer, testModel, testRows } from './support.js';
+
+const A = testModel(21);
+
+/** One raw HTTP/1.1 exchange: writes `head` (and `body` chunks `gapMs` apart), returns status and body of the reply. */
+function raw(port: number, head: string, body: string[] = [], gapMs = 0): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, '127.0.0.1');
+    let data = '';
+    sock.on('data', (d) => { data += d; });
+    sock.on('error', reject);
+    sock.on('close', () => {
+      const m = /^HTTP\/1\.1 (\d+)/.exec(data);
+      if (!m) return reject(new Error(`no HTTP reply: ${JSON.stringify(data.slice(0, 200))}`));
+      resolve({ status: Number(m[1]), body: data.slice(data.indexOf('\r\n\r\n') + 4) });
+    });
+    sock.write(head);
+    let i = 0;
+    const next = () => {
+      if (i < body.length && !sock.destroyed) {
+        sock.write(body[i++]);
+        setTimeout(next, gapMs);
+      }
+    };
+    next();
+  });
+}
+
+test('serve › node › binds to 127.0.0.1 by default', async () => {
+  const s = await startServer({ a: A });
+  try {
+    assert.match(s.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  } finally {
+    await s.stop();
+  }
+});
+
+test('serve › node › oversized bodies get 413 (declared or streamed), slow bodies 408, raw ".." names 400; serving goes on', async () => {
+  const s = await startServer({ a: A }, { maxBodyBytes: 1000, requestTimeoutMs: 300 });
+  const port = s.listening.port;
+  try {
+    const declared = await raw(port, 'POST /v1/models/a:predict HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: 5000\r\n\r\n', ['{"instances": ['.padEnd(500, ' ')]);
+    assert.equal(declared.status, 413);
+    assert.equal(JSON.parse(declared.body).error.code, 'E_BODY_TOO_LARGE');
+    const chunk = (s: string) => `${s.length.toString(16)}\r\n${s}\r\n`;
+    const streamed = await raw(port, 'POST /v1/models/a:predict HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n',
+      [chunk('['.padEnd(600, ' ')), chunk(' '.repeat(600)), '0\r\n\r\n'], 5);
+    assert.equal(streamed.status, 413);
+    assert.equal(JSON.parse(streamed.body).error.field, 'body');
+    const slow = await raw(port, 'POST /v1/models/a:predict HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n', ['{"instances": '], 0);
+    assert.equal(slow.status, 408);
+    assert.equal(JSON.parse(slow.body).error.code, 'E_TIMEOUT');
+    const dots = await raw(port, 'GET /v1/models/.. HTTP/1.1\r\nHost: x\r\nconnection: close\r\n\r\n');
+    assert.equal(dots.status, 400);
+    assert.equal(JSON.parse(dots.body).error.code, 'E_MODEL_NAME');
+    const dots2 = await raw(port, 'POST /v1/models/../../etc/passwd:predict HTTP/1.1\r\nHost: x\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}');
+    assert.equal(dots2.status, 404);
+    const row = testRows(1, 6, 2)[0];
+    const ok = await new Promise<string>((resolve, reject) => {
+      const req = request({ port, host: '127.0.0.1', path: '/v1/models/a:predict', method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        let b = '';
+        res.on('data', (d) => { b += d; });
+        res.on('end', () => resolve(b));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify([row]));
+    });
+    assert.deepEqual(JSON.parse(ok).predictions, [expected(A, row)]);
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    assert.match(metrics, /^nmp_http_errors_total\{route="other",code="E_BODY_TOO_LARGE"\} 2$/m);
+    assert.match(metrics, /^nmp_http_errors_total\{route="other",code="E_TIMEOUT"\} 1$/m);
+  } finally {
+    await s.stop();
+  }
+});
+
+test('serve › node › the Web-standard fetch handler (what Deno.serve calls) answers and enforces the same limits', async () => {
+  const s = await startServer({ a: A }, { maxBodyBytes: 1000, requestTimeoutMs: 200 });
+  try {
+    const row = testRows(1, 6, 4)[0];
+    const ok = await s.service.fetch(new Request('http://x/v1/models/a:predict', { method: 'POST', body: JSON.stringify({ instances: [row] }) }));
+    assert.equal(ok.status, 200);
+    assert.deepEqual(((await ok.json()) as any).predictions, [expected(A, row)]);
+    const big = await s.service.fetch(new Request('http://x/v1/models/a:predict', { method: 'POST', body: 'x'.repeat(2000) }));
+    assert.equal(big.status, 413);
+    const stalled = new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('{"instances": ')); } }); // never closes
+    const slow = await s.service.fetch(new Request('http://x/v1/models/a:predict', { method: 'POST', body: stalled, duplex: 'half' } as RequestInit));
+    assert.equal(slow.status, 408);
+    assert.equal(((await slow.json()) as any).error.code, 'E_TIMEOUT');
+  } finally {
+    await s.stop();
+  }
+});
