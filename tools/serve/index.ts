@@ -7,7 +7,7 @@ export { Service, predictionJson, describeEntry, type ServiceOptions, type Serve
 export { ServeError, type ServeErrorCode } from './errors.js';
 export { ModelRegistry, validateAndLoad, contentHash, checkModelName, type ModelEntry, type ServedModel } from './registry.js';
 export { Batcher, type BatchModel, type BatcherOptions } from './batcher.js';
-export { parseRows, rowsFromJson, rowsFromCsv, rowsFromMessage, bodyFormat, type Rows } from './rows.js';
+export { parseRows, rowsFromJson, rowsFromCsv, rowsFromMessage, parseMessage, bodyFormat, type Rows } from './rows.js';
 export { listenNode, nodeHandler, type ListenOptions, type Listening } from './node.js';
 export { listenDeno, isDeno } from './deno.js';
 export { ModelFiles, parseSource, modelNameOf, type ModelSource, type WatchOptions } from './watch.js';

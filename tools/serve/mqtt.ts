@@ -11,7 +11,7 @@
 
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { ServeError, oneLine } from './errors.js';
-import { rowsFromMessage } from './rows.js';
+import { parseMessage } from './rows.js';
 import { predictionJson, type Service } from './service.js';
 
 export interface MqttBridgeOptions {
@@ -98,9 +98,9 @@ export async function startMqttBridge(service: Service, options: MqttBridgeOptio
     const payload = packet.payload instanceof Uint8Array ? packet.payload : new TextEncoder().encode(String(packet.payload));
     let id: unknown;
     service.predict(options.model, undefined, (features) => {
-      const m = rowsFromMessage(payload, features, service.options.maxRows);
+      const m = parseMessage(payload);
       id = m.id;
-      return m.rows;
+      return m.rows(features, service.options.maxRows);
     }).then(
       ({ entry, rows, y }) => {
         const lead = `"topic":${JSON.stringify(topic)},${id === undefined ? '' : `"id":${JSON.stringify(id)},`}`;

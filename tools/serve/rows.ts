@@ -21,11 +21,11 @@ export interface Rows {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Text of a body; invalid UTF-8 is refused as `code` (E_JSON or E_CSV). */
-export function bodyText(body: Uint8Array, code: 'E_JSON' | 'E_CSV'): string {
+export function bodyText(body: Uint8Array, code: 'E_JSON' | 'E_CSV', field = 'body'): string {
   try {
     return utf8.decode(body);
   } catch {
-    throw new ServeError(code, 'body is not valid UTF-8', 'body');
+    throw new ServeError(code, `${field} is not valid UTF-8`, field);
   }
 }
 
@@ -230,18 +230,22 @@ export function parseRows(body: Uint8Array, format: BodyFormat, features: readon
 }
 
 /**
- * Rows of one message (MQTT payload, Node-RED msg.payload): bytes or a string holding JSON as on HTTP or a bare line
- * of comma-separated numbers in feature order, or an already parsed value. A JSON object's "id" comes back to be echoed.
+ * One message (MQTT payload, Node-RED msg.payload): bytes or a string holding JSON as on HTTP or a bare line of
+ * comma-separated numbers in feature order, or an already parsed value. Parsing happens here (E_JSON), rows come
+ * later from the serving version's features; a JSON object's "id" is known as soon as it parses, so even a refusal
+ * can echo it.
  */
-export function rowsFromMessage(payload: unknown, features: readonly string[], maxRows: number): { rows: Rows; id: unknown } {
+export function parseMessage(payload: unknown): { id: unknown; rows(features: readonly string[], maxRows: number): Rows } {
   let value: unknown = payload;
-  if (payload instanceof Uint8Array) value = bodyText(payload, 'E_JSON');
+  if (payload instanceof Uint8Array) value = bodyText(payload, 'E_JSON', 'payload');
   if (typeof value === 'string') {
     const text = value.trim();
     if (!text.startsWith('{') && !text.startsWith('[')) {
       // A bare CSV line in feature order: give it the model's header.
-      const header = features.map((f) => (/[",]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',');
-      return { rows: rowsFromCsv(`${header}\n${text}`, features, 1), id: undefined };
+      return {
+        id: undefined,
+        rows: (features) => rowsFromCsv(`${features.map((f) => (/[",]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',')}\n${text}`, features, 1),
+      };
     }
     try {
       value = JSON.parse(text);
@@ -250,5 +254,11 @@ export function rowsFromMessage(payload: unknown, features: readonly string[], m
     }
   }
   const id = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>).id : undefined;
-  return { rows: rowsFromJson(value, features, maxRows), id };
+  return { id, rows: (features, maxRows) => rowsFromJson(value, features, maxRows) };
+}
+
+/** parseMessage and its rows at once. */
+export function rowsFromMessage(payload: unknown, features: readonly string[], maxRows: number): { rows: Rows; id: unknown } {
+  const m = parseMessage(payload);
+  return { id: m.id, rows: m.rows(features, maxRows) };
 }

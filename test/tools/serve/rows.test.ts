@@ -69,7 +69,7 @@ test('serve › rows › messages: bytes, strings, a bare CSV line, parsed value
   assert.equal(m.id, 'd7-42');
   assert.deepEqual(Array.from(m.rows.x), [1, 2, 3]);
   assert.deepEqual(Array.from(rowsFromMessage({ instances: [[4, 5, 6]] }, F, 9).rows.x), [4, 5, 6]);
-  refuses(() => rowsFromMessage(new Uint8Array([0xff, 0xfe]), F, 9), 'E_JSON', 'body');
+  refuses(() => rowsFromMessage(new Uint8Array([0xff, 0xfe]), F, 9), 'E_JSON', 'payload');
   refuses(() => rowsFromMessage('{"a": 1', F, 9), 'E_JSON', 'payload');
   refuses(() => rowsFromMessage('1,2', F, 9), 'E_CSV', 'csv[2]');
 });

@@ -49,3 +49,44 @@ export async function post(url: string, body: unknown, contentType = 'applicatio
   const text = await r.text();
   return { status: r.status, json: JSON.parse(text), headers: r.headers };
 }
+
+/** A running `nmp serve` child process (Node or Deno), its URL, its output so far, and a way to stop it. */
+export interface ServeProcess {
+  url: string;
+  stderr(): string;
+  /** SIGTERM, then the exit code (SIGKILL after 10 s). */
+  stop(): Promise<number | null>;
+}
+
+/** Starts `command args` (an `nmp serve` with --port 0) and waits for its "listening on" line (bounded: 60 s). */
+export async function spawnServe(command: string, args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(command, args, { cwd: repoRootDir(), env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`no "listening on" line within 60 s; stderr: ${err}`)); }, 60_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    void exited.then((code) => { clearTimeout(timer); reject(new Error(`exited with ${code} before listening; stderr: ${err}`)); });
+  });
+  return {
+    url,
+    stderr: () => err,
+    async stop() {
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(t);
+      return code;
+    },
+  };
+}
+
+function repoRootDir(): string {
+  return new URL('../../../../', import.meta.url).pathname;
+}

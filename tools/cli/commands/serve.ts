@@ -68,6 +68,9 @@ export const serveCommand: CommandSpec = {
     if (f.mqtt === undefined && subscribe.length) throw new UsageError('--subscribe needs --mqtt <broker url>');
     const batchWindow = f['batch-window'] as number | undefined ?? 0;
     if (!(batchWindow >= 0 && batchWindow <= 1000)) throw new UsageError(`option --batch-window is ${batchWindow}, expected 0..1000 ms`);
+    const opts = { host: f.host as string | undefined ?? '127.0.0.1', port: int(f.port, 'port', 0, 8080) };
+    if (opts.port > 65535) throw new UsageError(`option --port is ${opts.port}, expected 0..65535`);
+    const watchInterval = int(f['watch-interval'], 'watch-interval', 10, 1000);
     const quiet = f.quiet === true;
     const log = (line: string) => console.error(`${stamp()} nmp serve: ${line}`);
     const service = new Service({
@@ -87,7 +90,7 @@ export const serveCommand: CommandSpec = {
         throw e;
       }
     }
-    const files = new ModelFiles(service.registry, sources, f.watch === true, { intervalMs: int(f['watch-interval'], 'watch-interval', 10, 1000), log });
+    const files = new ModelFiles(service.registry, sources, f.watch === true, { intervalMs: watchInterval, log });
     try {
       await files.ready;
     } catch (e) {
@@ -102,7 +105,6 @@ export const serveCommand: CommandSpec = {
       if (names.length !== 1) throw new UsageError(`--mqtt serves one model: pass --mqtt-model (one of ${names.join(', ') || 'none loaded yet'})`);
       mqttModel = names[0];
     }
-    const opts = { host: f.host as string | undefined ?? '127.0.0.1', port: int(f.port, 'port', 0, 8080) };
     const listening = isDeno() ? await listenDeno(service, opts) : await listenNode(service, opts);
     const bridge = f.mqtt !== undefined
       ? await (await import('../../serve/mqtt.js')).startMqttBridge(service, {
@@ -115,11 +117,15 @@ export const serveCommand: CommandSpec = {
     console.log(`listening on ${listening.url} (models: ${models || 'none yet'})`);
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
+        // Deno keeps a process alive while it has signal listeners: remove both.
+        process.off('SIGINT', onInt);
+        process.off('SIGTERM', onTerm);
         log(`${signal}: stopping`);
         resolve();
       };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
+      const onInt = () => stop('SIGINT'), onTerm = () => stop('SIGTERM');
+      process.on('SIGINT', onInt);
+      process.on('SIGTERM', onTerm);
     });
     files.close();
     await bridge?.close();
