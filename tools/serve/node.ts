@@ -31,40 +31,57 @@ function send(res: ServerResponse, r: ServeReply): void {
   res.end(r.body);
 }
 
+/**
+ * A body past the limit is still read (and dropped) up to this many bytes, so the 413 goes out on a connection that
+ * stays usable; past it, or on a timeout, the reply closes the connection.
+ */
+function discardCap(limit: number): number {
+  return Math.max(8 * limit, 8 << 20);
+}
+
 /** The request listener alone (for embedding in an existing node:http server). */
 export function nodeHandler(service: Service): (req: IncomingMessage, res: ServerResponse) => void {
   const timeoutMs = service.options.requestTimeoutMs;
   return (req, res) => {
     const startedAt = performance.now();
     const method = req.method ?? 'GET', url = req.url ?? '/';
-    const limit = service.bodyLimit(method, url);
-    let failed = false;
+    const limit = service.bodyLimit(method, url), cap = discardCap(limit);
+    let refused: ServeError | null = null;
+    let replied = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const fail = (e: ServeError) => {
-      if (failed || res.headersSent) return;
-      failed = true;
+    const reply = (e: ServeError, close: boolean) => {
+      if (replied) return;
+      replied = true;
       clearTimeout(timer);
-      send(res, service.adapterError(e, startedAt));
-      // Discard what the client still sends, so it can read the reply; the socket closes after (connection: close).
-      req.resume();
-      setTimeout(() => req.destroy(), 2000).unref();
+      send(res, service.adapterError(e, startedAt, close));
+      if (close) {
+        // Let the client read the reply before the socket goes: drop what it still sends, close soon after.
+        req.resume();
+        setTimeout(() => req.destroy(), 2000).unref();
+      }
     };
     const declared = req.headers['content-length'];
-    if (declared !== undefined && Number(declared) > limit) return fail(tooLarge(limit, Number(declared)));
+    if (declared !== undefined && Number(declared) > limit) {
+      if (Number(declared) > cap) return reply(tooLarge(limit, Number(declared)), true);
+      refused = tooLarge(limit, Number(declared));
+    }
     const chunks: Buffer[] = [];
     let size = 0;
-    timer = setTimeout(() => fail(timedOut(timeoutMs)), timeoutMs);
+    timer = setTimeout(() => reply(timedOut(timeoutMs), true), timeoutMs);
     req.on('data', (c: Buffer) => {
-      if (failed) return;
+      if (replied) return;
       size += c.length;
-      if (size > limit) return fail(tooLarge(limit));
-      chunks.push(c);
+      if (size > cap) return reply(refused ?? tooLarge(limit), true);
+      if (size > limit) refused ??= tooLarge(limit);
+      if (!refused) chunks.push(c);
     });
-    req.on('error', () => { clearTimeout(timer); failed = true; });
+    req.on('error', () => { clearTimeout(timer); replied = true; });
     req.on('close', () => clearTimeout(timer));
     req.on('end', () => {
       clearTimeout(timer);
-      if (failed) return;
+      if (replied) return;
+      if (refused) return reply(refused, false);
+      replied = true;
       const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
       void service.handle({ method, url, header: (n) => req.headers[n] as string | undefined, body }, startedAt).then((r) => {
         if (!res.destroyed) send(res, r);

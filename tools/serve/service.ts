@@ -188,10 +188,10 @@ export class Service {
     this.#duration.observe(seconds, { route });
   }
 
-  /** A reply for an error an adapter met while reading the body, recorded like any other. */
-  adapterError(e: ServeError, startedAt: number): ServeReply {
+  /** A reply for an error an adapter met while reading the body, recorded like any other; `close` ends the connection. */
+  adapterError(e: ServeError, startedAt: number, close = true): ServeReply {
     this.record('other', e.status, (performance.now() - startedAt) / 1000, e.code);
-    return errorReply(e, { connection: 'close' });
+    return errorReply(e, close ? { connection: 'close' } : undefined);
   }
 
   /** Handles one request whose body has been read. Never throws: every failure is a reply. */

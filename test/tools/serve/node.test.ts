@@ -6,8 +6,11 @@ import { expected, startServer, testModel, testRows } from './support.js';
 
 const A = testModel(21);
 
-/** One raw HTTP/1.1 exchange: writes `head` (and `body` chunks `gapMs` apart), returns status and body of the reply. */
-function raw(port: number, head: string, body: string[] = [], gapMs = 0): Promise<{ status: number; body: string }> {
+/**
+ * Raw HTTP/1.1 on one connection until the server closes it: writes `head` (and `body` chunks `gapMs` apart); returns
+ * the first reply's status and body, and the statuses of every reply on the connection.
+ */
+function raw(port: number, head: string, body: string[] = [], gapMs = 0): Promise<{ status: number; body: string; statuses: number[] }> {
   return new Promise((resolve, reject) => {
     const sock = connect(port, '127.0.0.1');
     let data = '';
@@ -16,7 +19,9 @@ function raw(port: number, head: string, body: string[] = [], gapMs = 0): Promis
     sock.on('close', () => {
       const m = /^HTTP\/1\.1 (\d+)/.exec(data);
       if (!m) return reject(new Error(`no HTTP reply: ${JSON.stringify(data.slice(0, 200))}`));
-      resolve({ status: Number(m[1]), body: data.slice(data.indexOf('\r\n\r\n') + 4) });
+      const first = data.slice(data.indexOf('\r\n\r\n') + 4);
+      const next = first.search(/HTTP\/1\.1 \d+/);
+      resolve({ status: Number(m[1]), body: next < 0 ? first : first.slice(0, next), statuses: [...data.matchAll(/HTTP\/1\.1 (\d+)/g)].map((x) => Number(x[1])) });
     });
     sock.write(head);
     let i = 0;
@@ -43,11 +48,17 @@ test('serve › node › oversized bodies get 413 (declared or streamed), slow b
   const s = await startServer({ a: A }, { maxBodyBytes: 1000, requestTimeoutMs: 300 });
   const port = s.listening.port;
   try {
-    const declared = await raw(port, 'POST /v1/models/a:predict HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: 5000\r\n\r\n', ['{"instances": ['.padEnd(500, ' ')]);
+    // Declared too large: the body is read and dropped, the 413 keeps the connection usable for the next request.
+    const ask = 'POST /v1/models/a:predict HTTP/1.1\r\nHost: x\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n[]';
+    const declared = await raw(port, `POST /v1/models/a:predict HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: 5000\r\n\r\n${' '.repeat(5000)}${ask}`);
     assert.equal(declared.status, 413);
     assert.equal(JSON.parse(declared.body).error.code, 'E_BODY_TOO_LARGE');
+    assert.deepEqual(declared.statuses, [413, 400], 'the connection served the next request');
+    // Declared far too large (past what is worth reading): 413 at once, connection closed.
+    const huge = await raw(port, 'POST /v1/models/a:predict HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: 900000000\r\n\r\n', ['{"instances": ']);
+    assert.deepEqual(huge.statuses, [413]);
     const chunk = (s: string) => `${s.length.toString(16)}\r\n${s}\r\n`;
-    const streamed = await raw(port, 'POST /v1/models/a:predict HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n',
+    const streamed = await raw(port, 'POST /v1/models/a:predict HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n',
       [chunk('['.padEnd(600, ' ')), chunk(' '.repeat(600)), '0\r\n\r\n'], 5);
     assert.equal(streamed.status, 413);
     assert.equal(JSON.parse(streamed.body).error.field, 'body');
@@ -71,7 +82,7 @@ test('serve › node › oversized bodies get 413 (declared or streamed), slow b
     });
     assert.deepEqual(JSON.parse(ok).predictions, [expected(A, row)]);
     const metrics = await (await fetch(`${s.url}/metrics`)).text();
-    assert.match(metrics, /^nmp_http_errors_total\{route="other",code="E_BODY_TOO_LARGE"\} 2$/m);
+    assert.match(metrics, /^nmp_http_errors_total\{route="other",code="E_BODY_TOO_LARGE"\} 3$/m);
     assert.match(metrics, /^nmp_http_errors_total\{route="other",code="E_TIMEOUT"\} 1$/m);
   } finally {
     await s.stop();
