@@ -177,3 +177,23 @@ test('serve › service › a swap during a burst loses nothing: every answer ma
     await s.stop();
   }
 });
+
+test('serve › service › limits: rows per request (413) and rows queued per model (503 with Retry-After)', async () => {
+  const s = await startServer({ a: A }, { maxRows: 3, maxQueueRows: 4 });
+  try {
+    const many = await post(`${s.url}/v1/models/a:predict`, { instances: testRows(4, 6, 1) });
+    assert.equal(many.status, 413);
+    assert.equal(many.json.error.code, 'E_TOO_MANY_ROWS');
+    assert.equal(many.json.error.field, 'instances');
+    // Two 3-row requests handled in one turn: the second would queue 6 rows > 4.
+    const req = () => ({ method: 'POST', url: '/v1/models/a:predict', header: () => 'application/json', body: new TextEncoder().encode(JSON.stringify({ instances: testRows(3, 6, 2) })) });
+    const [first, second] = await Promise.all([s.service.handle(req()), s.service.handle(req())]);
+    assert.equal(first.status, 200);
+    assert.equal(second.status, 503);
+    assert.equal(second.headers['retry-after'], '1');
+    assert.equal(JSON.parse(second.body as string).error.code, 'E_OVERLOADED');
+    assert.equal((await s.service.handle(req())).status, 200, 'serving goes on once the queue has run');
+  } finally {
+    await s.stop();
+  }
+});
