@@ -33,6 +33,7 @@ test('serve › cli › bad usage exits 2, bad files exit 1, each with one error
       [['serve'], 2, /needs <models>/],
       [['serve', join(dir, 'a.nmp'), '--mqtt', 'mqtt://127.0.0.1:1'], 2, /--subscribe/],
       [['serve', join(dir, 'a.nmp'), '--port', '-1'], 2, /--port/],
+      [['serve', join(dir, 'a.nmp'), '--mqtt', 'mqtt://127.0.0.1:1', '--subscribe', 's/#', '--mqtt-model', 'b'], 2, /--mqtt-model b is not one of the loaded models/],
       [['serve', join(dir, 'a.nmp'), '--backend', 'gpu'], 2, /--backend/],
       [['serve', join(dir, 'missing.nmp')], 1, /no such file/],
       [['serve', join(dir, 'bad.nmp')], 1, /not a valid nmp-edge model/],

@@ -105,6 +105,9 @@ export const serveCommand: CommandSpec = {
       if (names.length !== 1) throw new UsageError(`--mqtt serves one model: pass --mqtt-model (one of ${names.join(', ') || 'none loaded yet'})`);
       mqttModel = names[0];
     }
+    if (mqttModel !== undefined && !service.registry.get(mqttModel) && f.watch !== true) {
+      throw new UsageError(`--mqtt-model ${mqttModel} is not one of the loaded models (${service.registry.list().map((e) => e.name).join(', ')})`);
+    }
     const listening = isDeno() ? await listenDeno(service, opts) : await listenNode(service, opts);
     const bridge = f.mqtt !== undefined
       ? await (await import('../../serve/mqtt.js')).startMqttBridge(service, {
