@@ -197,3 +197,31 @@ test('serve › service › limits: rows per request (413) and rows queued per m
     await s.stop();
   }
 });
+
+test('serve › service › rows queued before a swap are answered by the old version, which is disposed only after', async () => {
+  const s = await startServer({ a: A });
+  try {
+    const old = s.service.registry.get('a')!;
+    const rows = testRows(4, 6, 12);
+    const body = (r: number[][]) => new TextEncoder().encode(JSON.stringify({ instances: r }));
+    // handle() parses and queues synchronously; the batch runs at the end of this turn, after the swap below.
+    const inFlight = s.service.handle({ method: 'POST', url: '/v1/models/a:predict', header: () => 'application/json', body: body(rows) });
+    assert.equal(old.batcher.pendingRows, 4);
+    const { validateAndLoad, contentHash } = await import('../../../tools/serve/registry.js');
+    const next = await validateAndLoad(B.bytes);
+    assert.equal(old.batcher.pendingRows, 4, 'still queued: nothing awaited ran the batch');
+    s.service.registry.install('a', { ...next, hash: await contentHash(B.bytes), fileBytes: B.bytes.length, source: 'test' });
+    assert.equal(old.model.disposed, false, 'not disposed while its rows are queued');
+    const reply = JSON.parse((await inFlight).body as string);
+    assert.equal(reply.version, 1);
+    assert.equal(reply.hash, sha(A.bytes));
+    assert.deepEqual(reply.predictions, rows.map((r) => expected(A, r)));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(old.model.disposed, true);
+    const after = JSON.parse((await s.service.handle({ method: 'POST', url: '/v1/models/a:predict', header: () => 'application/json', body: body(rows) })).body as string);
+    assert.equal(after.version, 2);
+    assert.deepEqual(after.predictions, rows.map((r) => expected(B, r)));
+  } finally {
+    await s.stop();
+  }
+});
