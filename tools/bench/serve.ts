@@ -114,7 +114,7 @@ async function load(server: Server, body: string, seconds: number, connections: 
   const total = r.requests.total;
   return {
     rps: total / wall, cpuRps: c0 !== null && c1 !== null && c1 > c0 ? total / (c1 - c0) : null,
-    p50: r.latency.p50, p99: r.latency.p99, total, errors: r.errors + r.timeouts, non2xx: r.non2xx, batch: await meanBatch(server),
+    p50: r.latency.p50, p99: r.latency.p99, total, errors: r.errors + r.timeouts, non2xx: r.non2xx, batch: await meanBatch(server).catch(() => NaN),
   };
 }
 
@@ -124,7 +124,7 @@ async function throughput(model: BenchModel, path: string, targets: Target[]): P
   const secs = quick ? 2 : 8, warm = quick ? 1 : 2, conns = 50;
   const row = Array.from(inputs(1, 54, 99));
   const body = JSON.stringify({ instances: [row] });
-  const run = async (mode: 'real' | 'constant', maxBatch: number) => {
+  const run = async (mode: 'real' | 'constant' | 'plain', maxBatch: number) => {
     const s = await startServer([`${REPO_ROOT}dist/tools/bench/serve-server.js`, path, mode, String(maxBatch), '0']);
     try {
       await load(s, body, warm, conns); // JIT warm-up, V8 tier-up of the wasm
@@ -139,10 +139,12 @@ async function throughput(model: BenchModel, path: string, targets: Target[]): P
   let real = await run('real', 256), constant = await run('constant', 256);
   if (!quick) { real = best(real, await run('real', 256)); constant = best(constant, await run('constant', 256)); }
   const off = await run('real', 1);
+  const plain = await run('plain', 1);
   const fmt = (r: LoadResult) => `${Math.round(r.rps)} req/s wall, ${r.cpuRps ? Math.round(r.cpuRps) : '?'} per server CPU-second, p50 ${r.p50} ms, p99 ${r.p99} ms, mean batch ${r.batch.toFixed(1)} rows, ${r.errors} errors, ${r.non2xx} non-2xx`;
   log(`  real model, batching on : ${fmt(real)}`);
   log(`  constant model          : ${fmt(constant)}`);
   log(`  real model, batching off: ${fmt(off)}`);
+  log(`  plain node:http, fixed reply (no service): ${fmt(plain)}`);
   // Low load: one connection, sequential requests, batching on and off in alternating rounds (paired: the same load).
   const [sOn, sOff] = [await startServer([`${REPO_ROOT}dist/tools/bench/serve-server.js`, path, 'real', '256', '0']), await startServer([`${REPO_ROOT}dist/tools/bench/serve-server.js`, path, 'real', '1', '0'])];
   const rounds: { on: number; off: number }[] = [];
@@ -177,6 +179,7 @@ async function throughput(model: BenchModel, path: string, targets: Target[]): P
   const overWall = constant.rps / real.rps - 1;
   targets.push({ what: 'inference cost over a constant-model server (server CPU per request)', target: '<= 25 %', measured: overCpu === null ? '?' : `${(100 * overCpu).toFixed(1)} %`, pass: overCpu === null ? null : overCpu <= 0.25 });
   targets.push({ what: '  same, wall-clock throughput', target: '(info)', measured: `${(100 * overWall).toFixed(1)} % (${Math.round(constant.rps)} vs ${Math.round(real.rps)} req/s)`, pass: null });
+  targets.push({ what: 'plain node:http answering a fixed reply, per server CPU-second (the floor)', target: '(info)', measured: plain.cpuRps ? `${Math.round(plain.cpuRps)} (${Math.round(plain.rps)} wall)` : '?', pass: null });
   targets.push({ what: 'batching on / off under load, requests per server CPU-second', target: '(info)', measured: real.cpuRps && off.cpuRps ? `${(real.cpuRps / off.cpuRps).toFixed(2)}x (mean batch ${real.batch.toFixed(1)} rows)` : '?', pass: null });
   targets.push({ what: 'low load (one connection): p50 with batching on / off', target: '(info)', measured: `${on1.toFixed(0)} / ${off1.toFixed(0)} us (paired ratio ${ratio.toFixed(2)})`, pass: null });
 }
