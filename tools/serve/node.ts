@@ -52,7 +52,7 @@ export function nodeHandler(service: Service): (req: IncomingMessage, res: Serve
     let replied = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const reply = (e: ServeError, close: boolean) => {
-      if (replied) return;
+      if (replied || res.destroyed) return;
       replied = true;
       clearTimeout(timer);
       send(res, service.adapterError(e, startedAt, close));
@@ -77,7 +77,7 @@ export function nodeHandler(service: Service): (req: IncomingMessage, res: Serve
       if (size > limit) refused ??= tooLarge(limit);
       if (!refused) chunks.push(c);
     });
-    req.on('error', () => { clearTimeout(timer); replied = true; });
+    // An aborted request ends in 'close' without 'end' (node emits its 'error' only to listeners: none needed).
     req.on('close', () => clearTimeout(timer));
     req.on('end', () => {
       clearTimeout(timer);

@@ -106,3 +106,23 @@ test('serve › node › the Web-standard fetch handler (what Deno.serve calls) 
     await s.stop();
   }
 });
+
+test('serve › node › clients that vanish mid-body leave the server serving', async () => {
+  const s = await startServer({ a: A });
+  try {
+    for (let i = 0; i < 20; i++) {
+      await new Promise<void>((resolve) => {
+        const sock = connect(s.listening.port, '127.0.0.1', () => {
+          sock.write('POST /v1/models/a:predict HTTP/1.1\r\nHost: x\r\ncontent-length: 1000\r\n\r\n{"instances": [[1, 2');
+          setTimeout(() => { sock.destroy(); resolve(); }, 2);
+        });
+      });
+    }
+    const row = testRows(1, 6, 7)[0];
+    const r = await fetch(`${s.url}/v1/models/a:predict`, { method: 'POST', body: JSON.stringify([row]) });
+    assert.equal(r.status, 200);
+    assert.deepEqual(((await r.json()) as any).predictions, [expected(A, row)]);
+  } finally {
+    await s.stop();
+  }
+});
