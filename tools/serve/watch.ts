@@ -1,6 +1,6 @@
 /**
  * @fileoverview Model files on disk: the files and directories given to `nmp serve`, loaded at start and, with
- * `--watch`, polled (and nudged by fs.watch where the platform has it) for new or changed `.nmp` files. A change is
+ * `--watch`, polled (and on Node nudged by fs.watch) for new or changed `.nmp` files. A change is
  * loaded once the file's size and mtime have held still for `settleMs`, so a writer that writes in place is not read
  * half-way; writing to a temporary name and renaming is still the safe way. Removing a file does not unload its model.
  */
@@ -8,6 +8,7 @@
 import { watch as fsWatch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { isDeno } from './deno.js';
 import { ServeError } from './errors.js';
 import { checkModelName, type ModelRegistry } from './registry.js';
 
@@ -63,7 +64,8 @@ export class ModelFiles {
     if (watch) {
       this.#timer = setInterval(() => void this.rescan(), options.intervalMs ?? 1000);
       this.#timer.unref?.();
-      for (const s of sources) {
+      // Not under Deno: its fs.watch can hold the process open after close() until the next file event.
+      for (const s of isDeno() ? [] : sources) {
         try {
           const w = fsWatch(s.path, { persistent: false }, () => void this.rescan());
           w.on('error', () => undefined);
