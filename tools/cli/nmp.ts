@@ -14,9 +14,10 @@ import { evalCommand } from './commands/eval.js';
 import { inspectCommand } from './commands/inspect.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
+import { serveCommand } from './commands/serve.js';
 import { trainCommand } from './commands/train.js';
 
-const COMMANDS: CommandSpec[] = [trainCommand, evalCommand, inspectCommand, runCommand, benchCommand, compareCommand, reportCommand, demoCommand];
+const COMMANDS: CommandSpec[] = [trainCommand, evalCommand, inspectCommand, runCommand, serveCommand, benchCommand, compareCommand, reportCommand, demoCommand];
 
 const USAGE = `nmp: neuron-level mixed-precision models for the edge
 
