@@ -96,9 +96,9 @@ test('meanStd and dominators › sample std; the Pareto verdict for higher- and 
 
 test('writeResults › tables with the paper beside ours, runtime agreement and the Pareto verdict from run records', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'nmp-paper-runs-'));
-  const record = (config: string, seed: number, acc: number, bytes: number, wBits: number): RunRecord => ({
+  const record = (config: string, seed: number, acc: number, bytes: number, avgWeightBits: number): RunRecord => ({
     suite: 'grid', dataset: 'higgs', config, seed, commit: 'abc1234', options: {}, rows: { train: 8, val: 1, test: 1 }, seconds: 1, bestEpoch: 1, epochsRun: 2,
-    trainer: { test_accuracy: acc, test_f1_macro: acc, avg_weight_bits: wBits, avg_act_bits: 6, model_bytes: bytes },
+    trainer: { test_accuracy: acc, test_f1_macro: acc, avg_weight_bits: avgWeightBits, avg_act_bits: 6, model_bytes: bytes },
     runtime: { accuracy: acc, f1_macro: acc }, runtimeEqualsTrainer: true, warnings: [],
   });
   await mkdir(join(dir, 'grid', 'higgs'), { recursive: true });

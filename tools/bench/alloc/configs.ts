@@ -73,7 +73,15 @@ export interface AllocConfig {
   matchBytesOf?: string;
 }
 
-/** Every run of one data set and seed, in training order (fp32 first: its float phase serves every other run). */
+/** Seeds the ablation runs on. */
+export const ABLATION_SEEDS = [1, 2, 3];
+
+/** The runs of one data set and seed: the comparison, plus the ablation where it applies. */
+export function runsOf(dataset: string, seed: number): AllocConfig[] {
+  return [...configs(), ...(ABLATION_DATASETS.includes(dataset) && ABLATION_SEEDS.includes(seed) ? ablation() : [])];
+}
+
+/** Every run of the comparison for one data set and seed, in training order (fp32 first: its float phase serves every other run). */
 export function configs(): AllocConfig[] {
   const out: AllocConfig[] = [{ id: 'fp32', label: 'fp32 (8-bit export)', options: { method: 'fp32' } }];
   for (const u of UNIFORM) out.push({ id: `uniform${u}`, label: u === '1.58' ? 'uniform ternary' : `uniform ${u}-bit`, options: { method: 'uniform', uniformBits: Number(u) } });
@@ -81,6 +89,21 @@ export function configs(): AllocConfig[] {
   for (const b of BUDGETS) out.push({ id: `nmp-w${b}`, label: `NMP, ${b} bits`, options: { method: 'nmp', targetBits: b } });
   for (const u of BYTE_MATCHED) out.push({ id: `nmp-bytes${u}`, label: `NMP at uniform ${u}-bit's bytes`, options: { method: 'nmp' }, matchBytesOf: `uniform${u}` });
   return out;
+}
+
+/** Data sets of the ablation (the issue's two headline sets), and its variations of default NMP at 2 weight bits. */
+export const ABLATION_DATASETS = ['letter', 'covertype'];
+export function ablation(): AllocConfig[] {
+  const base: TrainOptions = { method: 'nmp', targetBits: 2 };
+  const row = (id: string, label: string, o: TrainOptions): AllocConfig => ({ id, label, options: { ...base, ...o } });
+  return [
+    row('abl-nodistill', 'no distillation (labels only)', { distill: 0 }),
+    row('abl-nofloat', 'no float phase (quantisation-aware from random weights, no distillation)', { floatEpochs: 0 }),
+    row('abl-hgq', "allocator 'hgq' (learned fractional widths) instead of 'sensitivity'", { allocator: 'hgq' }),
+    row('abl-progressive', 'progressive allocation (from 2x the budget down to it over 30 % of the epochs)', { allocation: 'progressive' }),
+    row('abl-acts8', '8 average activation bits instead of 4', { targetActBits: 8 }),
+    { id: 'abl-paper', label: "the paper's learned strengths (nmp-paper: menus {1,2,4,8} / {4,8,16}, budget 2 / 4) with the same recipe", options: { method: 'nmp-paper', targetBits: 2, targetActBits: 4 } },
+  ];
 }
 
 const here = dirname(fileURLToPath(import.meta.url));

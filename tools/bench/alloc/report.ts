@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../../../formats/node-io.js';
 import { paretoScatter, standaloneSvg, type ScatterPoint } from '../../report/svg.js';
-import { BUDGETS, BYTE_MATCHED, configs, DATASETS, REPORT_PATH, RUNS_DIR, UNIFORM, type AllocRecord } from './configs.js';
+import { ablation, ABLATION_DATASETS, BUDGETS, BYTE_MATCHED, configs, DATASETS, REPORT_PATH, RUNS_DIR, UNIFORM, type AllocRecord } from './configs.js';
 
 /** Two-sided 95 % Student t quantiles by degrees of freedom (1..10), then the normal one. */
 const T95 = [NaN, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228];
@@ -132,6 +132,20 @@ export async function writeAllocation(records = readRecords(), path = REPORT_PAT
       target('NMP at 2.0 weight bits', key('nmp-w2'), 84);
     }
   }
+  L.push('## Ablation', '', 'Default NMP at 2 weight bits (the row "NMP, 2 bits" above) against one change at a time; differences paired by seed.', '');
+  L.push('| data set | variant | test accuracy % (95 % CI) | minus default NMP (95 % CI) | wins / ties / losses | weight / act bits | train s |', '|---|---|---|---|---|---|---|');
+  for (const ds of ABLATION_DATASETS) {
+    const d = DATASETS.find((x) => x.id === ds)!;
+    const base = cs.get(`${ds}/nmp-w2`);
+    for (const c of ablation()) {
+      const k = cs.get(`${ds}/${c.id}`);
+      const p = paired(k, base);
+      if (!k || !p) continue;
+      const m = meanCi(k.metric);
+      L.push(`| ${d.name} | ${c.label} | ${f2(m.mean)} ± ${f2(m.ci)} | ${f2(p.diff.mean)} ± ${f2(p.diff.ci)} | ${p.wins} / ${p.ties} / ${p.losses} | ${f2(avg(k.w))} / ${f2(avg(k.a))} | ${Math.round(avg(k.seconds))} |`);
+    }
+  }
+  L.push('');
   L.splice(L.indexOf('## Protocol'), 0, '## Targets', '', '| target | measured | limit | verdict |', '|---|---|---|---|', ...targets, '');
   L.push('Budgets of layer-level and NMP: ' + BUDGETS.join(', ') + ' average weight bits; byte-matched NMP runs: ' + BYTE_MATCHED.map((u) => `${u}-bit`).join(', ') + ' (ternary has the 2-bit file size).');
   await mkdir(dirname(path), { recursive: true });

@@ -22,7 +22,7 @@ import type { Dataset, Split } from '../../train/data.js';
 import type { FloatPhase, TrainOptions } from '../../train/index.js';
 import { scorePredictions } from '../../train/intforward.js';
 import { startTraining } from '../../pipeline/training.js';
-import { CACHE_DIR, configs, datasetOf, DATASETS, RUNS_DIR, SUITE_DIR, type AllocConfig, type AllocDataset, type AllocRecord } from './configs.js';
+import { CACHE_DIR, configs, datasetOf, DATASETS, RUNS_DIR, runsOf, SUITE_DIR, type AllocConfig, type AllocDataset, type AllocRecord } from './configs.js';
 import { writeAllocation } from './report.js';
 
 const packr = new Packr({ useRecords: false } as ConstructorParameters<typeof Packr>[0]);
@@ -71,7 +71,7 @@ async function runtimeMetrics(bytes: Uint8Array, test: Dataset): Promise<Record<
 async function runUnit(d: AllocDataset, ds: Dataset, seed: number, commit: string, log: string): Promise<string[]> {
   const split: Split = d.split(ds, seed);
   const failures: string[] = [];
-  const todo = configs().filter((c) => !isCurrent(d, c, seed));
+  const todo = runsOf(d.id, seed).filter((c) => !isCurrent(d, c, seed));
   if (!todo.length) return failures;
   const fp = floatPath(d.id, seed);
   let floatPhase: FloatPhase | undefined = existsSync(fp) ? (packr.unpack(await readFile(fp)) as FloatPhase) : undefined;
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
     const commit = commitOf();
     // Seed-major, so that an interrupted run still covers every data set.
     const units = seeds.flatMap((seed) => datasets.map((d) => ({ d, seed })));
-    console.log(`${units.length} data set x seed units, ${configs().length} runs each, ${jobs} at a time; progress in ${log}`);
+    console.log(`${units.length} data set x seed units, ${configs().length} runs each (plus the ablation on some), ${jobs} at a time; progress in ${log}`);
     const loaded = new Map<string, Promise<Dataset>>();
     const failures: string[] = [];
     let next = 0;

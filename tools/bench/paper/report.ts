@@ -48,8 +48,8 @@ interface Agg {
   seeds: number[];
   metric: { mean: number; std: number };
   f1?: { mean: number; std: number };
-  wBits: number;
-  aBits: number;
+  avgWeightBits: number;
+  avgActBits: number;
   /** Per-neuron weight average (the paper's b-bar), when every run has it. */
   wBitsPerNeuron?: number;
   bytes: number;
@@ -66,8 +66,8 @@ function aggregate(runs: RunRecord[], task: 'classification' | 'regression'): Ag
     seeds: runs.map((r) => r.seed).sort((a, b) => a - b),
     metric: m,
     f1: task === 'classification' ? meanStd(runs.map((r) => r.runtime.f1_macro)) : undefined,
-    wBits: avg((r) => r.trainer.avg_weight_bits),
-    aBits: avg((r) => r.trainer.avg_act_bits),
+    avgWeightBits: avg((r) => r.trainer.avg_weight_bits),
+    avgActBits: avg((r) => r.trainer.avg_act_bits),
     wBitsPerNeuron: runs.every((r) => r.perNeuron) ? avg((r) => r.perNeuron!.weight) : undefined,
     bytes: avg((r) => r.trainer.model_bytes),
     seconds: avg((r) => r.seconds),
@@ -162,7 +162,7 @@ export async function writeResults(paths: { runsDir?: string; analysis?: string;
         const cells = cls
           ? [label, paperCell(mode, d.paperName, 'accuracy', c.paperColumn), pm(a.metric), paperCell(mode, d.paperName, 'f1_macro', c.paperColumn), pm(a.f1!)]
           : [label, paperCell(mode, d.paperName, 'mse', c.paperColumn), pm(a.metric)];
-        cells.push(`${a.wBits.toFixed(2)}${bitsNote}`, a.aBits.toFixed(2), kb(a.bytes), lat('grid', d.id, c.id), a.epochs.toFixed(0), a.seconds.toFixed(0));
+        cells.push(`${a.avgWeightBits.toFixed(2)}${bitsNote}`, a.avgActBits.toFixed(2), kb(a.bytes), lat('grid', d.id, c.id), a.epochs.toFixed(0), a.seconds.toFixed(0));
         L.push(`| ${cells.join(' | ')} |`);
       }
       // Pareto: budgeted NMP against every other method of this mode (fp32 included), on means.
@@ -192,16 +192,16 @@ export async function writeResults(paths: { runsDir?: string; analysis?: string;
     L.push('| method | seeds | acc | F1 | w bits | a bits | bytes | µs SIMD / scalar | s/run |', '|---|---|---|---|---|---|---|---|---|');
     for (const c of targetConfigs()) {
       const a = tgt(c.id);
-      if (a) L.push(`| ${c.label} | ${a.seeds.join(', ')} | ${pm(a.metric)} | ${pm(a.f1!)} | ${a.wBits.toFixed(2)} | ${a.aBits.toFixed(2)} | ${kb(a.bytes)} | ${lat('target', 'covertype', c.id)} | ${a.seconds.toFixed(0)} |`);
+      if (a) L.push(`| ${c.label} | ${a.seeds.join(', ')} | ${pm(a.metric)} | ${pm(a.f1!)} | ${a.avgWeightBits.toFixed(2)} | ${a.avgActBits.toFixed(2)} | ${kb(a.bytes)} | ${lat('target', 'covertype', c.id)} | ${a.seconds.toFixed(0)} |`);
     }
     L.push('');
     const check = (ok: boolean) => (ok ? '**met**' : '**missed**');
     L.push('| target | result | |', '|---|---|---|');
     if (tWa && tFp) {
-      L.push(`| w+a: accuracy >= 0.90 at <= 2 / <= 6 bits | ${f3(tWa.metric.mean)} at ${tWa.wBits.toFixed(2)} / ${tWa.aBits.toFixed(2)} | ${check(tWa.metric.mean >= 0.9 && tWa.wBits <= 2 + 1e-9 && tWa.aBits <= 6 + 1e-9)} |`);
+      L.push(`| w+a: accuracy >= 0.90 at <= 2 / <= 6 bits | ${f3(tWa.metric.mean)} at ${tWa.avgWeightBits.toFixed(2)} / ${tWa.avgActBits.toFixed(2)} | ${check(tWa.metric.mean >= 0.9 && tWa.avgWeightBits <= 2 + 1e-9 && tWa.avgActBits <= 6 + 1e-9)} |`);
       L.push(`| w+a: within 3 points of our fp32 (${f3(tFp.metric.mean)}) | gap ${((tFp.metric.mean - tWa.metric.mean) * 100).toFixed(2)} points | ${check(tFp.metric.mean - tWa.metric.mean <= 0.03)} |`);
     }
-    if (tW) L.push(`| weights-only: >= 0.933 at <= 1.5 bits | ${f3(tW.metric.mean)} at ${tW.wBits.toFixed(2)} | ${check(tW.metric.mean >= 0.933 && tW.wBits <= 1.5 + 1e-9)} |`);
+    if (tW) L.push(`| weights-only: >= 0.933 at <= 1.5 bits | ${f3(tW.metric.mean)} at ${tW.avgWeightBits.toFixed(2)} | ${check(tW.metric.mean >= 0.933 && tW.avgWeightBits <= 1.5 + 1e-9)} |`);
     L.push('');
   }
 
@@ -212,7 +212,7 @@ export async function writeResults(paths: { runsDir?: string; analysis?: string;
     L.push(`## Ablation: the paper's unstated choices (${ab.paperName}, NMP-QAT w+a, no budget)`, '');
     L.push('One choice varied at a time from our defaults; same seeds and splits as the grid (the first row is the grid\'s run).', '');
     L.push('| variant | acc | F1 | w bits | a bits | bytes | epochs |', '|---|---|---|---|---|---|---|');
-    for (const { c, a } of abRows) if (a) L.push(`| ${c.label}${a.n < 3 ? ` (n=${a.n})` : ''} | ${pm(a.metric)} | ${pm(a.f1!)} | ${a.wBits.toFixed(2)} | ${a.aBits.toFixed(2)} | ${kb(a.bytes)} | ${a.epochs.toFixed(0)} |`);
+    for (const { c, a } of abRows) if (a) L.push(`| ${c.label}${a.n < 3 ? ` (n=${a.n})` : ''} | ${pm(a.metric)} | ${pm(a.f1!)} | ${a.avgWeightBits.toFixed(2)} | ${a.avgActBits.toFixed(2)} | ${kb(a.bytes)} | ${a.epochs.toFixed(0)} |`);
     L.push('');
   }
   for (const [file, svg] of figures) {
