@@ -2,7 +2,7 @@
  * @fileoverview Entry of the `scalar` target (JS host without SIMD): assembly/index.ts without the SIMD kernels, which a
  * scalar build could only export as traps. The wasm3 module with the no-host loader is the `nohost` target (standalone/).
  */
-export { forward } from './common/forward';
+export { forward, forward_batch } from './common/forward';
 export { requant, requant_i16, requant_i16_seq, requant_planes, planes_from_i16 } from './kernels/requant';
 export { gemv_wNa16_r1__scalar } from './kernels/gemv/scalar-ref';
 export { gemv_w8a16_r1__scalar } from './kernels/gemv/scalar-i8';

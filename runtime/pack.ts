@@ -79,6 +79,56 @@ export function packScalarRows(values: ArrayLike<number>, rows: number, k: numbe
   return dst;
 }
 
+/** Rows per block and fan-in granule of the table layout (gemv_wNa{4,8}_r16__simd128_lut). */
+export const LUT_ROWS = 16;
+export const LUT_COLS = 16;
+
+/** Bytes of `rows` rows of fan-in `k` in the table layout with `w` bit planes (rows padded to 16, fan-in to 16). */
+export function lutRowsBytes(rows: number, k: number, w: number): number {
+  return Math.ceil(rows / LUT_ROWS) * w * Math.ceil(k / LUT_COLS) * 32;
+}
+
+/** Bytes of one sample's lookup tables for a `k`-wide input of table kind `a` (4 or 8): a 16-byte header, then 64 or 128 per 16 columns. */
+export function lutTablesBytes(k: number, a: number): number {
+  return 16 + Math.ceil(k / LUT_COLS) * (a === 4 ? 64 : 128);
+}
+
+/**
+ * Packs `rows` x `k` weight values of width `w` into the table layout: 16-row blocks; per block, plane i = bit i of the
+ * `w`-bit field (w = 1: the stored bit u, weight 2u - 1); per plane, per 16 columns, 32 bytes: byte r (r < 16) holds the
+ * 4-bit index of columns 16c..16c+3 of row r in its low nibble (column 16c + j at bit j) and of 16c+4..16c+7 in its high
+ * nibble; byte 16 + r the same for 16c+8..16c+15. Writes lutRowsBytes bytes at `out[offset..]` (which must be zero there).
+ */
+export function packLutRows(values: ArrayLike<number>, rows: number, k: number, w: number, out?: Uint8Array, offset = 0): Uint8Array {
+  const dst = out ?? new Uint8Array(lutRowsBytes(rows, k, w));
+  const chunks = Math.ceil(k / LUT_COLS);
+  for (let r = 0; r < rows; r++) {
+    const block = offset + Math.floor(r / LUT_ROWS) * w * chunks * 32 + (r % LUT_ROWS);
+    for (let e = 0; e < k; e++) {
+      const f = encodeCode(values[r * k + e], w);
+      if (f === 0) continue;
+      const at = block + (e >> 4) * 32 + ((e >> 3) & 1) * 16, bit = 1 << (e & 7);
+      for (let i = 0; i < w; i++) if ((f >> i) & 1) dst[at + i * chunks * 32] |= bit;
+    }
+  }
+  return dst;
+}
+
+/**
+ * Measured GEMV cost of the SIMD kernels, ns per 1000 multiply-accumulates, from which runtime/plan.ts picks a kernel
+ * per row width and layer (dot16: per MAC of the padded layout; lut4 / lut8: per MAC and weight plane; tables: per input
+ * element). Source: `node dist/tools/bench/run.js --sections a` (kernels at 512x512, activations of 4 and 8 bits), on the
+ * 2-vCPU EPYC VM, Node 20.20 (V8 11.3), best of alternating rounds: dot16 19.5-21.7 GMAC/s at W = 1..4 and 18 at W = 8;
+ * lut4 84 GMAC/s per plane, lut8 44; tables 0.47 ns (a4) and 1.2 ns (a8) per element.
+ */
+export const SIMD_COST = {
+  dot16: { 1: 48, 2: 48, 4: 48, 8: 55 } as Record<number, number>,
+  lut4: 12,
+  lut8: 23,
+  tables4: 470,
+  tables8: 1200,
+};
+
 /** Packs unsigned activation codes (each < 2^a) into `a` interleaved bit planes (see packSimdRows for `out`). */
 export function packPlanes(codes: ArrayLike<number>, a: number, out?: Uint8Array, offset = 0): Uint8Array {
   const dst = out ?? new Uint8Array(planesBytes(codes.length, a));

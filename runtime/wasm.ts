@@ -12,6 +12,8 @@ export interface RuntimeExports {
   abiVersion(): number;
   heapBase(): number;
   forward(desc: number): void;
+  /** Samples 0..n-1 of the descriptor's per-sample buffers (n <= its HDR_BATCH). */
+  forward_batch(desc: number, n: number): void;
 }
 
 /** Where a module comes from: bytes, a compiled module, or a URL. */

@@ -190,21 +190,21 @@ export async function runBench(s: BenchSettings, log: (line: string) => void = (
         { name: 'simd', bytes: wasm['simd.wasm']! },
         { name: 'scalar', bytes: wasm['scalar.wasm']! },
       ],
-      { shapes: s.kernelShapes, widths: [1, 2, 4, 8], actBits: 8, rateTime: s.kernelRateTime, seed: s.seed },
+      { shapes: s.kernelShapes, widths: [1, 2, 4, 8], actBits: [4, 8], rateTime: s.kernelRateTime, seed: s.seed },
     );
     report.kernels = k.rows;
     for (const x of k.skipped) report.notes.push(`kernel skipped: ${x}`);
     if (w3) {
       const names = WebAssembly.Module.exports(new WebAssembly.Module(new Uint8Array(wasm['scalar.wasm']!))).map((e) => e.name);
       // Any SIMD export would not even parse in wasm3 (no SIMD there); the scalar build has none, this is a guard.
-      for (const { name, family, W } of kernelPlan(names, [1, 2, 4, 8]).runs.filter((x) => x.family !== 'simd128_dot16')) {
+      for (const { name, family, W, A } of kernelPlan(names, [1, 2, 4, 8], [4, 8]).runs.filter((x) => !x.family.includes('simd128'))) {
         for (const [rows, cols] of s.kernelShapes) {
-          log(`(a) wasm3 ${name} w${W} ${rows}x${cols} ...`);
-          const c = prepareCase(name, family, W, rows, cols, w3.heapBase, 8, s.seed);
+          log(`(a) wasm3 ${name} w${W} a${A} ${rows}x${cols} ...`);
+          const c = prepareCase(name, family, W, rows, cols, w3.heapBase, A, s.seed);
           const t = runWasm3(w3.driver, w3.wasmPath, c.image, c.base, name, c.args, c.outPtr, rows, s.wasm3Time, s.wasm3MaxCalls);
-          checkCase('wasm3', c, t.out);
+          checkCase('wasm3', c, () => t.out);
           // From the median call: a preempted native process (the VM is shared) inflates the mean, not the median.
-          report.kernels.push({ backend: 'wasm3', kernel: name, weightBits: W, actBits: 8, rows, cols, gmacPerSec: (rows * cols) / (t.p50 * 1e3), rme: NaN, exact: true });
+          report.kernels.push({ backend: 'wasm3', kernel: name, weightBits: W, actBits: A, rows, cols, gmacPerSec: (rows * cols) / (t.p50 * 1e3), rme: NaN, exact: true });
         }
       }
     }

@@ -55,7 +55,7 @@ test('bench › quick run: kernels, models, memory, peers and ratios are well-fo
       continue;
     }
     positive(m.forwardP50, `${id} forward-only p50`);
-    assert.equal(mem['total'], mem['weights']! + mem['params']! + mem['activations']! + mem['scratch']! + mem['alignment']!, `${id} memory() parts`);
+    assert.equal(mem['total'], mem['weights']! + mem['params']! + mem['activations']! + mem['scratch']! + mem['batch']! + mem['alignment']!, `${id} memory() parts`);
     assert.ok(mem['weights']! >= m.packedWeightBytes, `${id} memory() ${JSON.stringify(mem)}`);
     assert.equal(m.verifyRows, 4, id);
     assert.equal(m.batch1.samples, 5, id);
