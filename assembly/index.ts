@@ -1,4 +1,8 @@
-/** @fileoverview Root of the runtime module: one source, built as `simd` (ASC_FEATURE_SIMD) and `scalar` (wasm3). */
+/**
+ * @fileoverview Root of the `simd` target (ASC_FEATURE_SIMD): forward, the SIMD kernels, and the one-row scalar kernels
+ * (kept for the kernel tests and benchmarks, which compare both modules). The JS host's scalar-only kernels (r4, GEMM,
+ * byte planes) live in assembly/scalar.ts's module only: simd.wasm never runs them.
+ */
 import { ABI_VERSION } from './common/abi';
 export { forward, forward_batch } from './common/forward';
 export { requant, requant_i16, requant_i16_seq, requant_planes, planes_from_i16 } from './kernels/requant';

@@ -17,6 +17,7 @@ export const HDR_OUT_PTR = 6;
 export const HDR_BATCH = 7;
 export const HDR_IN_STRIDE = 8;
 export const HDR_ACC_STRIDE = 9;
+export const HDR_BYTES_PTR = 10;
 export const HDR_WORDS = 12;
 
 // ---- Layer record: word indices, LAYER_WORDS words per layer after the header.

@@ -8,7 +8,7 @@ import type { NmpModel } from '../formats/schema.js';
 import * as abi from './abi.js';
 import {
   GROUP_BIAS_PTR, GROUP_KERNEL, GROUP_ROWS, GROUP_W_PTR, GROUP_WORDS, HDR_ACC_STRIDE, HDR_BATCH, HDR_IN_COUNT, HDR_IN_OFFSET,
-  HDR_IN_PTR, HDR_IN_STRIDE, HDR_LAYERS, HDR_OUT_PTR, HDR_WORDS, HDR_X0_PLANES, HDR_X0_PTR, KERNEL_I8, KERNEL_I8_ABOVE_JS,
+  HDR_BYTES_PTR, HDR_IN_PTR, HDR_IN_STRIDE, HDR_LAYERS, HDR_OUT_PTR, HDR_WORDS, HDR_X0_PLANES, HDR_X0_PTR, KERNEL_I8, KERNEL_I8_ABOVE_JS,
   KERNEL_LUT, KERNEL_PRUNED, LAYER_ACC_PTR, LAYER_GROUPS, LAYER_GROUPS_PTR, LAYER_IS_LAST, LAYER_K, LAYER_N, LAYER_RECS_PTR,
   LAYER_T_KIND, LAYER_T_PTR, LAYER_WORDS, LAYER_X_I16_PTR, LAYER_X_PLANES, LAYER_X_PTR, LAYER_X_STRIDE, LAYER_Y_GROUPED,
   LAYER_Y_I16_PTR, LAYER_Y_PLANES, LAYER_Y_PTR, LAYER_Y_STRIDE, LAYER_Y_ZS, REC_BITS, REC_BYTES, REC_INDEX, REC_MULT, REC_SHIFT,
@@ -210,6 +210,8 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number, f
   // Kernels store whole row blocks (4 rows dot16, 16 rows tables) past a group's end: n + 16 entries.
   const acc = lay.takeSamples(4 * (maxN + LUT_ROWS), B, 'scratch');
   const k0 = model.input.bits.length;
+  // Scalar: codes as bytes (low, high) in natural order before they become bit planes (assembly kernels/requant.ts).
+  const bytesPtr = simd ? -1 : lay.take(2 * Math.ceil(Math.max(k0, maxN) / 64) * 64, 'scratch');
   const O = layers[L - 1].n;
   const input = lay.takeSamples(simd ? 2 * simdActLength(k0) : 2 * k0, B, 'activations');
   // SIMD layer 0 reads the input codes themselves unless they need the offset; scalar layers read bit planes.
@@ -242,6 +244,7 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number, f
   i32[h + HDR_BATCH] = B;
   i32[h + HDR_IN_STRIDE] = input.stride;
   i32[h + HDR_ACC_STRIDE] = acc.stride;
+  if (bytesPtr >= 0) i32[h + HDR_BYTES_PTR] = base + bytesPtr;
   for (let l = 0; l < L; l++) {
     const p = layers[l], q = layerPtrs[l], layer = model.layers[l], act = layer.act;
     const isLast = l === L - 1;

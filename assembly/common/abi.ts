@@ -43,7 +43,13 @@ export const HDR_BATCH = 7;
 export const HDR_IN_STRIDE = 8;
 /** Bytes between samples in the accumulator buffer (LAYER_ACC_PTR). */
 export const HDR_ACC_STRIDE = 9;
-// Words 10, 11 are reserved (0).
+/**
+ * Scalar builds of the JS host: 2 * roundUp(max(F, widest layer), 64) bytes of scratch where n codes wait as bytes in
+ * natural order (low bytes, then high bytes at + roundUp(n, 64)) before they become bit planes (kernels/requant.ts
+ * planes_from_bytes); 0 in SIMD builds and in the no-host planner's descriptor (its forward sets bits code by code).
+ */
+export const HDR_BYTES_PTR = 10;
+// Word 11 is reserved (0).
 export const HDR_WORDS = 12;
 
 // ---- Layer record l: LAYER_WORDS words at desc + 4 * (HDR_WORDS + l * LAYER_WORDS). Per-sample buffers: see the header.

@@ -14,12 +14,13 @@ import {
 } from '../kernels/gemm/simd128-dot16';
 import { gemv_wNa4_r16__simd128_lut, gemv_wNa8_r16__simd128_lut, lut_tables_a4, lut_tables_a8 } from '../kernels/gemv/simd128-lut';
 import {
-  gemv_w1aN_r1__scalar_popcnt, gemv_w2aN_r1__scalar_popcnt, gemv_w4aN_r1__scalar_popcnt, gemv_w8aN_r1__scalar_popcnt,
+  gemv_w1aN_r4__scalar_popcnt, gemv_w2aN_r1__scalar_popcnt, gemv_w4aN_r1__scalar_popcnt, gemv_w8aN_r1__scalar_popcnt,
 } from '../kernels/gemv/scalar-popcnt';
+import { gemm_w1aN_r2s2__scalar_popcnt, gemm_w2aN_r2s2__scalar_popcnt } from '../kernels/gemm/scalar-popcnt';
 import { gemv_w8a16_r1__scalar } from '../kernels/gemv/scalar-i8';
-import { requant_i16, requant_i16_seq, requant_planes, planes_from_i16 } from '../kernels/requant';
+import { bytes_from_i16, planes_from_bytes, requant_bytes, requant_i16, requant_i16_seq } from '../kernels/requant';
 import {
-  GROUP_BIAS_PTR, GROUP_KERNEL, GROUP_ROWS, GROUP_W_PTR, GROUP_WORDS, HDR_ACC_STRIDE, HDR_IN_COUNT, HDR_IN_OFFSET, HDR_IN_PTR,
+  GROUP_BIAS_PTR, GROUP_KERNEL, GROUP_ROWS, GROUP_W_PTR, GROUP_WORDS, HDR_ACC_STRIDE, HDR_BYTES_PTR, HDR_IN_COUNT, HDR_IN_OFFSET, HDR_IN_PTR,
   HDR_IN_STRIDE, HDR_LAYERS, HDR_WORDS, HDR_X0_PLANES, HDR_X0_PTR, KERNEL_I8, KERNEL_LUT, KERNEL_PRUNED, KERNEL_W1, KERNEL_W2,
   KERNEL_W4, LAYER_ACC_PTR, LAYER_GROUPS, LAYER_GROUPS_PTR, LAYER_IS_LAST, LAYER_K, LAYER_N, LAYER_RECS_PTR, LAYER_T_KIND,
   LAYER_T_PTR, LAYER_WORDS, LAYER_X_I16_PTR, LAYER_X_PLANES, LAYER_X_PTR, LAYER_X_STRIDE, LAYER_Y_GROUPED, LAYER_Y_I16_PTR,
@@ -44,26 +45,41 @@ function gemvGroup(kernel: i32, w: usize, x: usize, bias: usize, out: usize, row
     else gemv_w8a16_r4__simd128_dot16(w, x, bias, out, rows, k);
   } else {
     const kw = (k + 63) >>> 6;
-    if (kernel == KERNEL_W1) gemv_w1aN_r1__scalar_popcnt(w, x, bias, out, rows, kw, planes);
+    if (kernel == KERNEL_W1) gemv_w1aN_r4__scalar_popcnt(w, x, bias, out, rows, kw, planes);
     else if (kernel == KERNEL_W2) gemv_w2aN_r1__scalar_popcnt(w, x, bias, out, rows, kw, planes);
     else if (kernel == KERNEL_W4) gemv_w4aN_r1__scalar_popcnt(w, x, bias, out, rows, kw, planes);
     else gemv_w8aN_r1__scalar_popcnt(w, x, bias, out, rows, kw, planes);
   }
 }
 
-/** Two samples (x, x + xStride) through a SIMD dot16 group: each unpacked weight vector serves both. */
-function gemmGroup2(kernel: i32, w: usize, x: usize, xStride: usize, bias: usize, out: usize, outStride: usize, rows: i32, k: i32): void {
+/**
+ * Two samples (x, x + xStride) through one group, each loaded weight vector or word serving both: SIMD dot16 lane groups,
+ * scalar 1- and 2-bit planes. Returns false for the groups that have no GEMM (scalar 4- and 8-bit planes, int8 rows:
+ * their pairs are not worth the module bytes).
+ */
+function gemmGroup2(kernel: i32, w: usize, x: usize, xStride: usize, bias: usize, out: usize, outStride: usize, rows: i32, k: i32, planes: i32): bool {
   if (ASC_FEATURE_SIMD) {
     if (kernel == KERNEL_W1) gemm_w1a16_r4s2__simd128_dot16(w, x, xStride, bias, out, outStride, rows, k);
     else if (kernel == KERNEL_W2) gemm_w2a16_r4s2__simd128_dot16(w, x, xStride, bias, out, outStride, rows, k);
     else if (kernel == KERNEL_W4) gemm_w4a16_r4s2__simd128_dot16(w, x, xStride, bias, out, outStride, rows, k);
     else gemm_w8a16_r4s2__simd128_dot16(w, x, xStride, bias, out, outStride, rows, k);
+    return true;
   }
+  const kw = (k + 63) >>> 6;
+  if (kernel == KERNEL_W1) gemm_w1aN_r2s2__scalar_popcnt(w, x, xStride, bias, out, outStride, rows, kw, planes);
+  else if (kernel == KERNEL_W2) gemm_w2aN_r2s2__scalar_popcnt(w, x, xStride, bias, out, outStride, rows, kw, planes);
+  else return false;
+  return true;
 }
 
 /** Bytes between samples of a scalar build's int16 copy of `n` activations (common/abi.ts LAYER_X_I16_PTR). */
 @inline function i16Stride(n: i32): usize {
   return <usize>((2 * n + 15) & ~15);
+}
+
+/** Offset of the high bytes in the scalar byte scratch (HDR_BYTES_PTR) for `n` codes. */
+@inline function bytesHalf(n: i32): usize {
+  return <usize>((n + 63) & ~63);
 }
 
 /** SIMD layer 0 with a table kind: x0[i] = in[i] + offset for i < count (the padding after them stays 0). */
@@ -81,14 +97,20 @@ export function forward_batch(desc: usize, n: i32): void {
   const nLayers = fld(desc, HDR_LAYERS);
   const accStride = <usize>fld(desc, HDR_ACC_STRIDE);
   const x0 = <usize>fld(desc, HDR_X0_PTR);
+  // Scalar builds: codes wait as bytes (low, then high for planes > 8) before they become bit planes.
+  const lo: usize = ASC_FEATURE_SIMD ? 0 : <usize>fld(desc, HDR_BYTES_PTR);
   if (x0) {
     const src = <usize>fld(desc, HDR_IN_PTR), srcStride = <usize>fld(desc, HDR_IN_STRIDE);
     const count = fld(desc, HDR_IN_COUNT), offset = fld(desc, HDR_IN_OFFSET);
     const dstStride = <usize>fld(desc + (<usize>HDR_WORDS << 2), LAYER_X_STRIDE);
+    const planes = fld(desc, HDR_X0_PLANES), hi: usize = planes > 8 ? lo + bytesHalf(count) : 0;
     for (let s = 0; s < n; s++) {
       const a = src + <usize>s * srcStride, b = x0 + <usize>s * dstStride;
       if (ASC_FEATURE_SIMD) offsetCodes(a, count, offset, b);
-      else planes_from_i16(a, count, offset, b, fld(desc, HDR_X0_PLANES));
+      else {
+        bytes_from_i16(a, count, offset, lo, hi);
+        planes_from_bytes(lo, hi, count, b, planes);
+      }
     }
   }
   for (let l = 0; l < nLayers; l++) {
@@ -125,8 +147,8 @@ export function forward_batch(desc: usize, n: i32): void {
       if (kernel == KERNEL_PRUNED) {
         for (; s < n; s++) memory.copy(out + <usize>s * accStride, bias, <usize>rows << 2);
       } else {
-        if (ASC_FEATURE_SIMD) {
-          for (; s + 1 < n; s += 2) gemmGroup2(kernel, w, x + <usize>s * xStride, xStride, bias, out + <usize>s * accStride, accStride, rows, k);
+        for (; s + 1 < n; s += 2) {
+          if (!gemmGroup2(kernel, w, x + <usize>s * xStride, xStride, bias, out + <usize>s * accStride, accStride, rows, k, planes)) break;
         }
         for (; s < n; s++) {
           gemvGroup(kernel, w, x + <usize>s * xStride, bias, out + <usize>s * accStride, rows, k, planes, x16 + <usize>s * i16Stride(k));
@@ -147,7 +169,9 @@ export function forward_batch(desc: usize, n: i32): void {
         if (fld(L, LAYER_Y_GROUPED)) requant_i16_seq(a, recs, ys, nOut, zs);
         else requant_i16(a, recs, ys, nOut, zs);
       } else {
-        requant_planes(a, recs, ys, nOut, fld(L, LAYER_Y_PLANES));
+        const planes = fld(L, LAYER_Y_PLANES), hi: usize = planes > 8 ? lo + bytesHalf(nOut) : 0;
+        requant_bytes(a, recs, lo, hi, nOut);
+        planes_from_bytes(lo, hi, nOut, ys, planes);
         const y16 = <usize>fld(L, LAYER_Y_I16_PTR);
         if (y16) requant_i16(a, recs, y16 + <usize>s * i16Stride(nOut), nOut, zs);
       }

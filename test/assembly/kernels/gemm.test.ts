@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { packRow, unpackRow, weightCodeRange } from '../../../formats/pack.js';
 import { rng } from '../../../formats/testdata/random.js';
-import { packSimdRows, simdActLength } from '../../../runtime/pack.js';
+import { packPlanes, packScalarRows, packSimdRows, planesBytes, simdActLength } from '../../../runtime/pack.js';
 import { wasmDir } from '../../support/paths.js';
 
 const GEMM = /^gemm_w(\d+|N)a(\d+|N)_r(\d+)s(\d+)__(scalar|simd128)(?:_(\w+))?$/;
@@ -36,24 +36,27 @@ function reference(values: Int32Array, bits: number[], k: number, x: ArrayLike<n
 
 const kernels = modules.flatMap((m) => Object.keys(m.x).filter((n) => GEMM.test(n)).map((name) => ({ m, name, g: GEMM.exec(name)! })));
 
-test('gemm › simd.wasm exports a two-sample dot16 GEMM per lane-group width; scalar.wasm none', () => {
+test('gemm › simd.wasm: a two-sample dot16 GEMM per lane-group width; scalar.wasm: two-sample bit-serial for 1 and 2 bits', () => {
   const names = (mod: string) => kernels.filter((k) => k.m.name === mod).map((k) => k.name).sort();
   assert.deepEqual(names('simd'), [1, 2, 4, 8].map((w) => `gemm_w${w}a16_r4s2__simd128_dot16`));
-  assert.deepEqual(names('scalar'), []);
-  // Each GEMM has the GEMV of the same layout beside it (same part after the op, same layout).
-  for (const { m, g } of kernels) assert.ok(m.x[`gemv_w${g[1]}a${g[2]}_r${g[3]}__${g[5]}_${g[6]}`], `${g[0]} has no GEMV sibling`);
+  assert.deepEqual(names('scalar'), [1, 2].map((w) => `gemm_w${w}aN_r2s2__scalar_popcnt`));
+  // Each GEMM has a GEMV of the same layout beside it (same weight and activation tokens, same isa and trick).
+  for (const { m, g } of kernels) {
+    assert.ok(Object.keys(m.x).some((n) => n.startsWith(`gemv_w${g[1]}a${g[2]}_r`) && n.endsWith(`__${g[5]}_${g[6]}`)), `${g[0]} has no GEMV sibling`);
+  }
 });
 
 for (const { m, name, g } of kernels) {
   const [, wTok, , , sTok, isa, trick] = g;
   const W = Number(wTok), S = Number(sTok);
   test(`gemm › ${m.name}.wasm ${name}`, () => {
-    assert.equal(isa === 'simd128' && trick === 'dot16', true, `${name}: no test for this family`);
+    const popcnt = isa === 'scalar' && trick === 'popcnt';
+    assert.ok(popcnt || (isa === 'simd128' && trick === 'dot16'), `${name}: no test for this family`);
     for (const seed of SEEDS) {
-      const r = rng(seed * 104729 + W);
+      const r = rng(seed * 104729 + W + (popcnt ? 77 : 0));
       const ks = [1, 7, 8, 9, 16, 17, 63, 64, 65, 127, 128, 129, 256, 300, 4096];
       for (const k of ks) {
-        const rows = [1, 3, 4, 5, 8, 13][Math.floor(r() * 6)];
+        const rows = [1, 2, 3, 4, 5, 8, 13][Math.floor(r() * 7)];
         const extreme = k === 4096 || r() < 0.15;
         const skew = Math.floor(r() * 16);
         const label = `seed ${seed} ${m.name}.wasm ${name} k=${k} rows=${rows} skew=${skew}${extreme ? ' extreme' : ''}`;
@@ -68,6 +71,34 @@ for (const { m, name, g } of kernels) {
             if (b === 1 && v === 0) v = 1;
             values[j * k + e] = v;
           }
+        }
+        if (popcnt) {
+          // Bit planes of unsigned activations, 1..16 planes; samples xStride apart (not a multiple of 16 bytes).
+          const planes = extreme ? 16 : 1 + Math.floor(r() * 16);
+          const us = Array.from({ length: S }, () => Int32Array.from({ length: k }, () => (extreme ? 2 ** planes - 1 : Math.floor(r() * 2 ** planes))));
+          const xStride = planesBytes(k, planes) + 8, oStride = 4 * rows + 12;
+          const bias = Int32Array.from({ length: rows }, () => Math.floor((r() - 0.5) * 2e6));
+          const mem = m.x.memory;
+          const base = ((m.x.heapBase() + 15) & ~15) + 64 + skew;
+          const wBytes = packScalarRows(values, rows, k, W);
+          const wp = base, xp = wp + wBytes.length + 64, bp = xp + S * xStride + 64, op = bp + 4 * rows + 64;
+          const end = op + S * oStride + 64;
+          if (end > mem.buffer.byteLength) mem.grow(Math.ceil((end - mem.buffer.byteLength) / 65536));
+          const u8 = new Uint8Array(mem.buffer);
+          u8.fill(SENTINEL, base - 64, end);
+          u8.set(wBytes, wp);
+          us.forEach((u, s) => u8.set(packPlanes(u, planes), xp + s * xStride));
+          u8.set(new Uint8Array(bias.buffer), bp);
+          m.x[name](wp, xp, xStride, bp, op, oStride, rows, Math.ceil(k / 64), planes);
+          for (let s = 0; s < S; s++) {
+            const got = new Int32Array(u8.slice(op + s * oStride, op + s * oStride + 4 * rows).buffer);
+            const want = reference(values, bits, k, us[s], bias);
+            for (let j = 0; j < rows; j++) if (got[j] !== want[j]) assert.fail(`${label} a=${planes} sample ${s}: row ${j} expected ${want[j]}, got ${got[j]}`);
+            for (let p = op + s * oStride + 4 * rows; p < op + (s + 1) * oStride; p++) {
+              if (u8[p] !== SENTINEL) assert.fail(`${label} sample ${s}: wrote byte ${p - op - s * oStride} past its output range`);
+            }
+          }
+          continue;
         }
         const kPad = simdActLength(k);
         // Samples at a stride that is not a multiple of 16 bytes: x rows of kPad + 3 int16, outputs of rows4 + 5 int32.
