@@ -42,12 +42,20 @@ export function planesBytes(k: number, a: number): number {
 }
 
 /**
- * Packs `rows` x `k` weight values (row-major, each within the range of width `w`) into the SIMD lane-group layout.
+ * Packs `rows` x `k` weight values (row-major, each within the range of width `w`) into the SIMD lane-group layout, or for
+ * w = 8 into int8 rows (4-row blocks; per 16 columns, 16 bytes of each row of the block in turn).
  * Writes `simdRowsBytes` bytes at `out[offset..]` (which must be zero there) and returns `out`.
  */
 export function packSimdRows(values: ArrayLike<number>, rows: number, k: number, w: number, out?: Uint8Array, offset = 0): Uint8Array {
   const dst = out ?? new Uint8Array(simdRowsBytes(rows, k, w));
   const C = simdChunk(w), chunks = Math.ceil(k / C);
+  if (w === 8) {
+    for (let r = 0; r < rows; r++) {
+      const rowBase = offset + ((r >> 2) * chunks * 4 + (r & 3)) * 16;
+      for (let e = 0; e < k; e++) dst[rowBase + (e >> 4) * 64 + (e & 15)] = values[r * k + e] & 0xff;
+    }
+    return dst;
+  }
   for (let r = 0; r < rows; r++) {
     const rowBase = offset + ((r >> 2) * chunks * 4 + (r & 3)) * 16;
     for (let e = 0; e < k; e++) {

@@ -44,13 +44,20 @@ class ImageBuilder {
   }
 }
 
-/** SIMD lane-group layout (README "SIMD"): 4-row blocks of 16-byte chunks, 16/W codes per i16 lane, first code on top. */
+/**
+ * SIMD lane-group layout (README "SIMD"): 4-row blocks of 16-byte chunks, 16/W codes per i16 lane, first code on top;
+ * W = 8: int8 rows, 16 columns of each row of the block in turn.
+ */
 export function packSimdLayout(codes: Int32Array[], k: number, W: number): Uint8Array {
   const C = 128 / W;
   const chunks = Math.ceil(k / C);
   const blocks = Math.ceil(codes.length / 4);
   const out = new Uint8Array(blocks * 4 * chunks * 16);
   const dv = new DataView(out.buffer);
+  if (W === 8) {
+    codes.forEach((row, r) => row.forEach((v, e) => dv.setInt8(((r >> 2) * chunks * 4 + (r & 3)) * 16 + (e >> 4) * 64 + (e & 15), v)));
+    return out;
+  }
   for (let r = 0; r < codes.length; r++) {
     const [b, i] = [r >> 2, r & 3];
     for (let c = 0; c < chunks; c++) {

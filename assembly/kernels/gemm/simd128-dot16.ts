@@ -35,7 +35,30 @@
     for (let r = 0; r < rows; r += 4) {
       let a0 = z, a1 = z, a2 = z, a3 = z, b0 = z, b1 = z, b2 = z, b3 = z;
       let xp = x, yp = y;
-      for (let c = 0; c < chunks; c++) {
+      if (W == 8) {
+        // int8 rows (gemv/simd128-dot16.ts): each widened half-row serves both samples.
+        for (let c = 0; c < chunks; c++) {
+          const xa = v128.load(xp), xb = v128.load(xp, 16), ya = v128.load(yp), yb = v128.load(yp, 16);
+          xp += 32;
+          yp += 32;
+          let u = v128.load8x8_s(w), v = v128.load8x8_s(w, 8);
+          a0 = i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(u, xa), i32x4.dot_i16x8_s(v, xb)));
+          b0 = i32x4.add(b0, i32x4.add(i32x4.dot_i16x8_s(u, ya), i32x4.dot_i16x8_s(v, yb)));
+          u = v128.load8x8_s(w, 16);
+          v = v128.load8x8_s(w, 24);
+          a1 = i32x4.add(a1, i32x4.add(i32x4.dot_i16x8_s(u, xa), i32x4.dot_i16x8_s(v, xb)));
+          b1 = i32x4.add(b1, i32x4.add(i32x4.dot_i16x8_s(u, ya), i32x4.dot_i16x8_s(v, yb)));
+          u = v128.load8x8_s(w, 32);
+          v = v128.load8x8_s(w, 40);
+          a2 = i32x4.add(a2, i32x4.add(i32x4.dot_i16x8_s(u, xa), i32x4.dot_i16x8_s(v, xb)));
+          b2 = i32x4.add(b2, i32x4.add(i32x4.dot_i16x8_s(u, ya), i32x4.dot_i16x8_s(v, yb)));
+          u = v128.load8x8_s(w, 48);
+          v = v128.load8x8_s(w, 56);
+          a3 = i32x4.add(a3, i32x4.add(i32x4.dot_i16x8_s(u, xa), i32x4.dot_i16x8_s(v, xb)));
+          b3 = i32x4.add(b3, i32x4.add(i32x4.dot_i16x8_s(u, ya), i32x4.dot_i16x8_s(v, yb)));
+          w += 64;
+        }
+      } else for (let c = 0; c < chunks; c++) {
         let v0 = v128.load(w), v1 = v128.load(w, 16), v2 = v128.load(w, 32), v3 = v128.load(w, 48);
         w += 64;
         for (let q = 0; ; ) {
