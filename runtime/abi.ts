@@ -56,6 +56,7 @@ export const KERNEL_W2 = 2;
 export const KERNEL_W4 = 4;
 export const KERNEL_W8 = 8;
 export const KERNEL_I8 = 9;
+export const KERNEL_DOT8 = 10;
 export const KERNEL_LUT = 16;
 
 // ---- Kernel choice of the scalar planners: KERNEL_I8 when layout width x input planes exceeds the threshold.

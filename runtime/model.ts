@@ -13,10 +13,13 @@ import { RuntimeError } from './errors.js';
 import type { Backend } from './pack.js';
 import { planArena, rebasePlan, type ArenaBytes, type ArenaPlan } from './plan.js';
 import { isolatedPool, sharedPool, type ArenaPool } from './pool.js';
-import { compileBackend, type RuntimeExports, type WasmSource } from './wasm.js';
+import { compileBackend, relaxedWorks, type CompiledBackend, type RuntimeExports, type WasmSource } from './wasm.js';
 
 export interface LoadOptions {
-  /** 'auto' (default) uses SIMD when WebAssembly.validate accepts the SIMD build, else scalar. */
+  /**
+   * 'auto' (default): relaxed.wasm where the engine validates it and its self-test passes, else simd.wasm where
+   * WebAssembly SIMD validates, else scalar.wasm. 'relaxed', 'simd', 'scalar': that module or E_BACKEND.
+   */
   backend?: 'auto' | Backend;
   /**
    * Largest WASM linear memory this model may use, bytes (default and maximum 4 GiB, the wasm32 limit). Setting it gives the
@@ -81,12 +84,27 @@ export async function loadModel(bytes: Uint8Array, options: LoadOptions = {}): P
 /** Loads an already validated model (readModel's output). Internal: the public entry is loadModel. */
 export async function loadDecoded(model: NmpModel, fileBytes: number, options: LoadOptions = {}): Promise<Model> {
   const want = options.backend ?? 'auto';
-  if (want !== 'auto' && want !== 'simd' && want !== 'scalar') throw new RangeError(`options.backend is ${String(want)}, expected 'auto', 'simd' or 'scalar'`);
+  if (want !== 'auto' && want !== 'relaxed' && want !== 'simd' && want !== 'scalar') {
+    throw new RangeError(`options.backend is ${String(want)}, expected 'auto', 'relaxed', 'simd' or 'scalar'`);
+  }
   const limit = options.maxMemoryBytes ?? MAX_WASM32;
   if (!(limit > 0)) throw new RangeError(`options.maxMemoryBytes is ${limit}, expected a positive number of bytes`);
-  let compiled = want === 'scalar' ? null : await compileBackend('simd', options.wasm?.simd);
+  let compiled: CompiledBackend | null = null;
+  // 'auto' probes relaxed.wasm only where the caller supplies no modules or supplies that one, and treats a module it
+  // cannot fetch as absent.
+  if (want === 'relaxed' || (want === 'auto' && (!options.wasm || options.wasm.relaxed !== undefined))) {
+    const c = await compileBackend('relaxed', options.wasm?.relaxed).catch((e: unknown) => {
+      if (want === 'relaxed') throw e;
+      return null;
+    });
+    compiled = c && (await relaxedWorks(c)) ? c : null;
+    if (!compiled && want === 'relaxed') {
+      throw new RuntimeError('E_BACKEND', `backend 'relaxed' requested but this engine ${c ? 'fails the relaxed SIMD self-test' : 'does not support relaxed SIMD'}`);
+    }
+  }
+  if (!compiled && (want === 'auto' || want === 'simd')) compiled = await compileBackend('simd', options.wasm?.simd);
   if (!compiled && want === 'simd') throw new RuntimeError('E_BACKEND', "backend 'simd' requested but this engine does not support WebAssembly SIMD");
-  compiled ??= await compileBackend('scalar', options.wasm?.scalar);
+  if (!compiled) compiled = await compileBackend('scalar', options.wasm?.scalar);
   if (!compiled) throw new RuntimeError('E_BACKEND', 'scalar.wasm does not validate in this engine');
   const backend = compiled.backend;
   // Modules supplied through options.wasm are not cached, so they get a private instance (no pool kept alive forever).

@@ -5,7 +5,8 @@
 
 import { encodeCode } from '../formats/pack.js';
 
-export type Backend = 'simd' | 'scalar';
+/** The runtime's modules: simd.wasm, relaxed.wasm (SIMD + relaxed SIMD, same layouts plus int8 dot rows), scalar.wasm. */
+export type Backend = 'simd' | 'relaxed' | 'scalar';
 
 /**
  * Kernel width that runs a row of file width `bits` (0..8) and fan-in `k`: both backends have 1, 2, 4, 8 layouts
@@ -14,7 +15,7 @@ export type Backend = 'simd' | 'scalar';
  */
 export function kernelBits(backend: Backend, bits: number, k = 0): number {
   let w = bits <= 2 ? bits : bits <= 4 ? 4 : 8;
-  if (backend === 'simd' && w > 0) {
+  if (backend !== 'scalar' && w > 0) {
     while (w < 8 && Math.ceil(k / simdChunk(2 * w)) * simdChunk(2 * w) < Math.ceil(k / simdChunk(w)) * simdChunk(w)) w *= 2;
   }
   return w;
@@ -129,13 +130,38 @@ export function packLutRows(values: ArrayLike<number>, rows: number, k: number, 
  * 2-vCPU EPYC VM, Node 20.20 (V8 11.3), best of alternating rounds: dot16 19.5-21.7 GMAC/s at W = 1..4 and 18 at W = 8;
  * lut4 84 GMAC/s per plane, lut8 44; tables 0.47 ns (a4) and 1.2 ns (a8) per element.
  */
-export const SIMD_COST = {
-  dot16: { 1: 48, 2: 48, 4: 48, 8: 55 } as Record<number, number>,
+export const SIMD_COST: KernelCosts = {
+  dot16: { 1: 48, 2: 48, 4: 48, 8: 40 },
   lut4: 12,
   lut8: 23,
   tables4: 470,
   tables8: 1200,
+  dot8a7: null,
+  dot8a8: null,
 };
+
+/** The same for relaxed.wasm, measured under Deno 2.9.6 (V8 15.0): see RELAXED_COST's source below. */
+export const RELAXED_COST: KernelCosts = {
+  dot16: { 1: 48, 2: 48, 4: 48, 8: 40 },
+  lut4: 9.6,
+  lut8: 19,
+  tables4: 470,
+  tables8: 1200,
+  dot8a7: 16.4,
+  dot8a8: 32,
+};
+
+/** ns per 1000 MACs (per MAC and plane for tables; per input element for building tables); null: the module has no such kernel. */
+export interface KernelCosts {
+  dot16: Record<number, number>;
+  lut4: number;
+  lut8: number;
+  tables4: number;
+  tables8: number;
+  /** Relaxed int8 rows on activations below 128 / below 256. */
+  dot8a7: number | null;
+  dot8a8: number | null;
+}
 
 /** Packs unsigned activation codes (each < 2^a) into `a` interleaved bit planes (see packSimdRows for `out`). */
 export function packPlanes(codes: ArrayLike<number>, a: number, out?: Uint8Array, offset = 0): Uint8Array {

@@ -8,14 +8,14 @@ import type { NmpModel } from '../formats/schema.js';
 import * as abi from './abi.js';
 import {
   GROUP_BIAS_PTR, GROUP_KERNEL, GROUP_ROWS, GROUP_W_PTR, GROUP_WORDS, HDR_ACC_STRIDE, HDR_BATCH, HDR_IN_COUNT, HDR_IN_OFFSET,
-  HDR_BYTES_PTR, HDR_IN_PTR, HDR_IN_STRIDE, HDR_LAYERS, HDR_OUT_PTR, HDR_WORDS, HDR_X0_PLANES, HDR_X0_PTR, KERNEL_I8, KERNEL_I8_ABOVE_JS,
+  HDR_BYTES_PTR, HDR_IN_PTR, HDR_IN_STRIDE, HDR_LAYERS, HDR_OUT_PTR, HDR_WORDS, HDR_X0_PLANES, HDR_X0_PTR, KERNEL_DOT8, KERNEL_I8, KERNEL_I8_ABOVE_JS,
   KERNEL_LUT, KERNEL_PRUNED, LAYER_ACC_PTR, LAYER_GROUPS, LAYER_GROUPS_PTR, LAYER_IS_LAST, LAYER_K, LAYER_N, LAYER_RECS_PTR,
   LAYER_T_KIND, LAYER_T_PTR, LAYER_WORDS, LAYER_X_I16_PTR, LAYER_X_PLANES, LAYER_X_PTR, LAYER_X_STRIDE, LAYER_Y_GROUPED,
   LAYER_Y_I16_PTR, LAYER_Y_PLANES, LAYER_Y_PTR, LAYER_Y_STRIDE, LAYER_Y_ZS, REC_BITS, REC_BYTES, REC_INDEX, REC_MULT, REC_SHIFT,
 } from './abi.js';
 import {
   kernelBits, LUT_COLS, LUT_ROWS, lutRowsBytes, lutTablesBytes, packLutRows, packScalarRows, packSimdRows, planesBytes,
-  scalarRowsBytes, SIMD_COST, simdActLength, simdChunk, simdRowsBytes, type Backend,
+  RELAXED_COST, scalarRowsBytes, SIMD_COST, simdActLength, simdChunk, simdRowsBytes, type Backend, type KernelCosts,
 } from './pack.js';
 
 /** Samples one forward_batch call runs (every per-sample buffer holds this many): predictBatch's chunk. */
@@ -98,48 +98,62 @@ export function kernelName(backend: Backend, kernel: number, tKind: number): str
   if (kernel === KERNEL_PRUNED) return 'pruned';
   if (kernel === KERNEL_I8) return 'int8';
   if (kernel > KERNEL_LUT) return `lut a${tKind} w${kernel - KERNEL_LUT}`;
-  return `${backend === 'simd' ? 'dot16' : 'popcnt'} w${kernel}`;
+  if (kernel === KERNEL_DOT8) return 'dot8';
+  return `${backend === 'scalar' ? 'popcnt' : 'dot16'} w${kernel}`;
 }
 
 /** Weight bytes of a group of kernel `kernel`. */
 function groupBytes(simd: boolean, rows: number, k: number, kernel: number): number {
   if (kernel === KERNEL_I8) return rows * k;
   if (kernel > KERNEL_LUT) return lutRowsBytes(rows, k, kernel - KERNEL_LUT);
+  if (kernel === KERNEL_DOT8) return simdRowsBytes(rows, k, 8);
   return simd ? simdRowsBytes(rows, k, kernel) : scalarRowsBytes(rows, k, kernel);
 }
 
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
 /**
- * SIMD kernel per row width of one layer (index 0..8): the lane-group layout (id = its width) or the table layout
- * (KERNEL_LUT + width), whichever the measured costs (SIMD_COST) make cheaper for this layer's rows, fan-in and input
- * width `aIn` (tables need inputs below 256 as unsigned codes); a layer builds its tables only if that saves time.
+ * SIMD kernel per row width of one layer (index 0..8), whichever the measured costs make cheapest for this layer's rows,
+ * fan-in and input width `aIn` (unsigned codes; tables and relaxed dots need at most 8 bits): the lane-group layout
+ * (id = its width), the table layout (KERNEL_LUT + width; a layer builds its tables only if they save more than they cost),
+ * or with relaxed costs int8 rows by relaxed dot products (KERNEL_DOT8).
  */
-export function simdKernels(weightBits: ArrayLike<number>, k: number, aIn: number, force?: KernelForce): { kernels: number[]; tKind: number } {
+export function simdKernels(weightBits: ArrayLike<number>, k: number, aIn: number, force?: KernelForce, cost: KernelCosts = SIMD_COST): { kernels: number[]; tKind: number } {
   const counts = new Array<number>(9).fill(0);
   for (let j = 0; j < weightBits.length; j++) counts[weightBits[j]]++;
-  const dot = counts.map((_, b) => kernelBits('simd', b, k));
+  const kernels = counts.map((_, b) => kernelBits('simd', b, k));
   const tKind = aIn <= 4 ? 4 : aIn <= 8 ? 8 : 0;
-  if (!tKind || force === 'dot16') return { kernels: dot, tKind: 0 };
-  if (force === 'lut') return { kernels: dot.map((w, b) => (b ? KERNEL_LUT + b : w)), tKind };
-  const perPlane = tKind === 4 ? SIMD_COST.lut4 : SIMD_COST.lut8;
+  if (!tKind || force === 'dot16') return { kernels, tKind: 0 };
+  if (force === 'lut') return { kernels: kernels.map((w, b) => (b ? KERNEL_LUT + b : w)), tKind };
+  const dot8 = aIn <= 7 ? cost.dot8a7 : cost.dot8a8;
+  if (force === 'dot8' && dot8 !== null) return { kernels: kernels.map((w, b) => (b ? KERNEL_DOT8 : w)), tKind: 0 };
+  const perPlane = tKind === 4 ? cost.lut4 : cost.lut8;
+  // Best kernel per width without tables, then with tables where they beat it; tables only if they pay for themselves.
+  const plain = kernels.slice(), best = kernels.slice();
   let saved = 0;
-  const lut = dot.slice();
   for (let b = 1; b <= 8; b++) {
     if (!counts[b]) continue;
-    const w = dot[b], cDot = roundUp(counts[b], 4) * roundUp(k, simdChunk(w)) * SIMD_COST.dot16[w];
+    const w = kernels[b];
+    let c = roundUp(counts[b], 4) * roundUp(k, simdChunk(w)) * cost.dot16[w];
+    if (dot8 !== null && b > 2) {
+      const c8 = roundUp(counts[b], 4) * roundUp(k, 16) * dot8;
+      if (c8 < c) {
+        plain[b] = best[b] = KERNEL_DOT8;
+        c = c8;
+      }
+    }
     const cLut = roundUp(counts[b], LUT_ROWS) * roundUp(k, LUT_COLS) * b * perPlane;
-    if (cLut < cDot) {
-      lut[b] = KERNEL_LUT + b;
-      saved += cDot - cLut;
+    if (cLut < c) {
+      best[b] = KERNEL_LUT + b;
+      saved += c - cLut;
     }
   }
-  const tables = k * (tKind === 4 ? SIMD_COST.tables4 : SIMD_COST.tables8);
-  return saved > tables ? { kernels: lut, tKind } : { kernels: dot, tKind: 0 };
+  const tables = k * (tKind === 4 ? cost.tables4 : cost.tables8);
+  return saved > tables ? { kernels: best, tKind } : { kernels: plain, tKind: 0 };
 }
 
-/** Tests only: every SIMD layer on the lane-group kernels, or on table kernels wherever its input allows tables. */
-export type KernelForce = 'dot16' | 'lut';
+/** Tests only: every SIMD layer on the lane-group kernels, on table kernels or (relaxed) int8 dots wherever its input allows. */
+export type KernelForce = 'dot16' | 'lut' | 'dot8';
 
 /**
  * Plans the arena of `model` for `backend`, placing it at `heapBase` rounded up to 16. Pure: no WASM involved.
@@ -147,7 +161,7 @@ export type KernelForce = 'dot16' | 'lut';
  */
 export function planArena(model: NmpModel, backend: Backend, heapBase: number, force?: KernelForce): ArenaPlan {
   const L = model.layers.length;
-  const simd = backend === 'simd';
+  const simd = backend !== 'scalar';
   const inBits = Math.max(...model.input.bits);
   const layers: LayerPlan[] = [];
   // SIMD layer 0 reads tables only from unsigned codes: the input offset below (HDR_IN_OFFSET).
@@ -161,10 +175,10 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number, f
     let kernelOf: number[], tKind = 0;
     if (simd) {
       // Tables index unsigned codes: hidden codes are; inputs become so with an offset of 2^(b-1) (b bits, at most 8).
-      const choice = simdKernels(layer.weightBits, k, xPlanes, force);
+      const choice = simdKernels(layer.weightBits, k, xPlanes, force, backend === 'relaxed' ? RELAXED_COST : SIMD_COST);
       tKind = choice.tKind;
       kernelOf = Array.from(layer.weightBits, (b) => choice.kernels[b]);
-      if (l === 0 && tKind) inOffset = 2 ** (inBits - 1);
+      if (l === 0 && (tKind || kernelOf.includes(KERNEL_DOT8))) inOffset = 2 ** (inBits - 1);
     } else {
       kernelOf = Array.from(layer.weightBits, (b) => {
         const w = kernelBits(backend, b, k);
@@ -298,6 +312,7 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number, f
           else values.set(tmp, r * p.k);
         }
         if (g.kernel === KERNEL_I8) image.set(new Uint8Array(values.buffer), q.weights[i]);
+        else if (g.kernel === KERNEL_DOT8) packSimdRows(values, g.rows, p.k, 8, image, q.weights[i]);
         else if (g.kernel > KERNEL_LUT) packLutRows(values, g.rows, p.k, g.kernel - KERNEL_LUT, image, q.weights[i]);
         else (simd ? packSimdRows : packScalarRows)(values, g.rows, p.k, g.kernel, image, q.weights[i]);
       }

@@ -129,6 +129,11 @@ export const KERNEL_W8 = 8;
 /** int8 rows times the int16 copy of the input (gemv_w8a16_r1__scalar), scalar builds only; the largest layout id. */
 export const KERNEL_I8 = 9;
 /**
+ * Relaxed build (relaxed.wasm): int8 rows (the SIMD W = 8 layout) times unsigned inputs of at most 8 bits
+ * (LAYER_X_PLANES), by relaxed dot products (gemv_w8a{7,8}_r4__relaxed_dot8). Above the no-host planner's counting range.
+ */
+export const KERNEL_DOT8 = 10;
+/**
  * SIMD builds: KERNEL_LUT + W (W = 1..8) are rows of W bit planes run by the table kernels gemv_wNa{4,8}_r16__simd128_lut
  * on the layer's tables (LAYER_T_PTR, LAYER_T_KIND). Chosen by runtime/plan.ts from measured costs (runtime/pack.ts).
  */

@@ -18,10 +18,11 @@ import {
 } from '../kernels/gemv/scalar-popcnt';
 import { gemm_w1aN_r2s2__scalar_popcnt, gemm_w2aN_r2s2__scalar_popcnt } from '../kernels/gemm/scalar-popcnt';
 import { gemv_w8a16_r1__scalar } from '../kernels/gemv/scalar-i8';
+import { gemv_w8a7_r4__relaxed_dot8, gemv_w8a8_r4__relaxed_dot8 } from '../kernels/gemv/relaxed-dot8';
 import { bytes_from_i16, planes_from_bytes, requant_bytes, requant_i16, requant_i16_seq } from '../kernels/requant';
 import {
   GROUP_BIAS_PTR, GROUP_KERNEL, GROUP_ROWS, GROUP_W_PTR, GROUP_WORDS, HDR_ACC_STRIDE, HDR_BYTES_PTR, HDR_IN_COUNT, HDR_IN_OFFSET, HDR_IN_PTR,
-  HDR_IN_STRIDE, HDR_LAYERS, HDR_WORDS, HDR_X0_PLANES, HDR_X0_PTR, KERNEL_I8, KERNEL_LUT, KERNEL_PRUNED, KERNEL_W1, KERNEL_W2,
+  HDR_IN_STRIDE, HDR_LAYERS, HDR_WORDS, HDR_X0_PLANES, HDR_X0_PTR, KERNEL_DOT8, KERNEL_I8, KERNEL_LUT, KERNEL_PRUNED, KERNEL_W1, KERNEL_W2,
   KERNEL_W4, LAYER_ACC_PTR, LAYER_GROUPS, LAYER_GROUPS_PTR, LAYER_IS_LAST, LAYER_K, LAYER_N, LAYER_RECS_PTR, LAYER_T_KIND,
   LAYER_T_PTR, LAYER_WORDS, LAYER_X_I16_PTR, LAYER_X_PLANES, LAYER_X_PTR, LAYER_X_STRIDE, LAYER_Y_GROUPED, LAYER_Y_I16_PTR,
   LAYER_Y_PLANES, LAYER_Y_PTR, LAYER_Y_STRIDE, LAYER_Y_ZS, REC_BYTES, REC_INDEX,
@@ -36,6 +37,11 @@ import {
 function gemvGroup(kernel: i32, w: usize, x: usize, bias: usize, out: usize, rows: i32, k: i32, planes: i32, x16: usize): void {
   if (!ASC_FEATURE_SIMD && kernel == KERNEL_I8) {
     gemv_w8a16_r1__scalar(w, x16, bias, out, rows, k);
+    return;
+  }
+  if (ASC_FEATURE_RELAXED_SIMD && kernel == KERNEL_DOT8) {
+    if (planes <= 7) gemv_w8a7_r4__relaxed_dot8(w, x, bias, out, rows, k);
+    else gemv_w8a8_r4__relaxed_dot8(w, x, bias, out, rows, k);
     return;
   }
   if (ASC_FEATURE_SIMD) {
@@ -59,6 +65,8 @@ function gemvGroup(kernel: i32, w: usize, x: usize, bias: usize, out: usize, row
  */
 function gemmGroup2(kernel: i32, w: usize, x: usize, xStride: usize, bias: usize, out: usize, outStride: usize, rows: i32, k: i32, planes: i32): bool {
   if (ASC_FEATURE_SIMD) {
+    // Relaxed dot products are bound by the dot itself: pairs would gain nothing over two GEMV calls.
+    if (kernel == KERNEL_DOT8) return false;
     if (kernel == KERNEL_W1) gemm_w1a16_r4s2__simd128_dot16(w, x, xStride, bias, out, outStride, rows, k);
     else if (kernel == KERNEL_W2) gemm_w2a16_r4s2__simd128_dot16(w, x, xStride, bias, out, outStride, rows, k);
     else if (kernel == KERNEL_W4) gemm_w4a16_r4s2__simd128_dot16(w, x, xStride, bias, out, outStride, rows, k);

@@ -115,11 +115,11 @@ export interface KernelBenchOptions {
  * Layout families this harness knows how to feed (assembly/kernels/README.md), from the op, the name's width token and
  * the part after `__`: `scalar` with width N is the canonical-layout reference, with width 8 the unpacked int8 kernel.
  */
-type Family = 'simd128_dot16' | 'scalar_popcnt' | 'scalar_ref' | 'scalar_i8' | 'simd128_lut' | 'gemm_simd128_dot16';
+type Family = 'simd128_dot16' | 'scalar_popcnt' | 'scalar_ref' | 'scalar_i8' | 'simd128_lut' | 'gemm_simd128_dot16' | 'gemm_scalar_popcnt' | 'relaxed_lut' | 'relaxed_dot8';
 
 function familyOf(op: string, wTok: string, isa: string): Family | null {
-  if (op === 'gemm') return isa === 'simd128_dot16' ? 'gemm_simd128_dot16' : null;
-  if (isa === 'simd128_dot16' || isa === 'scalar_popcnt' || isa === 'simd128_lut') return isa;
+  if (op === 'gemm') return isa === 'simd128_dot16' || isa === 'scalar_popcnt' ? `gemm_${isa}` : null;
+  if (isa === 'simd128_dot16' || isa === 'scalar_popcnt' || isa === 'simd128_lut' || isa === 'relaxed_lut' || isa === 'relaxed_dot8') return isa;
   if (isa === 'scalar') return wTok === 'N' ? 'scalar_ref' : wTok === '8' ? 'scalar_i8' : null;
   return null;
 }
@@ -172,7 +172,7 @@ export function prepareCase(name: string, family: Family, W: number, nRows: numb
   const codes = Array.from({ length: nRows }, () =>
     Int32Array.from({ length: k }, () => (W === 1 ? (r() < 0.5 ? -1 : 1) : lo + Math.floor(r() * (hi - lo + 1)))),
   );
-  const samples = family === 'gemm_simd128_dot16' ? 2 : 1;
+  const samples = family.startsWith('gemm_') ? 2 : 1;
   const acts = Array.from({ length: samples }, () => Int32Array.from({ length: k }, () => Math.floor(r() * 2 ** actBits)));
   const bias = Int32Array.from({ length: nRows }, () => Math.floor(r() * 2001) - 1000);
   const rb = rowBytes(k, W);
@@ -191,7 +191,8 @@ export function prepareCase(name: string, family: Family, W: number, nRows: numb
   };
   let args: number[];
   let tables: KernelCase['tables'] = null;
-  if (family === 'simd128_dot16') {
+  if (family === 'simd128_dot16' || family === 'relaxed_dot8') {
+    // relaxed_dot8 reads the W = 8 int8 rows; its activations stay below 2^A (the case's actBits).
     const pW = img.put(packSimdLayout(codes, k, W));
     args = [pW, img.put(simdActs(acts[0]!)), pBias, pOut, nRows, k];
   } else if (family === 'gemm_simd128_dot16') {
@@ -200,7 +201,13 @@ export function prepareCase(name: string, family: Family, W: number, nRows: numb
     both.set(x0);
     both.set(simdActs(acts[1]!), x0.length);
     args = [pW, img.put(both), x0.length, pBias, pOut, outStride, nRows, k];
-  } else if (family === 'simd128_lut') {
+  } else if (family === 'gemm_scalar_popcnt') {
+    const pW = img.put(packPopcntWeights(codes, k, W));
+    const x0 = packPopcntActs(acts[0]!, actBits), both = new Uint8Array(2 * x0.length);
+    both.set(x0);
+    both.set(packPopcntActs(acts[1]!, actBits), x0.length);
+    args = [pW, img.put(both), x0.length, pBias, pOut, outStride, nRows, Math.ceil(k / 64), actBits];
+  } else if (family === 'simd128_lut' || family === 'relaxed_lut') {
     const A = Number(/a(\d+)_/.exec(name)![1]);
     const values = new Int32Array(nRows * k);
     codes.forEach((c, i) => values.set(c, i * k));

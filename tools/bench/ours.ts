@@ -102,6 +102,7 @@ export async function benchModel(
       batch256: { samplesPerSec: rate.hz * o.batch, rme: rate.rme },
       exact: true,
       verifyRows: rows,
+      kernels: model.info.layers.map((l) => l.kernels.map((g) => `${g.kernel}:${g.rows}`).join(' ')).join(' | '),
     };
   } finally {
     model.dispose();

@@ -59,6 +59,14 @@ export function lut_tables_a8(x: usize, k: i32, t: usize): void {
   if (ASC_FEATURE_SIMD) buildTables(8, x, k, t);
 }
 
+/**
+ * One lookup: lane r = t[i[r]]. Every index here is a nibble (< 16), the range where relaxed_swizzle is deterministic, so
+ * the relaxed build drops the saturating add V8 puts before pshufb for i8x16.swizzle (out-of-range lanes must give 0).
+ */
+@inline function swz(t: v128, i: v128): v128 {
+  return ASC_FEATURE_RELAXED_SIMD ? i8x16.relaxed_swizzle(t, i) : i8x16.swizzle(t, i);
+}
+
 /** A plane sum (i32 lanes) times its coefficient: 2^i, or -2^i for the top plane of a two's complement width (W >= 2). */
 @inline export function planeTerm(v: v128, i: i32, neg: bool): v128 {
   return neg ? i32x4.sub(i32x4.splat(0), i32x4.shl(v, i)) : i32x4.shl(v, i);
@@ -87,7 +95,7 @@ export function lut_tables_a8(x: usize, k: i32, t: usize): void {
  * Per 16-row block and plane, per 16 columns: 32 weight bytes (byte r: nibble of group 4c (low) and 4c+1 (high) of row r,
  * then groups 4c+2, 4c+3), four table lookups summed in u8, then widened into u16 even/odd-row accumulators.
  */
-@inline function lutRows(A: i32, w: usize, t: usize, bias: usize, out: usize, rows: i32, k: i32, W: i32): void {
+@inline export function lutRows(A: i32, w: usize, t: usize, bias: usize, out: usize, rows: i32, k: i32, W: i32): void {
   const chunks = (k + 15) >> 4;
   const lo = i16x8.splat(0xff), nib = i8x16.splat(15);
   const z = i32x4.splat(0);
@@ -104,16 +112,16 @@ export function lut_tables_a8(x: usize, k: i32, t: usize): void {
         const ia = v128.and(wa, nib), ib = v128.and(i16x8.shr_u(wa, 4), nib);
         const ic = v128.and(wb, nib), id = v128.and(i16x8.shr_u(wb, 4), nib);
         if (A == 4) {
-          const s = i8x16.add(i8x16.add(i8x16.swizzle(v128.load(tp), ia), i8x16.swizzle(v128.load(tp, 16), ib)),
-            i8x16.add(i8x16.swizzle(v128.load(tp, 32), ic), i8x16.swizzle(v128.load(tp, 48), id)));
+          const s = i8x16.add(i8x16.add(swz(v128.load(tp), ia), swz(v128.load(tp, 16), ib)),
+            i8x16.add(swz(v128.load(tp, 32), ic), swz(v128.load(tp, 48), id)));
           tp += 64;
           el = i16x8.add(el, v128.and(s, lo));
           ol = i16x8.add(ol, i16x8.shr_u(s, 8));
         } else {
-          const s = i8x16.add(i8x16.add(i8x16.swizzle(v128.load(tp), ia), i8x16.swizzle(v128.load(tp, 32), ib)),
-            i8x16.add(i8x16.swizzle(v128.load(tp, 64), ic), i8x16.swizzle(v128.load(tp, 96), id)));
-          const h = i8x16.add(i8x16.add(i8x16.swizzle(v128.load(tp, 16), ia), i8x16.swizzle(v128.load(tp, 48), ib)),
-            i8x16.add(i8x16.swizzle(v128.load(tp, 80), ic), i8x16.swizzle(v128.load(tp, 112), id)));
+          const s = i8x16.add(i8x16.add(swz(v128.load(tp), ia), swz(v128.load(tp, 32), ib)),
+            i8x16.add(swz(v128.load(tp, 64), ic), swz(v128.load(tp, 96), id)));
+          const h = i8x16.add(i8x16.add(swz(v128.load(tp, 16), ia), swz(v128.load(tp, 48), ib)),
+            i8x16.add(swz(v128.load(tp, 80), ic), swz(v128.load(tp, 112), id)));
           tp += 128;
           el = i16x8.add(el, v128.and(s, lo));
           ol = i16x8.add(ol, i16x8.shr_u(s, 8));
