@@ -125,30 +125,36 @@ export function packLutRows(values: ArrayLike<number>, rows: number, k: number, 
 
 /**
  * Measured GEMV cost of the SIMD kernels, ns per 1000 multiply-accumulates, from which runtime/plan.ts picks a kernel
- * per row width and layer (dot16: per MAC of the padded layout; lut4 / lut8: per MAC and weight plane; tables: per input
- * element). Source: `node dist/tools/bench/run.js --sections a` (kernels at 512x512, activations of 4 and 8 bits), on the
- * 2-vCPU EPYC VM, Node 20.20 (V8 11.3), best of alternating rounds: dot16 19.5-21.7 GMAC/s at W = 1..4 and 18 at W = 8;
- * lut4 84 GMAC/s per plane, lut8 44; tables 0.47 ns (a4) and 1.2 ns (a8) per element.
+ * per row width and layer (dot16: per MAC of the padded layout, W = 8 being int8 rows; lut4 / lut8: per MAC and weight
+ * plane, tables included; tables: per input element). Only the ratios matter for the choice. Source: every gemv export of
+ * simd.wasm at 512x512 with its tables built per call, best of 15 alternating rounds (tools/bench/kernels.ts cases), on
+ * the 2-vCPU EPYC VM under load ~6, Node 20.20 (V8 11.3): dot16 19.0 GMAC/s at W = 1, 2, 4 and 16.2-21.3 for int8 rows
+ * (512 and 256 rows); tables 65 GMAC/s at W = 1 with 4-bit inputs (37.2 at W = 2, 19.2 at W = 4), 38.7 with 8-bit inputs
+ * (20.8, 10.2); building tables 0.22 us (a4) and 0.61 us (a8) per 512 inputs.
  */
 export const SIMD_COST: KernelCosts = {
-  dot16: { 1: 48, 2: 48, 4: 48, 8: 40 },
-  lut4: 12,
-  lut8: 23,
-  tables4: 470,
+  dot16: { 1: 53, 2: 53, 4: 53, 8: 54 },
+  lut4: 13.5,
+  lut8: 24,
+  tables4: 430,
   tables8: 1200,
   dot8a7: null,
   dot8a8: null,
 };
 
-/** The same for relaxed.wasm, measured under Deno 2.9.6 (V8 15.0): see RELAXED_COST's source below. */
+/**
+ * The same for relaxed.wasm, measured the same way under Deno 2.9.6 (V8 15.0), same load: dot16 16-20 GMAC/s; int8 rows by
+ * relaxed dot products 39.7 GMAC/s on 7-bit activations and 20.4 on 8-bit ones; relaxed-swizzle tables 55 GMAC/s at W = 1
+ * with 4-bit inputs, 36.8 with 8-bit ones.
+ */
 export const RELAXED_COST: KernelCosts = {
-  dot16: { 1: 48, 2: 48, 4: 48, 8: 40 },
-  lut4: 9.6,
-  lut8: 19,
-  tables4: 470,
+  dot16: { 1: 52, 2: 52, 4: 56, 8: 56 },
+  lut4: 16,
+  lut8: 24,
+  tables4: 430,
   tables8: 1200,
-  dot8a7: 16.4,
-  dot8a8: 32,
+  dot8a7: 25,
+  dot8a8: 49,
 };
 
 /** ns per 1000 MACs (per MAC and plane for tables; per input element for building tables); null: the module has no such kernel. */

@@ -116,7 +116,7 @@ const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
  * SIMD kernel per row width of one layer (index 0..8), whichever the measured costs make cheapest for this layer's rows,
  * fan-in and input width `aIn` (unsigned codes; tables and relaxed dots need at most 8 bits): the lane-group layout
  * (id = its width), the table layout (KERNEL_LUT + width; a layer builds its tables only if they save more than they cost),
- * or with relaxed costs int8 rows by relaxed dot products (KERNEL_DOT8).
+ * or with relaxed costs int8 rows by relaxed dot products (KERNEL_DOT8, rows of 4 bits or more).
  */
 export function simdKernels(weightBits: ArrayLike<number>, k: number, aIn: number, force?: KernelForce, cost: KernelCosts = SIMD_COST): { kernels: number[]; tKind: number } {
   const counts = new Array<number>(9).fill(0);
@@ -135,7 +135,8 @@ export function simdKernels(weightBits: ArrayLike<number>, k: number, aIn: numbe
     if (!counts[b]) continue;
     const w = kernels[b];
     let c = roundUp(counts[b], 4) * roundUp(k, simdChunk(w)) * cost.dot16[w];
-    if (dot8 !== null && b > 2) {
+    // Relaxed int8 dots take rows of 4 bits or more: at most twice the bytes of the row's own width.
+    if (dot8 !== null && b >= 4) {
       const c8 = roundUp(counts[b], 4) * roundUp(k, 16) * dot8;
       if (c8 < c) {
         plain[b] = best[b] = KERNEL_DOT8;
