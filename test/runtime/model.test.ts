@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { loadModel, ModelFormatError, RuntimeError, type Backend, type Model } from '../../runtime/index.js';
 import { predictReference } from '../../formats/reference/forward.js';
 import { readModel } from '../../formats/read.js';
-import { randomModel } from '../../formats/testdata/random.js';
+import { randomInputs, randomModel } from '../../formats/testdata/random.js';
 import { encodeModel } from '../../formats/write.js';
 import { testdataDir, wasmDir } from '../support/paths.js';
 import { lutTablesBytes } from '../../runtime/pack.js';
@@ -232,6 +232,30 @@ test('runtime › models share one instance per backend: arenas, not pages, and 
     const iso = await loadModel(small.bytes, { backend, isolate: true });
     assert.equal(iso.memory().modelsInInstance, 1);
     assert.equal(iso.memory().linearMemory, 65536);
+  }
+});
+
+test('runtime › every buffer of the plan (tables, 4-sample batch buffers) counts at load: E_MEMORY_LIMIT there, never a trap in predictBatch', async () => {
+  // Low activation widths: table kernels and their buffers in the SIMD plan; the scalar plan has its byte scratch.
+  const bytes = encodeModel(randomModel({ seed: 41, widths: [54, 700, 300, 7], weightBits: [1, 2], actBits: [2, 3, 4], inputBits: [4, 6] }));
+  const decoded = readModel(bytes);
+  const xs = randomInputs(randomModel({ seed: 41, widths: [54, 700, 300, 7], weightBits: [1, 2], actBits: [2, 3, 4], inputBits: [4, 6] }), 9, 3);
+  for (const backend of BACKENDS) {
+    const probe = await loadModel(bytes, { backend, isolate: true });
+    const mem = probe.memory();
+    if (backend === 'simd') assert.ok(probe.info.layers.some((l) => l.kernels.some((g) => g.kernel.startsWith('lut'))), 'the SIMD plan should use tables');
+    assert.ok(mem.batch > 0 && mem.weights < mem.total - mem.batch, JSON.stringify(mem));
+    probe.dispose();
+    // The limit that fits the whole plan loads it; one page less is refused at load, with the plan's byte count.
+    const limit = mem.linearMemory;
+    await assert.rejects(loadModel(bytes, { backend, maxMemoryBytes: limit - 65536 }), (e: Error) => e instanceof RuntimeError && e.code === 'E_MEMORY_LIMIT');
+    const m = await loadModel(bytes, { backend, maxMemoryBytes: limit });
+    const flat = new Float64Array(9 * 54);
+    xs.forEach((x, i) => flat.set(x, i * 54));
+    const y = m.predictBatch(flat, 9);
+    xs.forEach((x, i) => assert.deepEqual(y.subarray(i * 7, i * 7 + 7), predictReference(decoded, x), `${backend} sample ${i}`));
+    assert.equal(m.memory().linearMemory, limit);
+    m.dispose();
   }
 });
 
