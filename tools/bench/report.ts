@@ -85,6 +85,8 @@ export interface ModelRow {
   batch1: Latency;
   /** p50 of the WASM `forward` call alone, µs (NaN for wasm3, whose batch1 times nmp_predict end to end). */
   forwardP50: number;
+  /** Host cost per sample, µs: median over alternating rounds of predict p50 minus forward p50 (NaN for wasm3). */
+  hostP50?: number;
   /** null for wasm3 (the driver times single `forward` calls; a batch is a host loop over them). */
   batch256: { samplesPerSec: number; rme: number } | null;
   /** Outputs equalled predictReference (wasm3: accumulators equalled forwardCodes) bit for bit on the verification rows before timing. */
@@ -170,12 +172,12 @@ export function formatReport(r: BenchReport): string {
   if (r.models.length) {
     out.push('', '(b, c) NMP models: batch-1 predict() latency (µs, sampled single calls), WASM forward alone, batch-256 throughput, memory() bytes');
     out.push(table(
-      ['backend', 'shape', 'mix', 'p50 µs', 'p99 µs', 'fwd µs', 'fwd GMAC/s', 'b256 samples/s', '±%', 'file B', 'packed W B', 'mem total', 'weights', 'params', 'acts', 'scratch+align', 'linear mem', 'exact'],
+      ['backend', 'shape', 'mix', 'p50 µs', 'p99 µs', 'fwd µs', 'host µs', 'fwd GMAC/s', 'b256 samples/s', '±%', 'file B', 'packed W B', 'mem total', 'weights', 'params', 'acts', 'scratch+align', 'linear mem', 'exact'],
       r.models.map((m) => {
         const g = (k: string) => (Number.isFinite(m.memory[k]) ? m.memory[k]! : '-');
         const sa = Number.isFinite((m.memory['scratch'] ?? NaN) + (m.memory['alignment'] ?? NaN)) ? m.memory['scratch']! + m.memory['alignment']! : '-';
         return [
-          m.backend, m.shape, m.mix, f(m.batch1.p50, 2), f(m.batch1.p99, 2), f(m.forwardP50, 2), f(m.macs / m.forwardP50 / 1e3, 2), m.batch256 ? f(m.batch256.samplesPerSec, 0) : '-', m.batch256 ? f(m.batch256.rme) : '-',
+          m.backend, m.shape, m.mix, f(m.batch1.p50, 2), f(m.batch1.p99, 2), f(m.forwardP50, 2), f(m.hostP50 ?? NaN, 2), f(m.macs / m.forwardP50 / 1e3, 2), m.batch256 ? f(m.batch256.samplesPerSec, 0) : '-', m.batch256 ? f(m.batch256.rme) : '-',
           m.fileBytes, m.packedWeightBytes, m.memory['nmpUsedBytes'] !== undefined ? `${m.memory['nmpUsedBytes']} used` : g('total'), g('weights'), g('params'), g('activations'), sa,
           g('linearMemory'), m.exact ? 'yes' : 'NO',
         ];

@@ -414,6 +414,7 @@ function benchModelWasm3(bm: BenchModel, w3: { driver: string; nohostPath: strin
     memory: { nmpUsedBytes: run.usedBytes },
     batch1: { p50: t.p50, p99: t.p99, mean: t.mean, min: t.min, samples: t.calls },
     forwardP50: NaN,
+    hostP50: NaN,
     batch256: null,
     exact: true,
     verifyRows: rows,
