@@ -159,7 +159,7 @@ export function formatReport(r: BenchReport): string {
   ].join(', '));
   out.push(`wasm: ${Object.entries(r.wasmBytes).map(([k, v]) => `${k} ${v} B`).join(', ')}`);
   if (r.kernels.length) {
-    out.push('', '(a) GEMV and GEMM kernels, GMAC/s (benchmark.js mean, ±rme; table kernels include building their tables)');
+    out.push('', '(a) GEMV and GEMM kernels, GMAC/s (median of 7 alternating rounds, ± half the min..max spread; table kernels include building their tables)');
     out.push(table(
       ['backend', 'kernel', 'W', 'A', 'layer', 'GMAC/s', '±%', 'exact'],
       r.kernels.map((k) => [k.backend, k.kernel, k.weightBits, k.actBits, `${k.rows}x${k.cols}`, f(k.gmacPerSec, 2), f(k.rme), k.exact ? 'yes' : 'NO']),
