@@ -13,10 +13,13 @@ import { RuntimeError } from './errors.js';
 import type { Backend } from './pack.js';
 import { planArena, rebasePlan, type ArenaBytes, type ArenaPlan } from './plan.js';
 import { isolatedPool, sharedPool, type ArenaPool } from './pool.js';
-import { compileBackend, type RuntimeExports, type WasmSource } from './wasm.js';
+import { compileBackend, relaxedWorks, type CompiledBackend, type RuntimeExports, type WasmSource } from './wasm.js';
 
 export interface LoadOptions {
-  /** 'auto' (default) uses SIMD when WebAssembly.validate accepts the SIMD build, else scalar. */
+  /**
+   * 'auto' (default): relaxed.wasm where the engine validates it and its self-test passes, else simd.wasm where
+   * WebAssembly SIMD validates, else scalar.wasm. 'relaxed', 'simd', 'scalar': that module or E_BACKEND.
+   */
   backend?: 'auto' | Backend;
   /**
    * Largest WASM linear memory this model may use, bytes (default and maximum 4 GiB, the wasm32 limit). Setting it gives the
@@ -42,6 +45,8 @@ export interface LayerInfo {
   packedBytes: number;
   /** Bytes of the same weights in this backend's kernel layout. */
   kernelBytes: number;
+  /** The kernels that run the layer's rows (groups in arena order), e.g. `lut a4 w1`, `dot16 w8` (runtime/plan.ts kernelName). */
+  kernels: { kernel: string; rows: number }[];
 }
 
 export interface ModelInfo {
@@ -79,12 +84,27 @@ export async function loadModel(bytes: Uint8Array, options: LoadOptions = {}): P
 /** Loads an already validated model (readModel's output). Internal: the public entry is loadModel. */
 export async function loadDecoded(model: NmpModel, fileBytes: number, options: LoadOptions = {}): Promise<Model> {
   const want = options.backend ?? 'auto';
-  if (want !== 'auto' && want !== 'simd' && want !== 'scalar') throw new RangeError(`options.backend is ${String(want)}, expected 'auto', 'simd' or 'scalar'`);
+  if (want !== 'auto' && want !== 'relaxed' && want !== 'simd' && want !== 'scalar') {
+    throw new RangeError(`options.backend is ${String(want)}, expected 'auto', 'relaxed', 'simd' or 'scalar'`);
+  }
   const limit = options.maxMemoryBytes ?? MAX_WASM32;
   if (!(limit > 0)) throw new RangeError(`options.maxMemoryBytes is ${limit}, expected a positive number of bytes`);
-  let compiled = want === 'scalar' ? null : await compileBackend('simd', options.wasm?.simd);
+  let compiled: CompiledBackend | null = null;
+  // 'auto' probes relaxed.wasm only where the caller supplies no modules or supplies that one, and treats a module it
+  // cannot fetch as absent.
+  if (want === 'relaxed' || (want === 'auto' && (!options.wasm || options.wasm.relaxed !== undefined))) {
+    const c = await compileBackend('relaxed', options.wasm?.relaxed).catch((e: unknown) => {
+      if (want === 'relaxed') throw e;
+      return null;
+    });
+    compiled = c && (await relaxedWorks(c)) ? c : null;
+    if (!compiled && want === 'relaxed') {
+      throw new RuntimeError('E_BACKEND', `backend 'relaxed' requested but this engine ${c ? 'fails the relaxed SIMD self-test' : 'does not support relaxed SIMD'}`);
+    }
+  }
+  if (!compiled && (want === 'auto' || want === 'simd')) compiled = await compileBackend('simd', options.wasm?.simd);
   if (!compiled && want === 'simd') throw new RuntimeError('E_BACKEND', "backend 'simd' requested but this engine does not support WebAssembly SIMD");
-  compiled ??= await compileBackend('scalar', options.wasm?.scalar);
+  if (!compiled) compiled = await compileBackend('scalar', options.wasm?.scalar);
   if (!compiled) throw new RuntimeError('E_BACKEND', 'scalar.wasm does not validate in this engine');
   const backend = compiled.backend;
   // Modules supplied through options.wasm are not cached, so they get a private instance (no pool kept alive forever).
@@ -108,6 +128,11 @@ export class Model {
   readonly #desc: number;
   readonly #inPtr: number;
   readonly #outPtr: number;
+  /** Per-sample strides (elements) of the input codes and output accumulators, and samples per forward_batch call. */
+  readonly #inStride: number;
+  readonly #outStride: number;
+  readonly #batch: number;
+  /** Views over all `#batch` samples' input codes and output accumulators. */
   #in: Int16Array;
   #acc: Int32Array;
   readonly #bits: Uint8Array;
@@ -131,8 +156,11 @@ export class Model {
     this.#desc = desc;
     this.#inPtr = inPtr;
     this.#outPtr = outPtr;
-    this.#in = new Int16Array(x.memory.buffer, inPtr, F);
-    this.#acc = new Int32Array(x.memory.buffer, outPtr, O);
+    this.#inStride = plan.inStride >> 1;
+    this.#outStride = plan.outStride >> 2;
+    this.#batch = plan.batch;
+    this.#in = new Int16Array(x.memory.buffer, inPtr, this.#inStride * (plan.batch - 1) + F);
+    this.#acc = new Int32Array(x.memory.buffer, outPtr, this.#outStride * (plan.batch - 1) + O);
     this.#bits = m.input.bits;
     this.#qmax = Float64Array.from(m.input.bits, (b) => 2 ** (b - 1) - 1);
     this.#center = m.input.center;
@@ -152,6 +180,7 @@ export class Model {
       return {
         inFeatures: l.inFeatures, outFeatures: l.outFeatures, weightBits: bitsHistogram(l.weightBits, 9),
         actBits: l.act ? bitsHistogram(l.act.bits, 17) : null, weights, packedBytes: l.weights.length, kernelBytes: plan.layerWeights[i],
+        kernels: plan.layerGroups[i],
       };
     });
     this.info = {
@@ -165,15 +194,19 @@ export class Model {
     if (x === null) throw new RuntimeError('E_DISPOSED', 'model was disposed; load it again to use it');
     // Another model's load may have grown the shared memory, which detaches views (their length drops to 0).
     if (this.#in.length === 0) {
-      this.#in = new Int16Array(x.memory.buffer, this.#inPtr, this.#bits.length);
-      this.#acc = new Int32Array(x.memory.buffer, this.#outPtr, this.#y.length);
+      this.#in = new Int16Array(x.memory.buffer, this.#inPtr, this.#inStride * (this.#batch - 1) + this.#bits.length);
+      this.#acc = new Int32Array(x.memory.buffer, this.#outPtr, this.#outStride * (this.#batch - 1) + this.#y.length);
     }
     return x;
   }
 
-  /** Quantises one sample into the module's input buffer; `base` and `what` only shape error messages. */
-  #quantize(input: ArrayLike<number>, base: number, what: string): void {
+  /**
+   * Quantises one sample (input[base..]) into slot `slot` of the module's input buffer; `base` and `what` also shape error
+   * messages.
+   */
+  #quantize(input: ArrayLike<number>, base: number, what: string, slot = 0): void {
     const qmax = this.#qmax, center = this.#center, gain = this.#gain, codes = this.#in;
+    const at = slot * this.#inStride;
     for (let i = 0; i < qmax.length; i++) {
       const v = input[base + i];
       if (!Number.isFinite(v)) {
@@ -184,7 +217,7 @@ export class Model {
       // reference bit for bit, rounding ties and saturation included.
       const q = qmax[i];
       const t = Math.floor((v - center[i]) * gain[i] + 0.5); // two rounded f64 ops, no FMA
-      codes[i] = t > q ? q : t < -q ? -q : t;
+      codes[at + i] = t > q ? q : t < -q ? -q : t;
     }
   }
 
@@ -202,16 +235,21 @@ export class Model {
     this.#checkLength(input, 1, 'input');
     this.#quantize(input, 0, 'input');
     x.forward(this.#desc);
-    const o = out ?? new Int32Array(this.#acc.length);
-    o.set(this.#acc);
+    const o = out ?? new Int32Array(this.#y.length);
+    o.set(this.#acc.subarray(0, this.#y.length));
     return o;
   }
 
   #run(input: ArrayLike<number>, base: number, what: string, out: Float32Array, at: number): void {
     this.#quantize(input, base, what);
     this.#x!.forward(this.#desc);
-    const acc = this.#acc, scale = this.#scale, offset = this.#offset;
-    for (let j = 0; j < acc.length; j++) out[at + j] = dequantizeValue(acc[j], scale[j], offset[j]);
+    this.#dequantize(0, out, at);
+  }
+
+  /** Dequantises sample slot `slot`'s output accumulators into out[at..] (SPEC §6.5). */
+  #dequantize(slot: number, out: Float32Array, at: number): void {
+    const acc = this.#acc, scale = this.#scale, offset = this.#offset, from = slot * this.#outStride;
+    for (let j = 0; j < scale.length; j++) out[at + j] = dequantizeValue(acc[from + j], scale[j], offset[j]);
   }
 
   /** Outputs of one sample (`info.features` finite numbers). Writes into `out` when given (no allocation). */
@@ -232,7 +270,14 @@ export class Model {
     const O = this.#y.length, F = this.#bits.length;
     const o = out ?? new Float32Array(n * O);
     if (o.length < n * O) throw new RangeError(`out has length ${o.length}, expected at least ${n * O}`);
-    for (let s = 0; s < n; s++) this.#run(inputs, s * F, 'inputs', o, s * O);
+    // #batch samples per WASM call: forward_batch runs them layer by layer, GEMM kernels sharing each weight vector.
+    const x = this.#x!, B = this.#batch;
+    for (let s = 0; s < n; s += B) {
+      const m = Math.min(B, n - s);
+      for (let i = 0; i < m; i++) this.#quantize(inputs, (s + i) * F, 'inputs', i);
+      x.forward_batch(this.#desc, m);
+      for (let i = 0; i < m; i++) this.#dequantize(i, o, (s + i) * O);
+    }
     return o;
   }
 

@@ -5,7 +5,8 @@
 
 import { encodeCode } from '../formats/pack.js';
 
-export type Backend = 'simd' | 'scalar';
+/** The runtime's modules: simd.wasm, relaxed.wasm (SIMD + relaxed SIMD, same layouts plus int8 dot rows), scalar.wasm. */
+export type Backend = 'simd' | 'relaxed' | 'scalar';
 
 /**
  * Kernel width that runs a row of file width `bits` (0..8) and fan-in `k`: both backends have 1, 2, 4, 8 layouts
@@ -14,7 +15,7 @@ export type Backend = 'simd' | 'scalar';
  */
 export function kernelBits(backend: Backend, bits: number, k = 0): number {
   let w = bits <= 2 ? bits : bits <= 4 ? 4 : 8;
-  if (backend === 'simd' && w > 0) {
+  if (backend !== 'scalar' && w > 0) {
     while (w < 8 && Math.ceil(k / simdChunk(2 * w)) * simdChunk(2 * w) < Math.ceil(k / simdChunk(w)) * simdChunk(w)) w *= 2;
   }
   return w;
@@ -42,12 +43,20 @@ export function planesBytes(k: number, a: number): number {
 }
 
 /**
- * Packs `rows` x `k` weight values (row-major, each within the range of width `w`) into the SIMD lane-group layout.
+ * Packs `rows` x `k` weight values (row-major, each within the range of width `w`) into the SIMD lane-group layout, or for
+ * w = 8 into int8 rows (4-row blocks; per 16 columns, 16 bytes of each row of the block in turn).
  * Writes `simdRowsBytes` bytes at `out[offset..]` (which must be zero there) and returns `out`.
  */
 export function packSimdRows(values: ArrayLike<number>, rows: number, k: number, w: number, out?: Uint8Array, offset = 0): Uint8Array {
   const dst = out ?? new Uint8Array(simdRowsBytes(rows, k, w));
   const C = simdChunk(w), chunks = Math.ceil(k / C);
+  if (w === 8) {
+    for (let r = 0; r < rows; r++) {
+      const rowBase = offset + ((r >> 2) * chunks * 4 + (r & 3)) * 16;
+      for (let e = 0; e < k; e++) dst[rowBase + (e >> 4) * 64 + (e & 15)] = values[r * k + e] & 0xff;
+    }
+    return dst;
+  }
   for (let r = 0; r < rows; r++) {
     const rowBase = offset + ((r >> 2) * chunks * 4 + (r & 3)) * 16;
     for (let e = 0; e < k; e++) {
@@ -77,6 +86,88 @@ export function packScalarRows(values: ArrayLike<number>, rows: number, k: numbe
     }
   }
   return dst;
+}
+
+/** Rows per block and fan-in granule of the table layout (gemv_wNa{4,8}_r16__simd128_lut). */
+export const LUT_ROWS = 16;
+export const LUT_COLS = 16;
+
+/** Bytes of `rows` rows of fan-in `k` in the table layout with `w` bit planes (rows padded to 16, fan-in to 16). */
+export function lutRowsBytes(rows: number, k: number, w: number): number {
+  return Math.ceil(rows / LUT_ROWS) * w * Math.ceil(k / LUT_COLS) * 32;
+}
+
+/** Bytes of one sample's lookup tables for a `k`-wide input of table kind `a` (4 or 8): a 16-byte header, then 64 or 128 per 16 columns. */
+export function lutTablesBytes(k: number, a: number): number {
+  return 16 + Math.ceil(k / LUT_COLS) * (a === 4 ? 64 : 128);
+}
+
+/**
+ * Packs `rows` x `k` weight values of width `w` into the table layout: 16-row blocks; per block, plane i = bit i of the
+ * `w`-bit field (w = 1: the stored bit u, weight 2u - 1); per plane, per 16 columns, 32 bytes: byte r (r < 16) holds the
+ * 4-bit index of columns 16c..16c+3 of row r in its low nibble (column 16c + j at bit j) and of 16c+4..16c+7 in its high
+ * nibble; byte 16 + r the same for 16c+8..16c+15. Writes lutRowsBytes bytes at `out[offset..]` (which must be zero there).
+ */
+export function packLutRows(values: ArrayLike<number>, rows: number, k: number, w: number, out?: Uint8Array, offset = 0): Uint8Array {
+  const dst = out ?? new Uint8Array(lutRowsBytes(rows, k, w));
+  const chunks = Math.ceil(k / LUT_COLS);
+  for (let r = 0; r < rows; r++) {
+    const block = offset + Math.floor(r / LUT_ROWS) * w * chunks * 32 + (r % LUT_ROWS);
+    for (let e = 0; e < k; e++) {
+      const f = encodeCode(values[r * k + e], w);
+      if (f === 0) continue;
+      const at = block + (e >> 4) * 32 + ((e >> 3) & 1) * 16, bit = 1 << (e & 7);
+      for (let i = 0; i < w; i++) if ((f >> i) & 1) dst[at + i * chunks * 32] |= bit;
+    }
+  }
+  return dst;
+}
+
+/**
+ * Measured GEMV cost of the SIMD kernels, ns per 1000 multiply-accumulates, from which runtime/plan.ts picks a kernel
+ * per row width and layer (dot16: per MAC of the padded layout, W = 8 being int8 rows; lut4 / lut8: per MAC and weight
+ * plane, tables included; tables: per input element). Only the ratios matter for the choice. Source: every gemv export of
+ * simd.wasm at 512x512 with its tables built per call, best of 15 alternating rounds (tools/bench/kernels.ts cases), on
+ * the 2-vCPU EPYC VM under load ~6, Node 20.20 (V8 11.3): dot16 19.0 GMAC/s at W = 1, 2, 4 and 16.2-21.3 for int8 rows
+ * (512 and 256 rows); tables 65 GMAC/s at W = 1 with 4-bit inputs (37.2 at W = 2, 19.2 at W = 4), 38.7 with 8-bit inputs
+ * (20.8, 10.2). Building tables, measured after they moved to swizzles by masks in locals (best of 21 alternating
+ * rounds): 0.122 us (a4) and 0.230 us (a8) per 512 inputs.
+ */
+export const SIMD_COST: KernelCosts = {
+  dot16: { 1: 53, 2: 53, 4: 53, 8: 54 },
+  lut4: 13.5,
+  lut8: 24,
+  tables4: 240,
+  tables8: 450,
+  dot8a7: null,
+  dot8a8: null,
+};
+
+/**
+ * The same for relaxed.wasm, measured the same way under Deno 2.9.6 (V8 15.0), same load: dot16 16-20 GMAC/s; int8 rows by
+ * relaxed dot products 39.7 GMAC/s on 7-bit activations and 20.4 on 8-bit ones; relaxed-swizzle tables 55 GMAC/s at W = 1
+ * with 4-bit inputs, 36.8 with 8-bit ones.
+ */
+export const RELAXED_COST: KernelCosts = {
+  dot16: { 1: 52, 2: 52, 4: 56, 8: 56 },
+  lut4: 16,
+  lut8: 24,
+  tables4: 240,
+  tables8: 450,
+  dot8a7: 25,
+  dot8a8: 49,
+};
+
+/** ns per 1000 MACs (per MAC and plane for tables; per input element for building tables); null: the module has no such kernel. */
+export interface KernelCosts {
+  dot16: Record<number, number>;
+  lut4: number;
+  lut8: number;
+  tables4: number;
+  tables8: number;
+  /** Relaxed int8 rows on activations below 128 / below 256. */
+  dot8a7: number | null;
+  dot8a8: number | null;
 }
 
 /** Packs unsigned activation codes (each < 2^a) into `a` interleaved bit planes (see packSimdRows for `out`). */

@@ -7,12 +7,19 @@ import { unpackRow } from '../formats/pack.js';
 import type { NmpModel } from '../formats/schema.js';
 import * as abi from './abi.js';
 import {
-  GROUP_BIAS_PTR, GROUP_KERNEL, GROUP_ROWS, GROUP_W_PTR, GROUP_WORDS, HDR_IN_COUNT, HDR_IN_OFFSET, HDR_IN_PTR, HDR_LAYERS,
-  HDR_OUT_PTR, HDR_WORDS, HDR_X0_PLANES, HDR_X0_PTR, KERNEL_I8, KERNEL_I8_ABOVE_JS, KERNEL_PRUNED, LAYER_ACC_PTR, LAYER_GROUPS,
-  LAYER_GROUPS_PTR, LAYER_IS_LAST, LAYER_K, LAYER_N, LAYER_RECS_PTR, LAYER_WORDS, LAYER_X_I16_PTR, LAYER_X_PLANES, LAYER_X_PTR,
-  LAYER_Y_GROUPED, LAYER_Y_I16_PTR, LAYER_Y_PLANES, LAYER_Y_PTR, LAYER_Y_ZS, REC_BITS, REC_BYTES, REC_INDEX, REC_MULT, REC_SHIFT,
+  GROUP_BIAS_PTR, GROUP_KERNEL, GROUP_ROWS, GROUP_W_PTR, GROUP_WORDS, HDR_ACC_STRIDE, HDR_BATCH, HDR_IN_COUNT, HDR_IN_OFFSET,
+  HDR_BYTES_PTR, HDR_IN_PTR, HDR_IN_STRIDE, HDR_LAYERS, HDR_OUT_PTR, HDR_WORDS, HDR_X0_PLANES, HDR_X0_PTR, KERNEL_DOT8, KERNEL_I8, KERNEL_I8_ABOVE_JS,
+  KERNEL_LUT, KERNEL_PRUNED, LAYER_ACC_PTR, LAYER_GROUPS, LAYER_GROUPS_PTR, LAYER_IS_LAST, LAYER_K, LAYER_N, LAYER_RECS_PTR,
+  LAYER_T_KIND, LAYER_T_PTR, LAYER_WORDS, LAYER_X_I16_PTR, LAYER_X_PLANES, LAYER_X_PTR, LAYER_X_STRIDE, LAYER_Y_GROUPED,
+  LAYER_Y_I16_PTR, LAYER_Y_PLANES, LAYER_Y_PTR, LAYER_Y_STRIDE, LAYER_Y_ZS, REC_BITS, REC_BYTES, REC_INDEX, REC_MULT, REC_SHIFT,
 } from './abi.js';
-import { kernelBits, packScalarRows, packSimdRows, planesBytes, scalarRowsBytes, simdActLength, simdRowsBytes, type Backend } from './pack.js';
+import {
+  kernelBits, LUT_COLS, LUT_ROWS, lutRowsBytes, lutTablesBytes, packLutRows, packScalarRows, packSimdRows, planesBytes,
+  RELAXED_COST, scalarRowsBytes, SIMD_COST, simdActLength, simdChunk, simdRowsBytes, type Backend, type KernelCosts,
+} from './pack.js';
+
+/** Samples one forward_batch call runs (every per-sample buffer holds this many): predictBatch's chunk. */
+export const BATCH = 4;
 
 /** Exact bytes of a model's arena by purpose. `total` = the sum of all fields. */
 export interface ArenaBytes {
@@ -20,10 +27,12 @@ export interface ArenaBytes {
   weights: number;
   /** Per-neuron parameters: bias (folded offsets), 8-byte requantisation records (mult, natural index, shift, bits), group tables. */
   params: number;
-  /** Activation buffers: input codes, every layer's input, output accumulators. */
+  /** Activation buffers of one sample: input codes, every layer's input, lookup tables, output accumulators. */
   activations: number;
-  /** Scratch: the accumulator buffer shared by all layers, and the forward descriptor. */
+  /** Scratch: one sample's accumulator buffer shared by all layers, and the forward descriptor. */
   scratch: number;
+  /** Samples 2..BATCH of the per-sample buffers (activations and accumulators), for predictBatch. */
+  batch: number;
   /** Bytes lost to 16-byte alignment of the buffers above. */
   alignment: number;
   total: number;
@@ -36,12 +45,18 @@ export interface ArenaPlan {
   base: number;
   bytes: ArenaBytes;
   descPtr: number;
-  /** int16 input codes the host writes per sample. */
+  /** int16 input codes the host writes per sample (sample s at inPtr + s * inStride). */
   inPtr: number;
-  /** int32 output accumulators, natural order. */
+  inStride: number;
+  /** int32 output accumulators, natural order (sample s at outPtr + s * outStride). */
   outPtr: number;
+  outStride: number;
+  /** Samples per forward_batch call. */
+  batch: number;
   /** Kernel-layout weight bytes per layer. */
   layerWeights: number[];
+  /** Row groups per layer in arena order: kernel (kernelName) and rows. */
+  layerGroups: { kernel: string; rows: number }[][];
 }
 
 const align16 = (n: number) => (n + 15) & ~15;
@@ -49,55 +64,140 @@ const align16 = (n: number) => (n + 15) & ~15;
 /** Bump allocator over the arena that records bytes per purpose. */
 class Layout {
   size = 0;
-  readonly bytes: ArenaBytes = { weights: 0, params: 0, activations: 0, scratch: 0, alignment: 0, total: 0 };
+  readonly bytes: ArenaBytes = { weights: 0, params: 0, activations: 0, scratch: 0, batch: 0, alignment: 0, total: 0 };
   constructor(readonly base: number) {}
-  take(n: number, kind: Exclude<keyof ArenaBytes, 'alignment' | 'total'>): number {
+  take(n: number, kind: Exclude<keyof ArenaBytes, 'alignment' | 'total' | 'batch'>): number {
     const at = align16(this.size);
     this.bytes.alignment += at - this.size;
     this.bytes[kind] += n;
     this.size = at + n;
     return at;
   }
+  /** `batch` samples of `n` bytes each at a 16-byte stride: the first counts as `kind`, the others as `batch`. */
+  takeSamples(n: number, batch: number, kind: 'activations' | 'scratch'): { at: number; stride: number } {
+    const stride = align16(n);
+    const at = this.take(n, kind);
+    this.bytes.alignment += stride - n;
+    this.bytes.batch += stride * (batch - 1);
+    this.size = at + stride * batch;
+    return { at, stride };
+  }
 }
 
 interface LayerPlan {
   k: number; n: number; perm: Uint16Array; groups: { kernel: number; rows: number }[];
   bias: Int32Array; xPlanes: number; yPlanes: number; yZs: number; i8: boolean;
+  /** Table kind of the layer's input (4, 8) when it has KERNEL_LUT groups, else 0. */
+  tKind: number;
   /** Column c of this layer's stored rows reads input cols[c] (null: natural order). */
   cols: Uint16Array | null;
 }
 
-/** Weight bytes of a group; the layout kernels' ids are their widths. */
-function groupBytes(simd: boolean, rows: number, k: number, kernel: number): number {
-  return kernel === KERNEL_I8 ? rows * k : simd ? simdRowsBytes(rows, k, kernel) : scalarRowsBytes(rows, k, kernel);
+/** Readable name of a group's kernel: `dot16 w4`, `lut a8 w1` (SIMD), `popcnt w2`, `int8` (scalar), `pruned`. */
+export function kernelName(backend: Backend, kernel: number, tKind: number): string {
+  if (kernel === KERNEL_PRUNED) return 'pruned';
+  if (kernel === KERNEL_I8) return 'int8';
+  if (kernel > KERNEL_LUT) return `lut a${tKind} w${kernel - KERNEL_LUT}`;
+  if (kernel === KERNEL_DOT8) return 'dot8';
+  return `${backend === 'scalar' ? 'popcnt' : 'dot16'} w${kernel}`;
 }
 
-/** Plans the arena of `model` for `backend`, placing it at `heapBase` rounded up to 16. Pure: no WASM involved. */
-export function planArena(model: NmpModel, backend: Backend, heapBase: number): ArenaPlan {
+/** Weight bytes of a group of kernel `kernel`. */
+function groupBytes(simd: boolean, rows: number, k: number, kernel: number): number {
+  if (kernel === KERNEL_I8) return rows * k;
+  if (kernel > KERNEL_LUT) return lutRowsBytes(rows, k, kernel - KERNEL_LUT);
+  if (kernel === KERNEL_DOT8) return simdRowsBytes(rows, k, 8);
+  return simd ? simdRowsBytes(rows, k, kernel) : scalarRowsBytes(rows, k, kernel);
+}
+
+const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
+
+/**
+ * SIMD kernel per row width of one layer (index 0..8), whichever the measured costs make cheapest for this layer's rows,
+ * fan-in and input width `aIn` (unsigned codes; tables and relaxed dots need at most 8 bits): the lane-group layout
+ * (id = its width), the table layout (KERNEL_LUT + width; a layer builds its tables only if they save more than they cost),
+ * or with relaxed costs int8 rows by relaxed dot products (KERNEL_DOT8, rows of 4 bits or more).
+ */
+export function simdKernels(weightBits: ArrayLike<number>, k: number, aIn: number, force?: KernelForce, cost: KernelCosts = SIMD_COST): { kernels: number[]; tKind: number } {
+  const counts = new Array<number>(9).fill(0);
+  for (let j = 0; j < weightBits.length; j++) counts[weightBits[j]]++;
+  const kernels = counts.map((_, b) => kernelBits('simd', b, k));
+  const tKind = aIn <= 4 ? 4 : aIn <= 8 ? 8 : 0;
+  if (!tKind || force === 'dot16') return { kernels, tKind: 0 };
+  if (force === 'lut') return { kernels: kernels.map((w, b) => (b ? KERNEL_LUT + b : w)), tKind };
+  const dot8 = aIn <= 7 ? cost.dot8a7 : cost.dot8a8;
+  if (force === 'dot8' && dot8 !== null) return { kernels: kernels.map((w, b) => (b ? KERNEL_DOT8 : w)), tKind: 0 };
+  const perPlane = tKind === 4 ? cost.lut4 : cost.lut8;
+  // Best kernel per width without tables, then with tables where they beat it; tables only if they pay for themselves.
+  const plain = kernels.slice(), best = kernels.slice();
+  let saved = 0;
+  for (let b = 1; b <= 8; b++) {
+    if (!counts[b]) continue;
+    const w = kernels[b];
+    let c = roundUp(counts[b], 4) * roundUp(k, simdChunk(w)) * cost.dot16[w];
+    // Relaxed int8 dots take rows of 4 bits or more: at most twice the bytes of the row's own width.
+    if (dot8 !== null && b >= 4) {
+      const c8 = roundUp(counts[b], 4) * roundUp(k, 16) * dot8;
+      if (c8 < c) {
+        plain[b] = best[b] = KERNEL_DOT8;
+        c = c8;
+      }
+    }
+    const cLut = roundUp(counts[b], LUT_ROWS) * roundUp(k, LUT_COLS) * b * perPlane;
+    if (cLut < c) {
+      best[b] = KERNEL_LUT + b;
+      saved += c - cLut;
+    }
+  }
+  const tables = k * (tKind === 4 ? cost.tables4 : cost.tables8);
+  return saved > tables ? { kernels: best, tKind } : { kernels: plain, tKind: 0 };
+}
+
+/** Tests only: every SIMD layer on the lane-group kernels, on table kernels or (relaxed) int8 dots wherever its input allows. */
+export type KernelForce = 'dot16' | 'lut' | 'dot8';
+
+/**
+ * Plans the arena of `model` for `backend`, placing it at `heapBase` rounded up to 16. Pure: no WASM involved.
+ * `force` overrides the measured kernel choice (tests).
+ */
+export function planArena(model: NmpModel, backend: Backend, heapBase: number, force?: KernelForce): ArenaPlan {
   const L = model.layers.length;
-  const simd = backend === 'simd';
+  const simd = backend !== 'scalar';
   const inBits = Math.max(...model.input.bits);
-  // Per-layer input encoding: `adj` is folded into the bias as adj * rowsum(w) (exact mod 2^32; README).
   const layers: LayerPlan[] = [];
+  // SIMD layer 0 reads tables only from unsigned codes: the input offset below (HDR_IN_OFFSET).
+  let inOffset = simd ? 0 : 2 ** (inBits - 1);
   // SIMD: hidden activations stay in their layer's grouped order; the next layer's columns are permuted to match.
   let inOrder: Uint16Array | null = null;
   for (let l = 0; l < L; l++) {
     const layer = model.layers[l];
     const k = layer.inFeatures, n = layer.outFeatures;
     const xPlanes = l === 0 ? inBits : Math.max(...model.layers[l - 1].act!.bits);
-    // int16 inputs (SIMD, and scalar KERNEL_I8 groups) are the signed input codes, or hidden codes minus LAYER_Y_ZS;
-    // scalar bit planes hold layer 0's codes offset to unsigned (HDR_IN_OFFSET), hidden codes as they are.
+    let kernelOf: number[], tKind = 0;
+    if (simd) {
+      // Tables index unsigned codes: hidden codes are; inputs become so with an offset of 2^(b-1) (b bits, at most 8).
+      const choice = simdKernels(layer.weightBits, k, xPlanes, force, backend === 'relaxed' ? RELAXED_COST : SIMD_COST);
+      tKind = choice.tKind;
+      kernelOf = Array.from(layer.weightBits, (b) => choice.kernels[b]);
+      if (l === 0 && (tKind || kernelOf.includes(KERNEL_DOT8))) inOffset = 2 ** (inBits - 1);
+    } else {
+      kernelOf = Array.from(layer.weightBits, (b) => {
+        const w = kernelBits(backend, b, k);
+        return w * xPlanes > KERNEL_I8_ABOVE_JS ? KERNEL_I8 : w;
+      });
+    }
+    // Per-layer input encoding: `adj` is folded into the bias as adj * rowsum(w) (exact mod 2^32; README).
+    // int16 inputs (SIMD, and scalar KERNEL_I8 groups) are the signed input codes (plus the SIMD offset), or hidden codes
+    // minus LAYER_Y_ZS; scalar bit planes hold layer 0's codes offset to unsigned (HDR_IN_OFFSET), hidden codes as they are.
     const xZs = l > 0 ? layers[l - 1].yZs : 0;
-    const adj = l === 0 ? (simd ? 0 : -(2 ** (inBits - 1))) : simd ? xZs : 0;
-    const kernelOf = Array.from(layer.weightBits, (b) => {
-      const w = kernelBits(backend, b, k);
-      return !simd && w * xPlanes > KERNEL_I8_ABOVE_JS ? KERNEL_I8 : w;
-    });
-    // Rows grouped by kernel; inside a group by requantisation shift, so that SIMD requantises 4 neurons at a time.
+    const adj = l === 0 ? -inOffset : simd ? xZs : 0;
+    // Rows grouped by kernel, table kernels first (forward runs them first; common/abi.ts); inside a group by
+    // requantisation shift, so that SIMD requantises 4 neurons at a time.
     const sh = (j: number) => (simd && layer.act ? layer.act.shift[j] : 0);
-    const perm = Uint16Array.from({ length: n }, (_, j) => j).sort((a, b) => kernelOf[a] - kernelOf[b] || sh(a) - sh(b) || a - b);
+    const order = (kern: number) => (kern > KERNEL_LUT ? kern - 64 : kern);
+    const perm = Uint16Array.from({ length: n }, (_, j) => j).sort((a, b) => order(kernelOf[a]) - order(kernelOf[b]) || sh(a) - sh(b) || a - b);
     const groups: LayerPlan['groups'] = [];
-    const bias = new Int32Array(n + 3);
+    const bias = new Int32Array(n + LUT_ROWS);
     const row = new Int32Array(k);
     for (let r = 0; r < n; r++) {
       const j = perm[r], b = layer.weightBits[j];
@@ -113,26 +213,33 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number): 
     }
     const yPlanes = layer.act ? Math.max(...layer.act.bits) : 0;
     const yZs = yPlanes === 16 ? 32768 : 0;
-    layers.push({ k, n, perm, groups, bias, xPlanes, yPlanes, yZs, i8: groups.some((g) => g.kernel === KERNEL_I8), cols: inOrder });
+    layers.push({ k, n, perm, groups, bias, xPlanes, yPlanes, yZs, i8: groups.some((g) => g.kernel === KERNEL_I8), tKind, cols: inOrder });
     inOrder = simd && layer.act ? perm : null;
   }
 
+  const B = BATCH;
   const base = align16(heapBase);
   const lay = new Layout(base);
   const descPtr = lay.take(4 * (HDR_WORDS + LAYER_WORDS * L), 'scratch');
   const maxN = Math.max(...layers.map((p) => p.n));
-  const accPtr = lay.take(4 * (maxN + 3), 'scratch');
+  // Kernels store whole row blocks (4 rows dot16, 16 rows tables) past a group's end: n + 16 entries.
+  const acc = lay.takeSamples(4 * (maxN + LUT_ROWS), B, 'scratch');
   const k0 = model.input.bits.length;
-  const inPtr = lay.take(simd ? 2 * simdActLength(k0) : 2 * k0, 'activations');
-  const xPtrs = layers.map((p, l) => (simd ? (l === 0 ? inPtr : lay.take(2 * simdActLength(p.k), 'activations')) : lay.take(planesBytes(p.k, p.xPlanes), 'activations')));
-  const outPtr = lay.take(4 * layers[L - 1].n, 'activations');
+  // Scalar: codes as bytes (low, high) in natural order before they become bit planes (assembly kernels/requant.ts).
+  const bytesPtr = simd ? -1 : lay.take(2 * Math.ceil(Math.max(k0, maxN) / 64) * 64, 'scratch');
+  const O = layers[L - 1].n;
+  const input = lay.takeSamples(simd ? 2 * simdActLength(k0) : 2 * k0, B, 'activations');
+  // SIMD layer 0 reads the input codes themselves unless they need the offset; scalar layers read bit planes.
+  const xs = layers.map((p, l) => (simd ? (l === 0 && !inOffset ? input : lay.takeSamples(2 * simdActLength(p.k), B, 'activations')) : lay.takeSamples(planesBytes(p.k, p.xPlanes), B, 'activations')));
+  const tables = layers.map((p) => (p.tKind ? lay.take(lutTablesBytes(p.k, p.tKind), 'activations') : -1));
+  const out = lay.takeSamples(4 * O, B, 'activations');
   // int16 copies of a layer's input for its int8 groups (scalar); layer 0 reads the input codes themselves.
-  const x16Ptrs = layers.map((p, l) => (!p.i8 ? -1 : l === 0 ? inPtr : lay.take(2 * p.k, 'activations')));
+  const x16s = layers.map((p, l) => (!p.i8 ? null : l === 0 ? input : lay.takeSamples(2 * p.k, B, 'activations')));
   const layerPtrs = layers.map((p) => {
     return {
       groups: lay.take(4 * GROUP_WORDS * p.groups.length, 'params'),
       recs: lay.take(REC_BYTES * p.n, 'params'),
-      bias: lay.take(4 * (p.n + 3), 'params'),
+      bias: lay.take(4 * (p.n + LUT_ROWS), 'params'),
       weights: p.groups.map((g) => (g.kernel === KERNEL_PRUNED ? 0 : lay.take(groupBytes(simd, g.rows, p.k, g.kernel), 'weights'))),
     };
   });
@@ -143,33 +250,42 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number): 
   const i32 = new Int32Array(image.buffer), u16 = new Uint16Array(image.buffer);
   const h = descPtr >> 2; // image index of the header
   i32[h + HDR_LAYERS] = L;
-  i32[h + HDR_IN_PTR] = base + inPtr;
+  i32[h + HDR_IN_PTR] = base + input.at;
   i32[h + HDR_IN_COUNT] = k0;
-  if (!simd) {
-    i32[h + HDR_IN_OFFSET] = 2 ** (inBits - 1);
-    i32[h + HDR_X0_PTR] = base + xPtrs[0];
-    i32[h + HDR_X0_PLANES] = inBits;
-  }
-  i32[h + HDR_OUT_PTR] = base + outPtr;
+  i32[h + HDR_IN_OFFSET] = inOffset;
+  if (xs[0] !== input) i32[h + HDR_X0_PTR] = base + xs[0].at;
+  if (!simd) i32[h + HDR_X0_PLANES] = inBits;
+  i32[h + HDR_OUT_PTR] = base + out.at;
+  i32[h + HDR_BATCH] = B;
+  i32[h + HDR_IN_STRIDE] = input.stride;
+  i32[h + HDR_ACC_STRIDE] = acc.stride;
+  if (bytesPtr >= 0) i32[h + HDR_BYTES_PTR] = base + bytesPtr;
   for (let l = 0; l < L; l++) {
     const p = layers[l], q = layerPtrs[l], layer = model.layers[l], act = layer.act;
     const isLast = l === L - 1;
     const d = h + HDR_WORDS + LAYER_WORDS * l;
+    const y = isLast ? out : xs[l + 1], x16 = x16s[l], y16 = isLast ? null : x16s[l + 1];
     i32[d + LAYER_K] = p.k;
     i32[d + LAYER_N] = p.n;
-    i32[d + LAYER_X_PTR] = base + xPtrs[l];
+    i32[d + LAYER_X_PTR] = base + xs[l].at;
+    i32[d + LAYER_X_STRIDE] = xs[l].stride;
     i32[d + LAYER_X_PLANES] = p.xPlanes;
-    i32[d + LAYER_ACC_PTR] = base + accPtr;
+    i32[d + LAYER_ACC_PTR] = base + acc.at;
     i32[d + LAYER_GROUPS] = p.groups.length;
     i32[d + LAYER_GROUPS_PTR] = base + q.groups;
     i32[d + LAYER_RECS_PTR] = base + q.recs;
     i32[d + LAYER_Y_GROUPED] = simd && !isLast ? 1 : 0;
     i32[d + LAYER_Y_ZS] = p.yZs;
-    i32[d + LAYER_Y_PTR] = isLast ? base + outPtr : base + xPtrs[l + 1];
+    i32[d + LAYER_Y_PTR] = base + y.at;
+    i32[d + LAYER_Y_STRIDE] = y.stride;
     i32[d + LAYER_Y_PLANES] = p.yPlanes;
     i32[d + LAYER_IS_LAST] = isLast ? 1 : 0;
-    i32[d + LAYER_X_I16_PTR] = x16Ptrs[l] < 0 ? 0 : base + x16Ptrs[l];
-    i32[d + LAYER_Y_I16_PTR] = isLast || x16Ptrs[l + 1] < 0 ? 0 : base + x16Ptrs[l + 1];
+    i32[d + LAYER_X_I16_PTR] = x16 ? base + x16.at : 0;
+    i32[d + LAYER_Y_I16_PTR] = y16 ? base + y16.at : 0;
+    if (p.tKind) {
+      i32[d + LAYER_T_PTR] = base + tables[l];
+      i32[d + LAYER_T_KIND] = p.tKind;
+    }
     i32.set(p.bias, q.bias >> 2);
     for (let r = 0; r < p.n; r++) {
       const j = p.perm[r], at = q.recs + REC_BYTES * r;
@@ -197,13 +313,18 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number): 
           else values.set(tmp, r * p.k);
         }
         if (g.kernel === KERNEL_I8) image.set(new Uint8Array(values.buffer), q.weights[i]);
+        else if (g.kernel === KERNEL_DOT8) packSimdRows(values, g.rows, p.k, 8, image, q.weights[i]);
+        else if (g.kernel > KERNEL_LUT) packLutRows(values, g.rows, p.k, g.kernel - KERNEL_LUT, image, q.weights[i]);
         else (simd ? packSimdRows : packScalarRows)(values, g.rows, p.k, g.kernel, image, q.weights[i]);
       }
       row += g.rows;
     });
   }
   const layerWeights = layers.map((p) => p.groups.reduce((s, g) => s + (g.kernel === KERNEL_PRUNED ? 0 : groupBytes(simd, g.rows, p.k, g.kernel)), 0));
-  return { backend, image, base, bytes: lay.bytes, descPtr: base + descPtr, inPtr: base + inPtr, outPtr: base + outPtr, layerWeights };
+  return {
+    backend, image, base, bytes: lay.bytes, descPtr: base + descPtr, inPtr: base + input.at, inStride: input.stride,
+    outPtr: base + out.at, outStride: out.stride, batch: B, layerWeights, layerGroups: layers.map((p) => p.groups.map((g) => ({ kernel: kernelName(backend, g.kernel, p.tKind), rows: g.rows }))),
+  };
 }
 
 /** Word indices of the fields that hold addresses in records whose names start with `prefix`: every *_PTR of the ABI. */

@@ -1,5 +1,5 @@
 /**
- * @fileoverview Finds, compiles and instantiates the runtime modules (dist/wasm/{simd,scalar}.wasm); typed ABI.
+ * @fileoverview Finds, compiles and instantiates the runtime modules (dist/wasm/{relaxed,simd,scalar}.wasm); typed ABI.
  * No Node-only API: file: URLs are read through a dynamic `node:fs` import (Node, Deno), anything else through fetch.
  */
 import { ABI_VERSION } from './abi.js';
@@ -12,6 +12,10 @@ export interface RuntimeExports {
   abiVersion(): number;
   heapBase(): number;
   forward(desc: number): void;
+  /** Samples 0..n-1 of the descriptor's per-sample buffers (n <= its HDR_BATCH). */
+  forward_batch(desc: number, n: number): void;
+  /** relaxed.wasm only: 1 when this engine's relaxed instructions give the results the kernels rely on. */
+  relaxed_self_test?(): number;
 }
 
 /** Where a module comes from: bytes, a compiled module, or a URL. */
@@ -74,4 +78,20 @@ export async function instantiate(c: CompiledBackend): Promise<RuntimeExports> {
   const v = typeof x.abiVersion === 'function' ? x.abiVersion() : -1;
   if (v !== ABI_VERSION) throw new RuntimeError('E_ABI', `${c.backend}.wasm: ABI version ${v}, expected ${ABI_VERSION}; rebuild with npm run build`);
   return x;
+}
+
+const selfTests = new WeakMap<WebAssembly.Module, Promise<boolean>>();
+
+/**
+ * Whether a compiled relaxed.wasm computes what its kernels rely on in this engine (its relaxed_self_test export, run once
+ * per module on a throwaway instance). Node 20 validates relaxed SIMD only behind a flag, and then returns wrong dot
+ * products (notes: relaxed_dot(3, 5, c) = 120 for every c); such an engine falls back to simd.wasm.
+ */
+export function relaxedWorks(c: CompiledBackend): Promise<boolean> {
+  let p = selfTests.get(c.module);
+  if (!p) {
+    p = instantiate(c).then((x) => x.relaxed_self_test?.() === 1, () => false);
+    selfTests.set(c.module, p);
+  }
+  return p;
 }

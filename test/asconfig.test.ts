@@ -19,6 +19,7 @@ const WASM3_FEATURES = {
 const scalar = new Uint8Array(readFileSync(`${wasmDir}scalar.wasm`));
 const nohost = new Uint8Array(readFileSync(`${wasmDir}nohost.wasm`));
 const simd = new Uint8Array(readFileSync(`${wasmDir}simd.wasm`));
+const relaxed = new Uint8Array(readFileSync(`${wasmDir}relaxed.wasm`));
 
 function validatesFor(wabt: Awaited<ReturnType<typeof wabtInit>>, bytes: Uint8Array, features: object): string | null {
   try {
@@ -52,4 +53,16 @@ test('asconfig › simd module validates in this engine and imports nothing', (t
   const module = new WebAssembly.Module(simd);
   assert.deepEqual(WebAssembly.Module.imports(module), []);
   t.diagnostic(`simd.wasm: ${simd.length} bytes, ${WebAssembly.Module.exports(module).length} exports`);
+});
+
+test('asconfig › relaxed module: valid with relaxed SIMD and not without it (Deno runs it: test/runtime/deno)', async (t) => {
+  const wabt = await wabtInit();
+  const withSimd = { ...WASM3_FEATURES, simd: true };
+  assert.equal(validatesFor(wabt, relaxed, { ...withSimd, relaxed_simd: true }), null, 'relaxed.wasm with relaxed SIMD');
+  // It really uses relaxed instructions (else it would be simd.wasm under another name), and simd.wasm does not.
+  assert.notEqual(validatesFor(wabt, relaxed, withSimd), null, 'relaxed.wasm must not validate without relaxed SIMD');
+  assert.equal(validatesFor(wabt, simd, withSimd), null, 'simd.wasm validates without relaxed SIMD');
+  // Node 20 validates relaxed SIMD only behind a flag, so runtime/model.ts falls back to simd.wasm here.
+  assert.equal(WebAssembly.validate(relaxed), false, 'this Node validates relaxed SIMD by default: update runtime/README.md');
+  t.diagnostic(`relaxed.wasm: ${relaxed.length} bytes`);
 });

@@ -12,27 +12,47 @@
  */
 
 /** Version of this file and of the kernel layouts (kernels/README.md); the JS host refuses a module of another version. */
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 // ---- Header: HDR_WORDS words at desc.
+// Batches: every per-sample buffer holds HDR_BATCH samples, sample s at its pointer + s * its stride (bytes); sample 0 is
+// the single-sample path's. forward_batch(desc, n) runs n <= HDR_BATCH samples; forward(desc) is n = 1.
 /** Number of layer records after the header. */
 export const HDR_LAYERS = 0;
-/** int16 input codes of one sample (SPEC §6.1), natural order, written by the host before each forward. */
+/** int16 input codes (SPEC §6.1), natural order, written by the host before each forward; sample s at + s * HDR_IN_STRIDE. */
 export const HDR_IN_PTR = 1;
 /** Number of input codes. */
 export const HDR_IN_COUNT = 2;
-/** Added to every input code to make it unsigned for bit planes: 2^(planes-1) in scalar builds, 0 in SIMD builds. */
+/**
+ * Added to every input code to make it unsigned: scalar builds 2^(planes-1) (bit planes); SIMD builds 2^(b-1) when
+ * layer 0 reads tables (b = widest input, at most 8), else 0. The planner folds -offset * rowsum(w) into the bias.
+ */
 export const HDR_IN_OFFSET = 3;
-/** Bit planes of layer 0's input, filled from HDR_IN_PTR at the start of forward (scalar builds; 0 in SIMD builds). */
+/**
+ * Layer 0's input when it is not HDR_IN_PTR itself, filled from HDR_IN_PTR at the start of forward: scalar builds bit
+ * planes; SIMD builds int16 codes + HDR_IN_OFFSET (0 when the offset is 0: layer 0 reads HDR_IN_PTR).
+ */
 export const HDR_X0_PTR = 4;
 /** Planes at HDR_X0_PTR: the widest input bit-width (scalar builds; 0 in SIMD builds). */
 export const HDR_X0_PLANES = 5;
-/** int32 accumulators of the last layer, natural order: the output of forward. */
+/** int32 accumulators of the last layer, natural order: the output of forward; samples at the last layer's LAYER_Y_STRIDE. */
 export const HDR_OUT_PTR = 6;
-// Word 7 is reserved (0).
-export const HDR_WORDS = 8;
+/** Samples every per-sample buffer holds (>= 1): the largest n of forward_batch. */
+export const HDR_BATCH = 7;
+/** Bytes between samples at HDR_IN_PTR. */
+export const HDR_IN_STRIDE = 8;
+/** Bytes between samples in the accumulator buffer (LAYER_ACC_PTR). */
+export const HDR_ACC_STRIDE = 9;
+/**
+ * Scalar builds of the JS host: 2 * roundUp(max(F, widest layer), 64) bytes of scratch where n codes wait as bytes in
+ * natural order (low bytes, then high bytes at + roundUp(n, 64)) before they become bit planes (kernels/requant.ts
+ * planes_from_bytes); 0 in SIMD builds and in the no-host planner's descriptor (its forward sets bits code by code).
+ */
+export const HDR_BYTES_PTR = 10;
+// Word 11 is reserved (0).
+export const HDR_WORDS = 12;
 
-// ---- Layer record l: LAYER_WORDS words at desc + 4 * (HDR_WORDS + l * LAYER_WORDS).
+// ---- Layer record l: LAYER_WORDS words at desc + 4 * (HDR_WORDS + l * LAYER_WORDS). Per-sample buffers: see the header.
 /** Fan-in k. */
 export const LAYER_K = 0;
 /** Neurons n. */
@@ -41,11 +61,14 @@ export const LAYER_N = 1;
 export const LAYER_X_PTR = 2;
 /** Widest activation bit-width of the input (the number of planes at LAYER_X_PTR in scalar builds). */
 export const LAYER_X_PLANES = 3;
-/** int32 accumulators in grouped order, roundUp(n, 4) entries; one buffer shared by all layers. */
+/** int32 accumulators in grouped order, n + 16 entries (kernels store whole row blocks); one buffer shared by all layers. */
 export const LAYER_ACC_PTR = 4;
 /** Number of group records at LAYER_GROUPS_PTR. */
 export const LAYER_GROUPS = 5;
-/** LAYER_GROUPS group records; they cover the layer's rows in grouped order, one kernel per group. */
+/**
+ * LAYER_GROUPS group records; they cover the layer's rows in grouped order, one kernel per group, KERNEL_LUT groups first
+ * (forward runs them per sample before the others, which may overwrite the up to 15 rows a LUT block stores past its group).
+ */
 export const LAYER_GROUPS_PTR = 6;
 /** n requantisation records (REC_BYTES each) in grouped order; on the last layer only REC_INDEX is set. */
 export const LAYER_RECS_PTR = 7;
@@ -59,18 +82,29 @@ export const LAYER_Y_GROUPED = 8;
  * has 16-bit activations, so that codes fit int16 (the next layer folds 32768 * rowsum(w) into its bias), else 0.
  */
 export const LAYER_Y_ZS = 9;
-// Word 10 is reserved (0).
+/** Bytes between samples at LAYER_X_PTR. */
+export const LAYER_X_STRIDE = 10;
 /** Output: the next layer's LAYER_X_PTR, or HDR_OUT_PTR on the last layer. */
 export const LAYER_Y_PTR = 11;
 /** Widest activation bit-width of the output, 0 on the last layer (the number of planes at LAYER_Y_PTR in scalar builds). */
 export const LAYER_Y_PLANES = 12;
 /** 1 on the last layer: its accumulators are written to LAYER_Y_PTR in natural order, not requantised. */
 export const LAYER_IS_LAST = 13;
-/** int16 copy of the input that KERNEL_I8 groups read (scalar builds; layer 0 reads HDR_IN_PTR itself), or 0. */
+/**
+ * int16 copy of the input that KERNEL_I8 groups read (scalar builds; layer 0 reads HDR_IN_PTR itself), or 0; samples
+ * 2k bytes rounded up to 16 apart (HDR_IN_STRIDE is that too in scalar builds).
+ */
 export const LAYER_X_I16_PTR = 14;
-/** int16 copy of the output to write, codes minus LAYER_Y_ZS (the next layer's LAYER_X_I16_PTR), or 0. */
+/** int16 copy of the output to write, codes minus LAYER_Y_ZS (the next layer's LAYER_X_I16_PTR), or 0; samples 2n rounded to 16 apart. */
 export const LAYER_Y_I16_PTR = 15;
-export const LAYER_WORDS = 16;
+/** Lookup tables of one sample's input for the KERNEL_LUT groups (SIMD builds; kernels/README.md), or 0. */
+export const LAYER_T_PTR = 16;
+/** Table kind at LAYER_T_PTR: 4 (inputs 0..15, lut_tables_a4) or 8 (0..255, lut_tables_a8); 0 without KERNEL_LUT groups. */
+export const LAYER_T_KIND = 17;
+/** Bytes between samples at LAYER_Y_PTR (the next layer's LAYER_X_STRIDE, or 4 * n on the last layer). */
+export const LAYER_Y_STRIDE = 18;
+// Word 19 is reserved (0).
+export const LAYER_WORDS = 20;
 
 // ---- Group record: GROUP_WORDS words, LAYER_GROUPS of them at LAYER_GROUPS_PTR.
 /** Kernel id (KERNEL_*) of the group's rows. */
@@ -83,7 +117,8 @@ export const GROUP_W_PTR = 2;
 export const GROUP_BIAS_PTR = 3;
 export const GROUP_WORDS = 4;
 
-// ---- Kernel ids (GROUP_KERNEL). A layout id equals its weight width, which the packers take as their `w`.
+// ---- Kernel ids (GROUP_KERNEL). A layout id equals its weight width, which the packers take as their `w`; a table id is
+// KERNEL_LUT + its number of weight planes.
 /** Pruned rows (file width 0): no weights, accumulator = bias. */
 export const KERNEL_PRUNED = 0;
 /** The build's 1-, 2-, 4- and 8-bit layouts (SIMD lane groups, scalar bit planes); widths 3 and 5..7 run in the next one. */
@@ -91,8 +126,18 @@ export const KERNEL_W1 = 1;
 export const KERNEL_W2 = 2;
 export const KERNEL_W4 = 4;
 export const KERNEL_W8 = 8;
-/** int8 rows times the int16 copy of the input (gemv_w8a16_r1__scalar), scalar builds only; the largest id. */
+/** int8 rows times the int16 copy of the input (gemv_w8a16_r1__scalar), scalar builds only; the largest layout id. */
 export const KERNEL_I8 = 9;
+/**
+ * Relaxed build (relaxed.wasm): int8 rows (the SIMD W = 8 layout) times unsigned inputs of at most 8 bits
+ * (LAYER_X_PLANES), by relaxed dot products (gemv_w8a{7,8}_r4__relaxed_dot8). Above the no-host planner's counting range.
+ */
+export const KERNEL_DOT8 = 10;
+/**
+ * SIMD builds: KERNEL_LUT + W (W = 1..8) are rows of W bit planes run by the table kernels gemv_wNa{4,8}_r16__simd128_lut
+ * on the layer's tables (LAYER_T_PTR, LAYER_T_KIND). Chosen by runtime/plan.ts from measured costs (runtime/pack.ts).
+ */
+export const KERNEL_LUT = 16;
 
 // ---- Kernel choice of the scalar planners: a row of layout width W whose layer input has A planes runs bit-serial
 // while W x A is at most the planner's threshold, as KERNEL_I8 above it (bit-serial costs W x A AND+POPCNT pairs per

@@ -5,7 +5,7 @@
  * Embedding: runtime/wasm3/README.md; ABI numbers: common/abi.ts.
  */
 import { E_MEMORY, HDR_IN_PTR, HDR_OUT_PTR, NMP_NO_MODEL } from '../common/abi';
-import { forward } from '../common/forward';
+import { forward } from './forward';
 import { end, errAt, errCode, fail, head, hLen, hNext, hPtr, resetError, skip } from './msgpack';
 import { arenaEnd, desc, plan, xin, yout } from './planner';
 import { centerP, F, gainP, inBitsP, O, offsetP, outNamesP, scaleP, validate } from './validator';

@@ -8,9 +8,11 @@ import { readFileSync } from 'node:fs';
 import { loadModel, ModelFormatError, RuntimeError, type Backend, type Model } from '../../runtime/index.js';
 import { predictReference } from '../../formats/reference/forward.js';
 import { readModel } from '../../formats/read.js';
-import { randomModel } from '../../formats/testdata/random.js';
+import { randomInputs, randomModel } from '../../formats/testdata/random.js';
 import { encodeModel } from '../../formats/write.js';
 import { testdataDir, wasmDir } from '../support/paths.js';
+import { lutTablesBytes } from '../../runtime/pack.js';
+import { BATCH } from '../../runtime/plan.js';
 import { checkRandom, checkVector, conformanceVectors, randomCases } from './support/exact.js';
 
 const BACKENDS: Backend[] = ['simd', 'scalar'];
@@ -139,17 +141,28 @@ test('runtime › memory() is exact: parts sum to the arena, linear memory is wh
   for (const backend of BACKENDS) {
     const m = await loadModel(bytes, { backend });
     const r = m.memory();
-    assert.equal(r.weights + r.params + r.activations + r.scratch + r.alignment, r.total);
+    assert.equal(r.weights + r.params + r.activations + r.scratch + r.batch + r.alignment, r.total);
     assert.equal(r.total % 16, 0);
     assert.equal(r.linearMemory % 65536, 0);
     assert.ok(r.linearMemory >= r.total);
     assert.equal(r.module, readFileSync(`${wasmDir}${backend}.wasm`).length);
     assert.equal(r.weights, m.info.layers.reduce((s, l) => s + l.kernelBytes, 0));
-    // Activation buffers are exactly: int16 inputs per layer (SIMD: padded to 128) or bit planes (scalar), plus int32 outputs.
+    // Activation buffers of one sample are exactly: int16 inputs per layer (SIMD: padded to 128; layer 0 a second, offset
+    // copy when it reads tables) or bit planes (scalar), each table layer's lookup tables, plus int32 outputs.
+    const tables = (l: number, k: number) => {
+      const lut = m.info.layers[l].kernels.find((g) => g.kernel.startsWith('lut'));
+      return lut ? lutTablesBytes(k, Number(/a(\d+)/.exec(lut.kernel)![1])) + (l === 0 ? 2 * 128 : 0) : 0;
+    };
     const acts = backend === 'simd'
-      ? [54, 256, 256].reduce((s, k) => s + 2 * Math.ceil(k / 128) * 128, 0) + 4 * 7
+      ? [54, 256, 256].reduce((s, k, l) => s + 2 * Math.ceil(k / 128) * 128 + tables(l, k), 0) + 4 * 7
       : 2 * 54 + [[54, 8], [256, 8], [256, 8]].reduce((s, [k, a]) => s + Math.ceil(k / 64) * a * 8, 0) + 4 * 7;
     assert.equal(r.activations, acts);
+    // Samples 2..BATCH of every per-sample buffer (16-byte strides): inputs, layer inputs, outputs, accumulators (n + 16).
+    const stride = (n: number) => Math.ceil(n / 16) * 16;
+    const perSample = backend === 'simd'
+      ? [54, 256, 256].reduce((s, k, l) => s + stride(2 * Math.ceil(k / 128) * 128) * (l === 0 && tables(0, 54) ? 2 : 1), 0)
+      : stride(2 * 54) + [[54, 8], [256, 8], [256, 8]].reduce((s, [k, a]) => s + Math.ceil(k / 64) * a * 8, 0);
+    assert.equal(r.batch, (BATCH - 1) * (perSample + stride(4 * 7) + stride(4 * (256 + 16))));
     t.diagnostic(`${backend} 54-256-256-7 w1/2/4/8 a8: ${JSON.stringify(r)}; beyond weights+activations: ${r.total - r.weights - r.activations} B (params ${r.params}, scratch ${r.scratch}, alignment ${r.alignment})`);
   }
 });
@@ -219,6 +232,30 @@ test('runtime › models share one instance per backend: arenas, not pages, and 
     const iso = await loadModel(small.bytes, { backend, isolate: true });
     assert.equal(iso.memory().modelsInInstance, 1);
     assert.equal(iso.memory().linearMemory, 65536);
+  }
+});
+
+test('runtime › every buffer of the plan (tables, 4-sample batch buffers) counts at load: E_MEMORY_LIMIT there, never a trap in predictBatch', async () => {
+  // Low activation widths: table kernels and their buffers in the SIMD plan; the scalar plan has its byte scratch.
+  const bytes = encodeModel(randomModel({ seed: 41, widths: [54, 700, 300, 7], weightBits: [1, 2], actBits: [2, 3, 4], inputBits: [4, 6] }));
+  const decoded = readModel(bytes);
+  const xs = randomInputs(randomModel({ seed: 41, widths: [54, 700, 300, 7], weightBits: [1, 2], actBits: [2, 3, 4], inputBits: [4, 6] }), 9, 3);
+  for (const backend of BACKENDS) {
+    const probe = await loadModel(bytes, { backend, isolate: true });
+    const mem = probe.memory();
+    if (backend === 'simd') assert.ok(probe.info.layers.some((l) => l.kernels.some((g) => g.kernel.startsWith('lut'))), 'the SIMD plan should use tables');
+    assert.ok(mem.batch > 0 && mem.weights < mem.total - mem.batch, JSON.stringify(mem));
+    probe.dispose();
+    // The limit that fits the whole plan loads it; one page less is refused at load, with the plan's byte count.
+    const limit = mem.linearMemory;
+    await assert.rejects(loadModel(bytes, { backend, maxMemoryBytes: limit - 65536 }), (e: Error) => e instanceof RuntimeError && e.code === 'E_MEMORY_LIMIT');
+    const m = await loadModel(bytes, { backend, maxMemoryBytes: limit });
+    const flat = new Float64Array(9 * 54);
+    xs.forEach((x, i) => flat.set(x, i * 54));
+    const y = m.predictBatch(flat, 9);
+    xs.forEach((x, i) => assert.deepEqual(y.subarray(i * 7, i * 7 + 7), predictReference(decoded, x), `${backend} sample ${i}`));
+    assert.equal(m.memory().linearMemory, limit);
+    m.dispose();
   }
 });
 

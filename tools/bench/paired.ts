@@ -13,6 +13,7 @@ export interface PairedRow {
   shape: string;
   mix: string;
   backend: 'simd';
+  /** `onnxruntime-node <variant>`, or `ours <mix>` for a pair of our own models (the bit-width ratio targets). */
   peer: string;
   rounds: number;
   /** Median, min and max over rounds of (our p50 / peer p50) within the round. */
@@ -92,4 +93,31 @@ export async function pairedRatios(
     for (const s of sessions) await s.release();
   }
   return out;
+}
+
+/**
+ * Our SIMD batch-1 p50 of `a` over that of `b` (same shape), in `rounds` alternating rounds: the w1 / w8 and w2 / w8
+ * ratio targets, steadier than two p50s from the models section measured a minute apart.
+ */
+export async function pairedOurs(a: BenchModel, b: BenchModel, wasm: Record<string, Uint8Array>, x1: Float32Array, o: PairedOptions): Promise<PairedRow> {
+  const load = (bm: BenchModel) => loadModel(bm.bytes, { backend: 'simd', wasm: { simd: wasm['simd.wasm'], scalar: wasm['scalar.wasm'] } });
+  const [ma, mb] = [await load(a), await load(b)];
+  try {
+    const ya = new Float32Array(ma.info.outputs), yb = new Float32Array(mb.info.outputs);
+    const r: number[] = [], pa: number[] = [], pb: number[] = [];
+    for (let i = 0; i < o.rounds; i++) {
+      const p = sampleLatency(() => ma.predict(x1, ya), { warmup: 50, warmupMs: o.warmupMs, samples: o.samples }).p50;
+      const q = sampleLatency(() => mb.predict(x1, yb), { warmup: 50, warmupMs: o.warmupMs, samples: o.samples }).p50;
+      pa.push(p);
+      pb.push(q);
+      r.push(p / q);
+    }
+    return {
+      shape: a.shapeName, mix: a.mix.name, backend: 'simd', peer: `ours ${b.mix.name}`, rounds: o.rounds,
+      ratio: median(r), ratioMin: Math.min(...r), ratioMax: Math.max(...r), oursP50: median(pa), peerP50: median(pb),
+    };
+  } finally {
+    ma.dispose();
+    mb.dispose();
+  }
 }

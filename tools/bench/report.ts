@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Latency } from './harness.js';
 import type { PairedRow } from './paired.js';
 import type { PeerResult } from './peers.js';
+import type { RelaxedReport } from './relaxed.js';
 
 export interface Environment {
   date: string;
@@ -84,11 +85,15 @@ export interface ModelRow {
   batch1: Latency;
   /** p50 of the WASM `forward` call alone, µs (NaN for wasm3, whose batch1 times nmp_predict end to end). */
   forwardP50: number;
+  /** Host cost per sample, µs: median over alternating rounds of predict p50 minus forward p50 (NaN for wasm3). */
+  hostP50?: number;
   /** null for wasm3 (the driver times single `forward` calls; a batch is a host loop over them). */
   batch256: { samplesPerSec: number; rme: number } | null;
   /** Outputs equalled predictReference (wasm3: accumulators equalled forwardCodes) bit for bit on the verification rows before timing. */
   exact: boolean;
   verifyRows: number;
+  /** The kernels the runtime chose, per layer (`lut a4 w1:512 | ...`, model.info.layers[].kernels); '' for wasm3. */
+  kernels?: string;
 }
 
 /** Our batch-1 p50 as a fraction of a peer's p50 on the same shape (< 1: we are faster). */
@@ -123,8 +128,10 @@ export interface BenchReport {
   models: ModelRow[];
   peers: PeerResult[];
   ratios: RatioRow[];
-  /** Headline ratios from alternating rounds (first shape, SIMD, onnxruntime-node). */
+  /** Ratios from alternating rounds: ours (SIMD) against onnxruntime-node on both shapes, and w1 / w8, w2 / w8 of ours. */
   paired: PairedRow[];
+  /** relaxed.wasm against simd.wasm under Deno (tools/bench/relaxed.ts), or null when not run. */
+  relaxed: RelaxedReport | null;
   targets: TargetRow[];
   notes: string[];
 }
@@ -152,21 +159,25 @@ export function formatReport(r: BenchReport): string {
   ].join(', '));
   out.push(`wasm: ${Object.entries(r.wasmBytes).map(([k, v]) => `${k} ${v} B`).join(', ')}`);
   if (r.kernels.length) {
-    out.push('', '(a) GEMV kernels, GMAC/s (benchmark.js mean, ±rme)');
+    out.push('', '(a) GEMV and GEMM kernels, GMAC/s (median of 7 alternating rounds, ± half the min..max spread; table kernels include building their tables)');
     out.push(table(
       ['backend', 'kernel', 'W', 'A', 'layer', 'GMAC/s', '±%', 'exact'],
       r.kernels.map((k) => [k.backend, k.kernel, k.weightBits, k.actBits, `${k.rows}x${k.cols}`, f(k.gmacPerSec, 2), f(k.rme), k.exact ? 'yes' : 'NO']),
     ));
   }
+  if (r.models.some((m) => m.kernels)) {
+    out.push('', 'kernels chosen per layer (runtime/plan.ts from measured costs; `kernel:rows`, layers separated by |)');
+    out.push(table(['backend', 'shape', 'mix', 'kernels'], r.models.filter((m) => m.kernels).map((m) => [m.backend, m.shape, m.mix, m.kernels!])));
+  }
   if (r.models.length) {
     out.push('', '(b, c) NMP models: batch-1 predict() latency (µs, sampled single calls), WASM forward alone, batch-256 throughput, memory() bytes');
     out.push(table(
-      ['backend', 'shape', 'mix', 'p50 µs', 'p99 µs', 'fwd µs', 'fwd GMAC/s', 'b256 samples/s', '±%', 'file B', 'packed W B', 'mem total', 'weights', 'params', 'acts', 'scratch+align', 'linear mem', 'exact'],
+      ['backend', 'shape', 'mix', 'p50 µs', 'p99 µs', 'fwd µs', 'host µs', 'fwd GMAC/s', 'b256 samples/s', '±%', 'file B', 'packed W B', 'mem total', 'weights', 'params', 'acts', 'scratch+align', 'linear mem', 'exact'],
       r.models.map((m) => {
         const g = (k: string) => (Number.isFinite(m.memory[k]) ? m.memory[k]! : '-');
         const sa = Number.isFinite((m.memory['scratch'] ?? NaN) + (m.memory['alignment'] ?? NaN)) ? m.memory['scratch']! + m.memory['alignment']! : '-';
         return [
-          m.backend, m.shape, m.mix, f(m.batch1.p50, 2), f(m.batch1.p99, 2), f(m.forwardP50, 2), f(m.macs / m.forwardP50 / 1e3, 2), m.batch256 ? f(m.batch256.samplesPerSec, 0) : '-', m.batch256 ? f(m.batch256.rme) : '-',
+          m.backend, m.shape, m.mix, f(m.batch1.p50, 2), f(m.batch1.p99, 2), f(m.forwardP50, 2), f(m.hostP50 ?? NaN, 2), f(m.macs / m.forwardP50 / 1e3, 2), m.batch256 ? f(m.batch256.samplesPerSec, 0) : '-', m.batch256 ? f(m.batch256.rme) : '-',
           m.fileBytes, m.packedWeightBytes, m.memory['nmpUsedBytes'] !== undefined ? `${m.memory['nmpUsedBytes']} used` : g('total'), g('weights'), g('params'), g('activations'), sa,
           g('linearMemory'), m.exact ? 'yes' : 'NO',
         ];
@@ -203,20 +214,28 @@ export function formatReport(r: BenchReport): string {
         }),
       ));
     };
-    pivot('batch-1 p50 ratio ours / peer, same run (< 1 = we are faster; target on 54-256-256-7 simd: <= 0.333 vs onnxruntime-node)',
+    pivot('batch-1 p50 ratio ours / peer, same run (< 1 = we are faster; the targets use the paired table below)',
       'ours µs', (x) => f(x.oursP50, 2), (x) => x.ratio);
-    pivot('batch-256 throughput ratio ours / peer, same run (> 1 = we are faster; peers run a GEMM, we loop GEMV per sample)',
+    pivot('batch-256 throughput ratio ours / peer, same run (> 1 = we are faster; ours: predictBatch, 4 samples per forward_batch)',
       'ours samples/s', (x) => f(x.oursRate, 0), (x) => x.rateRatio);
   }
+  if (r.relaxed) {
+    const x = r.relaxed;
+    out.push('', `relaxed.wasm vs simd.wasm under Deno ${x.deno} (V8 ${x.v8}), GEMV GMAC/s at 512x512 (best of alternating rounds, tables built per call)`);
+    out.push(table(['module', 'kernel', 'W', 'A', 'GMAC/s'], x.kernels.map((k) => [k.module, k.kernel, k.weightBits, k.actBits, f(k.gmacPerSec, 2)])));
+    out.push('', `relaxed / simd batch-1 predict() p50 under Deno, median of ${x.models[0]?.rounds ?? 0} alternating rounds (< 1 = relaxed faster)`);
+    out.push(table(['shape', 'mix', 'simd µs', 'relaxed µs', 'ratio', 'min..max', 'relaxed kernels'],
+      x.models.map((m) => [m.shape, m.mix, f(m.simdP50, 2), f(m.relaxedP50, 2), f(m.ratio, 3), `${f(m.ratioMin, 3)}..${f(m.ratioMax, 3)}`, m.relaxedKernels])));
+  }
   if (r.paired.length) {
-    out.push('', `paired batch-1 p50 ratio, ours (simd) / peer, median of ${r.paired[0]!.rounds} alternating rounds (min..max)`);
+    out.push('', `paired batch-1 p50 ratio, ours (simd) / peer or / our other model, median of ${r.paired[0]!.rounds} alternating rounds (min..max)`);
     out.push(table(
       ['shape', 'mix', 'peer', 'ours µs', 'peer µs', 'ratio', 'min..max'],
       r.paired.map((p) => [p.shape, p.mix, p.peer, f(p.oursP50, 2), f(p.peerP50, 2), f(p.ratio, 3), `${f(p.ratioMin, 3)}..${f(p.ratioMax, 3)}`]),
     ));
   }
   if (r.targets.length) {
-    out.push('', 'targets (issue #3; benchmark figures, not tests)');
+    out.push('', 'targets (issue #12, and the issue #3 rows it did not supersede; benchmark figures, not tests)');
     out.push(table(['target', 'measured', 'limit', 'pass'], r.targets.map((t) => [t.target, t.measured, t.limit, t.pass === null ? 'n/a' : t.pass ? 'PASS' : 'MISS'])));
   }
   for (const n of r.notes) out.push(`note: ${n}`);

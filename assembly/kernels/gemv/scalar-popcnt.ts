@@ -77,3 +77,96 @@ export function gemv_w4aN_r1__scalar_popcnt(w: usize, x: usize, bias: usize, out
 export function gemv_w8aN_r1__scalar_popcnt(w: usize, x: usize, bias: usize, out: usize, rows: i32, kw: i32, a: i32): void {
   popcntRows(8, w, x, bias, out, rows, kw, a);
 }
+
+/**
+ * The JS host's scalar build: R rows x S samples per pass, activation planes outermost. Per plane the popcounts of each
+ * (row, weight plane, sample) are summed over the words first and shifted once, so a pair costs AND + POPCNT + ADD, and
+ * each loaded x word serves R rows, each weight word S samples. Samples at x + s * xStride, out + s * outStride. W, R, S
+ * literal, R * W * S <= 8 partial sums (they stay in registers). Same results as the r1 kernels.
+ */
+@inline export function popcntBlock(W: i32, R: i32, S: i32, w: usize, x: usize, xStride: usize, bias: usize, out: usize, outStride: usize, rows: i32, kw: i32, a: i32): void {
+  let xsum0 = 0, xsum1 = 0;
+  if (W == 1) {
+    const n = kw * a;
+    for (let i = 0; i < n; i++) {
+      xsum0 += <i32>popcnt<u64>(load<u64>(x + (<usize>i << 3))) << (i % a);
+      if (S == 2) xsum1 += <i32>popcnt<u64>(load<u64>(x + xStride + (<usize>i << 3))) << (i % a);
+    }
+  }
+  const rs = <usize>(kw * W) << 3; // bytes per row
+  const xs = <usize>a << 3; // bytes per activation word (all planes)
+  let r = 0;
+  for (; r + R <= rows; r += R) {
+    // acc[row][sample]
+    let a00 = 0, a01 = 0, a10 = 0, a11 = 0, a20 = 0, a21 = 0, a30 = 0, a31 = 0;
+    const w0 = w + <usize>r * rs;
+    for (let p = 0; p < a; p++) {
+      // s<row><plane><sample>
+      let s000 = 0, s001 = 0, s010 = 0, s011 = 0, s100 = 0, s101 = 0, s110 = 0, s111 = 0;
+      let s200 = 0, s210 = 0, s300 = 0, s310 = 0;
+      let xp = x + (<usize>p << 3), wp = w0;
+      for (let word = 0; word < kw; word++) {
+        const x0 = load<u64>(xp);
+        const x1: u64 = S == 2 ? load<u64>(xp + xStride) : 0;
+        const v00 = load<u64>(wp);
+        s000 += pc(v00, x0);
+        if (S == 2) s001 += pc(v00, x1);
+        if (W == 2) {
+          const v01 = load<u64>(wp, 8);
+          s010 += pc(v01, x0);
+          if (S == 2) s011 += pc(v01, x1);
+        }
+        if (R >= 2) {
+          const v10 = load<u64>(wp + rs);
+          s100 += pc(v10, x0);
+          if (S == 2) s101 += pc(v10, x1);
+          if (W == 2) {
+            const v11 = load<u64>(wp + rs, 8);
+            s110 += pc(v11, x0);
+            if (S == 2) s111 += pc(v11, x1);
+          }
+        }
+        if (R == 4) {
+          s200 += pc(load<u64>(wp + 2 * rs), x0);
+          s300 += pc(load<u64>(wp + 3 * rs), x0);
+          if (W == 2) {
+            s210 += pc(load<u64>(wp + 2 * rs, 8), x0);
+            s310 += pc(load<u64>(wp + 3 * rs, 8), x0);
+          }
+        }
+        xp += xs;
+        wp += <usize>W << 3;
+      }
+      // Two's complement W = 2: plane 1 weighs -2.
+      if (W == 2) {
+        s000 -= s010 << 1; s001 -= s011 << 1; s100 -= s110 << 1; s101 -= s111 << 1;
+        s200 -= s210 << 1; s300 -= s310 << 1;
+      }
+      a00 += s000 << p; a01 += s001 << p; a10 += s100 << p; a11 += s101 << p; a20 += s200 << p; a30 += s300 << p;
+    }
+    if (W == 1) {
+      a00 = (a00 << 1) - xsum0; a10 = (a10 << 1) - xsum0; a20 = (a20 << 1) - xsum0; a30 = (a30 << 1) - xsum0;
+      a01 = (a01 << 1) - xsum1; a11 = (a11 << 1) - xsum1;
+    }
+    const o = <usize>r << 2;
+    store<i32>(out + o, load<i32>(bias + o) + a00);
+    if (S == 2) store<i32>(out + outStride + o, load<i32>(bias + o) + a01);
+    if (R >= 2) {
+      store<i32>(out + o, load<i32>(bias + o, 4) + a10, 4);
+      if (S == 2) store<i32>(out + outStride + o, load<i32>(bias + o, 4) + a11, 4);
+    }
+    if (R == 4) {
+      store<i32>(out + o, load<i32>(bias + o, 8) + a20, 8);
+      store<i32>(out + o, load<i32>(bias + o, 12) + a30, 12);
+    }
+  }
+  // Rows left over (fewer than R): the one-row kernel, per sample.
+  if (r < rows) {
+    const o = <usize>r << 2, wr = w + <usize>r * rs;
+    for (let s = 0; s < S; s++) popcntRows(W, wr, x + <usize>s * xStride, bias + o, out + <usize>s * outStride + o, rows - r, kw, a);
+  }
+}
+
+export function gemv_w1aN_r4__scalar_popcnt(w: usize, x: usize, bias: usize, out: usize, rows: i32, kw: i32, a: i32): void {
+  popcntBlock(1, 4, 1, w, x, 0, bias, out, 0, rows, kw, a);
+}

@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { packRow, rowBytes, unpackRow, weightCodeRange } from '../../../formats/pack.js';
 import { rng } from '../../../formats/testdata/random.js';
-import { packPlanes, packScalarRows, packSimdRows, planesBytes, scalarRowsBytes, simdActLength, simdRowsBytes } from '../../../runtime/pack.js';
+import {
+  lutRowsBytes, lutTablesBytes, packLutRows, packPlanes, packScalarRows, packSimdRows, planesBytes, scalarRowsBytes, simdActLength, simdRowsBytes,
+} from '../../../runtime/pack.js';
 import { wasmDir } from '../../support/paths.js';
 
 const KERNEL = /^gemv_w(\d+|N)a(\d+|N)_r(\d+)__(scalar|simd128)(?:_(\w+))?$/;
@@ -102,8 +104,9 @@ test('gemv › both modules export the documented kernel families', () => {
   const popcnt = [1, 2, 4, 8].map((w) => `gemv_w${w}aN_r1__scalar_popcnt`);
   const dot16 = [1, 2, 4, 8].map((w) => `gemv_w${w}a16_r4__simd128_dot16`);
   const scalar = ['gemv_wNa16_r1__scalar', 'gemv_w8a16_r1__scalar'];
-  assert.deepEqual(names('simd'), [...dot16, ...popcnt, ...scalar].sort());
-  assert.deepEqual(names('scalar'), [...popcnt, ...scalar].sort(), 'scalar.wasm (assembly/scalar.ts) carries no SIMD kernel, not even as a trap');
+  const lut = ['gemv_wNa4_r16__simd128_lut', 'gemv_wNa8_r16__simd128_lut'];
+  assert.deepEqual(names('simd'), [...dot16, ...popcnt, ...scalar, ...lut].sort());
+  assert.deepEqual(names('scalar'), [...popcnt, 'gemv_w1aN_r4__scalar_popcnt', ...scalar].sort(), 'scalar.wasm (assembly/scalar.ts) carries no SIMD kernel, not even as a trap');
 });
 
 for (const { m, name, g } of kernels) {
@@ -112,13 +115,36 @@ for (const { m, name, g } of kernels) {
   const R = Number(rTok);
   test(`gemv › ${m.name}.wasm ${name}`, () => {
     for (const seed of SEEDS) {
-      const r = rng(seed * 7919 + W);
+      const r = rng(seed * 7919 + W + Number(g[2] === 'N' ? 0 : g[2]));
       for (const sh of shapes(r)) {
         const { k, rows, skew } = sh;
         const label = `seed ${seed} ${m.name}.wasm ${name} k=${k} rows=${rows} skew=${skew}${sh.extreme ? ' extreme' : ''}`;
         const p = new Placer(m, skew);
         const bias = Int32Array.from({ length: rows + 3 }, () => (r() < 0.1 ? (r() < 0.5 ? -0x7fffffff : 0x7fffffff) : Math.floor((r() - 0.5) * 2e6)));
-        if (isa === 'simd128') {
+        if (isa === 'simd128' && trick === 'lut') {
+          // Table kernels: W = 1..8 bit planes (run time), activations of any width up to the kernel's A (4 or 8).
+          const A = Number(g[2]);
+          const Wp = sh.extreme ? 8 - (k % 8) : 1 + Math.floor(r() * 8);
+          const a = sh.extreme ? A : 1 + Math.floor(r() * A);
+          const { values, bits } = weights(r, rows, k, [Wp], sh.extreme);
+          const x = new Int16Array(simdActLength(k)); // padding stays 0 (precondition)
+          for (let e = 0; e < k; e++) x[e] = sh.extreme ? 2 ** a - 1 : Math.floor(r() * 2 ** a);
+          const wp = p.put(packLutRows(values, rows, k, Wp));
+          assert.equal(lutRowsBytes(rows, k, Wp), Math.ceil(rows / 16) * Wp * Math.ceil(k / 16) * 32);
+          const xp = p.put(new Uint8Array(x.buffer));
+          const tBytes = lutTablesBytes(k, A);
+          const tp = p.put(new Uint8Array(tBytes));
+          const bp = p.put(new Uint8Array(Int32Array.from({ length: Math.ceil(rows / 16) * 16 }, (_, i) => bias[i] ?? 0).buffer));
+          const outBytes = 4 * Math.ceil(rows / 16) * 16;
+          const op = p.put(new Uint8Array(outBytes));
+          m.x[`lut_tables_a${A}`](xp, k, tp);
+          checkUntouched(`${label} tables`, p.u8, tp + tBytes, tp + tBytes + 64);
+          m.x[name](wp, tp, bp, op, rows, k, Wp);
+          const got = new Int32Array(p.u8.slice(op, op + 4 * rows).buffer);
+          check(`${label} W=${Wp} a=${a}`, got, reference(values, bits, k, x, bias));
+          checkUntouched(label, p.u8, op + outBytes, op + outBytes + 64);
+          checkUntouched(label, p.u8, op - 16, op);
+        } else if (isa === 'simd128') {
           const widths = W === 4 ? [3, 4] : W === 8 ? [5, 6, 7, 8] : [W];
           const { values, bits } = weights(r, rows, k, widths, sh.extreme);
           const x = new Int16Array(simdActLength(k)); // padding stays 0 (precondition)

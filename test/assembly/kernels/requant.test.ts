@@ -65,7 +65,41 @@ for (const name of ['simd', 'scalar']) {
           for (let p = 0; p < planes; p++) u |= ((pv.getUint8((Math.floor(perm[i] / 64) * planes + p) * 8 + ((perm[i] & 63) >> 3)) >> (perm[i] & 7)) & 1) << p;
           if (u !== want[i]) assert.fail(`${label} requant_planes neuron ${i}: expected ${want[i]}, got ${u}`);
         }
+        if (name !== 'scalar') continue;
+        // The JS host's scalar path: requant_bytes (natural order, low / high bytes) then planes_from_bytes, which must
+        // clear the stale bytes past n (the scratch is shared by all layers) and equal requant_planes word for word.
+        const maxBits = Math.max(...bits), pl = maxBits, half = words * 64;
+        const loP = yP + words * 16 * 8 + 64, hiP = maxBits > 8 ? loP + half : 0, zP = loP + 2 * half + 64;
+        mem().fill(0xff, loP, loP + 2 * half);
+        x.requant_bytes(accP, recP, loP, hiP, n);
+        x.planes_from_bytes(loP, hiP, n, zP, pl);
+        x.requant_planes(accP, recP, yP, n, pl);
+        const a1 = mem().slice(yP, yP + words * pl * 8), a2 = mem().slice(zP, zP + words * pl * 8);
+        const bad = a1.findIndex((v, i) => v !== a2[i]);
+        if (bad >= 0) assert.fail(`${label} planes_from_bytes (${pl} planes): byte ${bad} is ${a2[bad]}, requant_planes wrote ${a1[bad]}`);
       }
     }
   });
 }
+
+test('requant › scalar.wasm bytes_from_i16 + planes_from_bytes equal planes_from_i16 (input codes with their offset)', () => {
+  const x = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(readFileSync(`${wasmDir}scalar.wasm`))), {}).exports as unknown as Record<string, Fn> & { memory: WebAssembly.Memory; heapBase(): number };
+  x.memory.grow(2);
+  const r = rng(SEED + 1);
+  const base = (x.heapBase() + 15) & ~15;
+  for (const n of [1, 54, 63, 64, 65, 300]) {
+    for (const b of [2, 3, 8, 9, 15, 16]) {
+      const q = 2 ** (b - 1) - 1, words = Math.ceil(n / 64);
+      const codes = Int16Array.from({ length: n }, () => Math.round((r() * 2 - 1) * q));
+      const mem = () => new Uint8Array(x.memory.buffer);
+      const src = base, lo = src + 2 * n + 16, hi = b > 8 ? lo + words * 64 : 0, y1 = lo + 2 * words * 64 + 16, y2 = y1 + words * b * 8 + 16;
+      mem().set(new Uint8Array(codes.buffer), src);
+      mem().fill(0xff, lo, lo + 2 * words * 64);
+      x.bytes_from_i16(src, n, 2 ** (b - 1), lo, hi);
+      x.planes_from_bytes(lo, hi, n, y1, b);
+      x.planes_from_i16(src, n, 2 ** (b - 1), y2, b);
+      const a1 = mem().slice(y1, y1 + words * b * 8), a2 = mem().slice(y2, y2 + words * b * 8);
+      assert.deepEqual(a1, a2, `n=${n} bits=${b}`);
+    }
+  }
+});

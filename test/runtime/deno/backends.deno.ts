@@ -1,11 +1,12 @@
 /**
- * @fileoverview Run under Deno by ../deno.test.ts: the same bit-exactness checks as the Node tests, for both backends,
- * printed as one JSON line per check ({ name, error }) so the Node runner reports them. Not a node:test file.
+ * @fileoverview Run under Deno by ../deno.test.ts: the same bit-exactness checks as the Node tests, for all three backends
+ * (Deno runs relaxed SIMD correctly, so relaxed.wasm is tested here and only here: Node 20 cannot run it), printed as one
+ * JSON line per check ({ name, error }) so the Node runner reports them. Not a node:test file.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { loadModel, type Backend } from '../../../runtime/index.js';
 import { testdataDir, wasmDir } from '../../support/paths.js';
-import { checkRandom, checkVector, conformanceVectors, randomCases } from '../support/exact.js';
+import { checkPlans, checkRandom, checkVector, conformanceVectors, randomCases } from '../support/exact.js';
 
 const results: { name: string; error: string | null }[] = [];
 async function check(name: string, f: () => Promise<string | null>): Promise<void> {
@@ -18,11 +19,20 @@ async function check(name: string, f: () => Promise<string | null>): Promise<voi
 
 const deno = (globalThis as { Deno?: { version: { deno: string; v8: string } } }).Deno;
 await check('running under Deno', async () => (deno ? null : 'Deno global missing: not running under Deno'));
-await check("backend 'auto' picks simd", async () => {
+await check("backend 'auto' picks relaxed (its self-test passes under Deno)", async () => {
   const m = await loadModel(conformanceVectors(testdataDir)[0].bytes);
-  return m.info.backend === 'simd' ? null : `got ${m.info.backend}`;
+  return m.info.backend === 'relaxed' ? null : `got ${m.info.backend}`;
 });
-for (const backend of ['simd', 'scalar'] as Backend[]) {
+// relaxed.wasm through the planner with every kernel choice forced: int8 relaxed dots and relaxed table lookups.
+for (const force of [undefined, 'dot8', 'lut', 'dot16'] as const) {
+  await check(`relaxed › ${force ?? 'measured'} kernels: forward and forward_batch equal forwardCodes`, async () => {
+    const r = checkPlans(new Uint8Array(readFileSync(`${wasmDir}relaxed.wasm`)), 'relaxed', force, [21, 22]);
+    if (r.error) return r.error;
+    const family = force === 'dot8' ? 'dot8' : force === 'lut' ? 'lut' : null;
+    return family && !(r.groups[family] > 10) ? `only ${r.groups[family] ?? 0} ${family} groups ran` : null;
+  });
+}
+for (const backend of ['relaxed', 'simd', 'scalar'] as Backend[]) {
   for (const v of conformanceVectors(testdataDir)) {
     await check(`${backend} › conformance ${v.name}`, async () => checkVector(await loadModel(v.bytes, { backend }), v, `deno ${backend} ${v.name}`));
   }

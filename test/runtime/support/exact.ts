@@ -9,6 +9,8 @@ import { randomInputs, randomModel, type RandomModelOptions } from '../../../for
 import { encodeModel } from '../../../formats/write.js';
 import type { NmpModel } from '../../../formats/schema.js';
 import type { Model } from '../../../runtime/model.js';
+import type { Backend } from '../../../runtime/pack.js';
+import { planArena, type KernelForce } from '../../../runtime/plan.js';
 
 export interface Expected { x: number[]; input_codes: number[]; acts: number[][]; acc: number[]; y: number[]; argmax: number }
 export interface Vector { name: string; bytes: Uint8Array; cases: Expected[] }
@@ -81,4 +83,62 @@ export function checkRandom(m: Model, rc: RandomCase, label: string): string | n
     if (m.classify(x) !== m.info.outputNames[argmax(refY)]) return `${label} sample ${s}: classify disagrees`;
   }
   return null;
+}
+
+/** Shapes whose layer inputs fit tables and int8 dots (activations <= 8 bits, inputs <= 8 bits), off every block size. */
+export const PLAN_SHAPES: Omit<RandomModelOptions, 'seed'>[] = [
+  { widths: [54, 256, 256, 7], weightBits: [1, 2], actBits: [2, 3, 4], inputBits: [4, 5, 6] },
+  { widths: [23, 37, 19, 5], weightBits: [0, 1, 2, 3, 4, 5, 6, 7, 8], actBits: [1, 2, 3, 4, 5, 6, 7, 8], inputBits: [2, 3, 4, 5, 6, 7, 8] },
+  { widths: [130, 67, 9, 3], weightBits: [1, 3, 8], actBits: [4], inputBits: [2, 3] },
+  { widths: [33, 47, 31, 17, 3], weightBits: [1, 2, 3, 4], actBits: [1, 2], inputBits: [2] },
+  { widths: [1, 1], weightBits: [1], inputBits: [2] },
+  { widths: [300, 129, 65, 7], weightBits: [0, 1, 2, 8], actBits: [7, 8, 16], inputBits: [8] },
+  { widths: [17, 16, 15, 16, 17], weightBits: [2, 6], actBits: [5, 6, 7], inputBits: [16] },
+];
+
+interface PlanExports { memory: WebAssembly.Memory; heapBase(): number; forward(d: number): void; forward_batch(d: number, n: number): void }
+
+/**
+ * runtime/plan.ts's arena for `backend` with the kernel choice `force` (undefined: measured), in a raw instance of
+ * `wasm`: forward and forward_batch at every batch size must equal forwardCodes on every PLAN_SHAPES model, and nothing
+ * outside the arena may change. Returns the first mismatch (or null) and the number of row groups per kernel family.
+ */
+export function checkPlans(wasm: Uint8Array, backend: Backend, force: KernelForce | undefined, seeds: number[]): { error: string | null; groups: Record<string, number> } {
+  const SENTINEL = 0xa5;
+  const x = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(wasm)), {}).exports as unknown as PlanExports;
+  const groups: Record<string, number> = {};
+  for (const seed of seeds) {
+    for (const shape of PLAN_SHAPES) {
+      const mi = randomModel({ seed, ...shape });
+      const model = readModel(encodeModel(mi));
+      const label = `seed ${seed} ${backend} ${force ?? 'measured'} ${shape.widths.join('-')}`;
+      const heap = (x.heapBase() + 15) & ~15;
+      const plan = planArena(model, backend, heap + 64, force);
+      for (const g of plan.layerGroups.flat()) groups[g.kernel.split(' ')[0]] = (groups[g.kernel.split(' ')[0]] ?? 0) + 1;
+      const end = plan.base + plan.image.length;
+      const need = end + 64 - x.memory.buffer.byteLength;
+      if (need > 0) x.memory.grow(Math.ceil(need / 65536));
+      const u8 = new Uint8Array(x.memory.buffer);
+      u8.fill(SENTINEL, heap, end + 64);
+      u8.set(plan.image, plan.base);
+      const inputs = randomInputs(mi, 2 * plan.batch + 1, seed + 7);
+      const codes = inputs.map((v) => quantizeInput(model, v));
+      const want = codes.map((c) => forwardCodes(model, c).acc);
+      const O = want[0].length;
+      for (let n = 1; n <= plan.batch; n++) {
+        for (let s = 0; s < n; s++) new Int16Array(x.memory.buffer, plan.inPtr + s * plan.inStride, codes[s].length).set(codes[s]);
+        if (n === 1) x.forward(plan.descPtr);
+        else x.forward_batch(plan.descPtr, n);
+        for (let s = 0; s < n; s++) {
+          const got = new Int32Array(x.memory.buffer, plan.outPtr + s * plan.outStride, O);
+          const bad = want[s].findIndex((v, j) => v !== got[j]);
+          if (bad >= 0) return { error: `${label} batch ${n} sample ${s}: accumulator ${bad} expected ${want[s][bad]}, got ${got[bad]} (groups ${JSON.stringify(plan.layerGroups)})`, groups };
+        }
+      }
+      const after = new Uint8Array(x.memory.buffer);
+      for (let p = heap; p < plan.base; p++) if (after[p] !== SENTINEL) return { error: `${label}: wrote byte ${p - plan.base} before the arena`, groups };
+      for (let p = end; p < end + 64; p++) if (after[p] !== SENTINEL) return { error: `${label}: wrote byte ${p - end} past the arena`, groups };
+    }
+  }
+  return { error: null, groups };
 }
