@@ -71,6 +71,8 @@ export interface AllocConfig {
   options: TrainOptions;
   /** Byte-matched: the uniform code whose file bytes are the budget. */
   matchBytesOf?: string;
+  /** Ablation: the run this one is compared with (default nmp-w2). */
+  baseline?: string;
 }
 
 /** Seeds the ablation runs on. */
@@ -97,6 +99,8 @@ export function ablation(): AllocConfig[] {
   const base: TrainOptions = { method: 'nmp', targetBits: 2 };
   const row = (id: string, label: string, o: TrainOptions): AllocConfig => ({ id, label, options: { ...base, ...o } });
   return [
+    { id: 'abl-hgq-w1', label: "allocator 'hgq' at 1 bit (against NMP, 1 bit)", options: { method: 'nmp', targetBits: 1, allocator: 'hgq' }, baseline: 'nmp-w1' },
+    { id: 'abl-hgq-w1.5', label: "allocator 'hgq' at 1.5 bits (against NMP, 1.5 bits)", options: { method: 'nmp', targetBits: 1.5, allocator: 'hgq' }, baseline: 'nmp-w1.5' },
     row('abl-nodistill', 'no distillation (labels only)', { distill: 0 }),
     row('abl-nofloat', 'no float phase (quantisation-aware from random weights, no distillation)', { floatEpochs: 0 }),
     row('abl-hgq', "allocator 'hgq' (learned fractional widths) instead of 'sensitivity'", { allocator: 'hgq' }),
@@ -120,6 +124,8 @@ export interface AllocRecord {
   seed: number;
   commit: string;
   options: TrainOptions;
+  /** The options as the trainer resolved them (defaults included), JSON. */
+  resolved: string;
   rows: { train: number; val: number; test: number };
   seconds: number;
   /** Trainer's metrics of the exported integer model (val_*, test_*, bits, bytes). */

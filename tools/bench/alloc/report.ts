@@ -132,12 +132,12 @@ export async function writeAllocation(records = readRecords(), path = REPORT_PAT
       target('NMP at 2.0 weight bits', key('nmp-w2'), 84);
     }
   }
-  L.push('## Ablation', '', 'Default NMP at 2 weight bits (the row "NMP, 2 bits" above) against one change at a time; differences paired by seed.', '');
+  L.push('## Ablation', '', 'Default NMP (the rows "NMP, b bits" above; 2 bits unless the variant says otherwise) against one change at a time; differences paired by seed.', '');
   L.push('| data set | variant | test accuracy % (95 % CI) | minus default NMP (95 % CI) | wins / ties / losses | weight / act bits | train s |', '|---|---|---|---|---|---|---|');
   for (const ds of ABLATION_DATASETS) {
     const d = DATASETS.find((x) => x.id === ds)!;
-    const base = cs.get(`${ds}/nmp-w2`);
     for (const c of ablation()) {
+      const base = cs.get(`${ds}/${c.baseline ?? 'nmp-w2'}`);
       const k = cs.get(`${ds}/${c.id}`);
       const p = paired(k, base);
       if (!k || !p) continue;

@@ -20,6 +20,7 @@ import { writeFileAtomic } from '../../../formats/node-io.js';
 import { loadModel } from '../../../runtime/index.js';
 import type { Dataset, Split } from '../../train/data.js';
 import type { FloatPhase, TrainOptions } from '../../train/index.js';
+import { resolveOptions } from '../../train/options.js';
 import { scorePredictions } from '../../train/intforward.js';
 import { startTraining } from '../../pipeline/training.js';
 import { CACHE_DIR, configs, datasetOf, DATASETS, RUNS_DIR, runsOf, SUITE_DIR, type AllocConfig, type AllocDataset, type AllocRecord } from './configs.js';
@@ -50,11 +51,16 @@ function optionsOf(d: AllocDataset, c: AllocConfig, seed: number): TrainOptions 
   return { ...o, targetBytes: (JSON.parse(readFileSync(p, 'utf8')) as AllocRecord).trainer.model_bytes };
 }
 
-/** A record counts only if it was trained with the options this run would use now. */
-function isCurrent(d: AllocDataset, c: AllocConfig, seed: number): boolean {
+/** Every option as the trainer resolves it for this split: a changed default retrains the run, not only a changed option. */
+const resolvedOf = (o: TrainOptions, split: Split) => JSON.stringify(resolveOptions(o, split.train.rows));
+
+/** A record counts only if it was trained with the options, and the trainer defaults, this run would use now. */
+function isCurrent(d: AllocDataset, c: AllocConfig, seed: number, split: Split): boolean {
   const p = recordPath(d.id, c.id, seed);
   if (!existsSync(p)) return false;
-  return JSON.stringify((JSON.parse(readFileSync(p, 'utf8')) as AllocRecord).options) === JSON.stringify(optionsOf(d, c, seed));
+  const rec = JSON.parse(readFileSync(p, 'utf8')) as AllocRecord;
+  const o = optionsOf(d, c, seed);
+  return o !== null && JSON.stringify(rec.options) === JSON.stringify(o) && rec.resolved === resolvedOf(o, split);
 }
 
 /** Test metrics from the runtime's outputs (SIMD backend), to compare with the trainer's. */
@@ -71,7 +77,7 @@ async function runtimeMetrics(bytes: Uint8Array, test: Dataset): Promise<Record<
 async function runUnit(d: AllocDataset, ds: Dataset, seed: number, commit: string, log: string): Promise<string[]> {
   const split: Split = d.split(ds, seed);
   const failures: string[] = [];
-  const todo = runsOf(d.id, seed).filter((c) => !isCurrent(d, c, seed));
+  const todo = runsOf(d.id, seed).filter((c) => !isCurrent(d, c, seed, split));
   if (!todo.length) return failures;
   const fp = floatPath(d.id, seed);
   let floatPhase: FloatPhase | undefined = existsSync(fp) ? (packr.unpack(await readFile(fp)) as FloatPhase) : undefined;
@@ -89,7 +95,7 @@ async function runUnit(d: AllocDataset, ds: Dataset, seed: number, commit: strin
     const rt = await runtimeMetrics(r.bytes, split.test);
     const equal = Object.entries(rt).every(([k, v]) => r.metrics[`test_${k}`] === v);
     const record: AllocRecord = {
-      dataset: d.id, config: c.id, seed, commit, options,
+      dataset: d.id, config: c.id, seed, commit, options, resolved: resolvedOf(options, split),
       rows: { train: split.train.rows, val: split.val.rows, test: split.test.rows },
       seconds: Math.round(r.seconds * 10) / 10, trainer: r.metrics, runtimeEqualsTrainer: equal, warnings: r.warnings.slice(0, 10),
     };
