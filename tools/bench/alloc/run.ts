@@ -10,37 +10,25 @@
  *     [--report-only] [--data ../shared/datasets]
  */
 
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Packr } from 'msgpackr';
 import { writeFileAtomic } from '../../../formats/node-io.js';
-import { loadModel } from '../../../runtime/index.js';
+import { commitOf, listArg, runtimeMetrics, wholeArg, writeJson } from '../suite.js';
 import type { Dataset, Split } from '../../train/data.js';
 import type { FloatPhase, TrainOptions } from '../../train/index.js';
 import { resolveOptions } from '../../train/options.js';
-import { scorePredictions } from '../../train/intforward.js';
 import { startTraining } from '../../pipeline/training.js';
 import { CACHE_DIR, configs, datasetOf, DATASETS, RUNS_DIR, runsOf, SUITE_DIR, type AllocConfig, type AllocDataset, type AllocRecord } from './configs.js';
 import { writeAllocation } from './report.js';
 
 const packr = new Packr({ useRecords: false } as ConstructorParameters<typeof Packr>[0]);
-const writeJson = (path: string, value: unknown) => writeFileAtomic(path, new TextEncoder().encode(JSON.stringify(value, null, 1) + '\n'));
 
 export const recordPath = (dataset: string, config: string, seed: number, root = RUNS_DIR) => join(root, dataset, `${config}.s${seed}.json`);
 const floatPath = (dataset: string, seed: number) => join(CACHE_DIR, dataset, `fp32.s${seed}.float`);
 
-function commitOf(): string {
-  try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: SUITE_DIR, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: SUITE_DIR, encoding: 'utf8' }).trim();
-    return dirty ? `${head}+dirty` : head;
-  } catch {
-    return 'unknown';
-  }
-}
 
 /** Options of one run (byte-matched runs need the matched uniform run's record for their budget). */
 function optionsOf(d: AllocDataset, c: AllocConfig, seed: number): TrainOptions | null {
@@ -63,15 +51,6 @@ function isCurrent(d: AllocDataset, c: AllocConfig, seed: number, split: Split):
   return o !== null && JSON.stringify(rec.options) === JSON.stringify(o) && rec.resolved === resolvedOf(o, split);
 }
 
-/** Test metrics from the runtime's outputs (SIMD backend), to compare with the trainer's. */
-async function runtimeMetrics(bytes: Uint8Array, test: Dataset): Promise<Record<string, number>> {
-  const model = await loadModel(bytes, { backend: 'simd', isolate: true });
-  try {
-    return scorePredictions(test, model.predictBatch(test.x, test.rows));
-  } finally {
-    model.dispose();
-  }
-}
 
 /** Trains every run of one data set and seed that has no current record; returns the failures. */
 async function runUnit(d: AllocDataset, ds: Dataset, seed: number, commit: string, log: string): Promise<string[]> {
@@ -127,31 +106,20 @@ async function runUnit(d: AllocDataset, ds: Dataset, seed: number, commit: strin
   return failures;
 }
 
-function listArg(args: string[], name: string): string[] | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
-  return v.split(',').filter(Boolean);
-}
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const known = new Set(['--datasets', '--seeds', '--jobs', '--data', '--report-only']);
   for (const a of args) if (a.startsWith('--') && !known.has(a)) throw new Error(`unknown option ${a} - expected one of ${[...known].join(', ')}`);
   const datasets = (listArg(args, '--datasets') ?? DATASETS.map((d) => d.id)).map(datasetOf);
-  const whole = (name: string, v: string) => {
-    if (!/^[1-9][0-9]*$/.test(v)) throw new Error(`${name} takes whole numbers >= 1 - got '${v}'`);
-    return Number(v);
-  };
-  const seeds = (listArg(args, '--seeds') ?? ['1', '2', '3', '4', '5']).map((v) => whole('--seeds', v));
-  const jobs = whole('--jobs', listArg(args, '--jobs')?.[0] ?? '2');
+  const seeds = (listArg(args, '--seeds') ?? ['1', '2', '3', '4', '5']).map((v) => wholeArg('--seeds', v));
+  const jobs = wholeArg('--jobs', listArg(args, '--jobs')?.[0] ?? '2');
   const dataRoot = resolve(listArg(args, '--data')?.[0] ?? join(SUITE_DIR, '../../../../shared/datasets'));
   if (!args.includes('--report-only')) {
     if (!existsSync(dataRoot)) throw new Error(`${dataRoot}: no such directory - expected the shared data sets (pass --data DIR)`);
     await mkdir(CACHE_DIR, { recursive: true });
     const log = join(CACHE_DIR, 'progress.log');
-    const commit = commitOf();
+    const commit = commitOf(SUITE_DIR);
     // Seed-major, so that an interrupted run still covers every data set.
     const units = seeds.flatMap((seed) => datasets.map((d) => ({ d, seed })));
     console.log(`${units.length} data set x seed units, ${configs().length} runs each (plus the ablation on some), ${jobs} at a time; progress in ${log}`);

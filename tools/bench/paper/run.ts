@@ -10,16 +10,15 @@
  *     [--seeds 1,2,3] [--jobs 2] [--report-only] [--data ../shared/datasets]
  */
 
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readModel, summarizeModel } from '../../../formats/index.js';
 import { writeFileAtomic } from '../../../formats/node-io.js';
+import { commitOf, listArg, runtimeMetrics, wholeArg, writeJson } from '../suite.js';
 import { loadModel } from '../../../runtime/index.js';
 import type { Dataset, Split } from '../../train/data.js';
-import { scorePredictions } from '../../train/intforward.js';
 import type { TrainOptions } from '../../train/index.js';
 import { startTraining } from '../../pipeline/training.js';
 import { sampleLatency } from '../harness.js';
@@ -61,25 +60,7 @@ export function tasks(suites: Suite[], datasets: string[], seeds: number[], targ
   return out;
 }
 
-function commitOf(): string {
-  try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: SUITE_DIR, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: SUITE_DIR, encoding: 'utf8' }).trim();
-    return dirty ? `${head}+dirty` : head;
-  } catch {
-    return 'unknown';
-  }
-}
 
-/** Test metrics from the runtime's outputs (SIMD backend): what a user deploying the file would measure. */
-async function runtimeMetrics(bytes: Uint8Array, test: Dataset): Promise<Record<string, number>> {
-  const model = await loadModel(bytes, { backend: 'simd', isolate: true });
-  try {
-    return scorePredictions(test, model.predictBatch(test.x, test.rows));
-  } finally {
-    model.dispose();
-  }
-}
 
 /**
  * Averages over neurons, each counted once (the paper's b-bar, Eq. 8), beside the trainer's per-weight average (which
@@ -102,7 +83,6 @@ function isCurrent(t: Task): boolean {
   return JSON.stringify(rec.options) === JSON.stringify(optionsOf(t));
 }
 
-const writeJson = (path: string, value: unknown) => writeFileAtomic(path, new TextEncoder().encode(JSON.stringify(value, null, 1) + '\n'));
 
 /** Records written before perNeuron existed get it from their cached model, when it is still there. */
 async function backfill(list: Task[]): Promise<void> {
@@ -119,7 +99,7 @@ async function backfill(list: Task[]): Promise<void> {
 
 /** Trains every task without a current record; a failed run is reported and the others go on. Returns the failures. */
 async function runAll(list: Task[], jobs: number, dataRoot: string): Promise<string[]> {
-  const commit = commitOf();
+  const commit = commitOf(SUITE_DIR);
   const failures: string[] = [];
   const loaded = new Map<string, Promise<Dataset>>();
   const splits = new Map<string, Split>();
@@ -217,13 +197,6 @@ async function measureLatencies(): Promise<void> {
   if (Object.keys(out).length) await writeJson(path, out);
 }
 
-function listArg(args: string[], name: string): string[] | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
-  return v.split(',').filter(Boolean);
-}
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -233,13 +206,9 @@ async function main(): Promise<void> {
   for (const s of suites) if (!['grid', 'ablation', 'target'].includes(s)) throw new Error(`unknown suite '${s}' - expected grid, ablation or target`);
   const datasets = listArg(args, '--datasets') ?? DATASETS.map((d) => d.id);
   datasets.forEach(datasetById);
-  const whole = (name: string, v: string) => {
-    if (!/^[1-9][0-9]*$/.test(v)) throw new Error(`${name} takes whole numbers >= 1 - got '${v}'`);
-    return Number(v);
-  };
-  const seeds = (listArg(args, '--seeds') ?? ['1', '2', '3']).map((v) => whole('--seeds', v));
-  const targetSeeds = (listArg(args, '--target-seeds') ?? ['1']).map((v) => whole('--target-seeds', v));
-  const jobs = whole('--jobs', listArg(args, '--jobs')?.[0] ?? '2');
+  const seeds = (listArg(args, '--seeds') ?? ['1', '2', '3']).map((v) => wholeArg('--seeds', v));
+  const targetSeeds = (listArg(args, '--target-seeds') ?? ['1']).map((v) => wholeArg('--target-seeds', v));
+  const jobs = wholeArg('--jobs', listArg(args, '--jobs')?.[0] ?? '2');
   const dataRoot = resolve(listArg(args, '--data')?.[0] ?? join(SUITE_DIR, '../../../../shared/datasets'));
   if (!args.includes('--report-only')) {
     if (!existsSync(dataRoot)) throw new Error(`${dataRoot}: no such directory - expected the shared data sets (pass --data DIR)`);
