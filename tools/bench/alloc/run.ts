@@ -88,7 +88,7 @@ async function runUnit(d: AllocDataset, ds: Dataset, seed: number, commit: strin
   const fp32 = configs()[0];
   for (const c of todo) {
     try {
-      if (c === fp32) { await run(c); continue; }
+      if (c.id === fp32.id) { await run(c); continue; }
       if (!floatPhase) await run(fp32);
       try {
         await run(c);
