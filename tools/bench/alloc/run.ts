@@ -20,6 +20,7 @@ import { commitOf, listArg, runtimeMetrics, wholeArg, writeJson } from '../suite
 import type { Dataset, Split } from '../../train/data.js';
 import type { FloatPhase, TrainOptions } from '../../train/index.js';
 import { resolveOptions } from '../../train/options.js';
+import { bytesOf, f32Of } from '../../train/checkpoint.js';
 import { startTraining } from '../../pipeline/training.js';
 import { CACHE_DIR, configs, datasetOf, DATASETS, RUNS_DIR, runsOf, SUITE_DIR, type AllocConfig, type AllocDataset, type AllocRecord } from './configs.js';
 import { writeAllocation } from './report.js';
@@ -59,7 +60,11 @@ async function runUnit(d: AllocDataset, ds: Dataset, seed: number, commit: strin
   const todo = runsOf(d.id, seed).filter((c) => !isCurrent(d, c, seed, split));
   if (!todo.length) return failures;
   const fp = floatPath(d.id, seed);
-  let floatPhase: FloatPhase | undefined = existsSync(fp) ? (packr.unpack(await readFile(fp)) as FloatPhase) : undefined;
+  let floatPhase: FloatPhase | undefined;
+  if (existsSync(fp)) {
+    const cached = packr.unpack(await readFile(fp)) as Omit<FloatPhase, 'snapshot'> & { snapshot: Uint8Array[] };
+    floatPhase = { ...cached, snapshot: cached.snapshot.map(f32Of) };
+  }
   /** Trains one run and writes its record (fp32: also caches its float phase). */
   const run = async (c: AllocConfig) => {
     const name = `${d.id}/${c.id}.s${seed}`;
@@ -69,7 +74,8 @@ async function runUnit(d: AllocDataset, ds: Dataset, seed: number, commit: strin
     if (c.id === 'fp32') {
       floatPhase = r.floatPhase;
       await mkdir(dirname(fp), { recursive: true });
-      await writeFileAtomic(fp, packr.pack(floatPhase));
+      // msgpack keeps a typed array's bytes, not its type: stored as bytes, read back as float32.
+      await writeFileAtomic(fp, packr.pack({ ...floatPhase, snapshot: floatPhase!.snapshot.map(bytesOf) }));
     }
     const rt = await runtimeMetrics(r.bytes, split.test);
     const equal = Object.entries(rt).every(([k, v]) => r.metrics[`test_${k}`] === v);
