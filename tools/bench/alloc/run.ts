@@ -31,6 +31,17 @@ export const recordPath = (dataset: string, config: string, seed: number, root =
 const floatPath = (dataset: string, seed: number) => join(CACHE_DIR, dataset, `fp32.s${seed}.float`);
 
 
+/** Caches a float phase (msgpack keeps a typed array's bytes, not its type: stored as bytes, read back as float32). */
+export async function saveFloatPhase(path: string, phase: FloatPhase): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFileAtomic(path, packr.pack({ ...phase, snapshot: phase.snapshot.map(bytesOf) }));
+}
+
+export async function loadFloatPhase(path: string): Promise<FloatPhase> {
+  const cached = packr.unpack(await readFile(path)) as Omit<FloatPhase, 'snapshot'> & { snapshot: Uint8Array[] };
+  return { ...cached, snapshot: cached.snapshot.map(f32Of) };
+}
+
 /** Options of one run (byte-matched runs need the matched uniform run's record for their budget). */
 function optionsOf(d: AllocDataset, c: AllocConfig, seed: number): TrainOptions | null {
   const o: TrainOptions = { ...c.options, seed, createdAt: '2026-01-01T00:00:00.000Z', datasetName: d.id };
@@ -60,11 +71,7 @@ async function runUnit(d: AllocDataset, ds: Dataset, seed: number, commit: strin
   const todo = runsOf(d.id, seed).filter((c) => !isCurrent(d, c, seed, split));
   if (!todo.length) return failures;
   const fp = floatPath(d.id, seed);
-  let floatPhase: FloatPhase | undefined;
-  if (existsSync(fp)) {
-    const cached = packr.unpack(await readFile(fp)) as Omit<FloatPhase, 'snapshot'> & { snapshot: Uint8Array[] };
-    floatPhase = { ...cached, snapshot: cached.snapshot.map(f32Of) };
-  }
+  let floatPhase: FloatPhase | undefined = existsSync(fp) ? await loadFloatPhase(fp) : undefined;
   /** Trains one run and writes its record (fp32: also caches its float phase). */
   const run = async (c: AllocConfig) => {
     const name = `${d.id}/${c.id}.s${seed}`;
@@ -73,9 +80,7 @@ async function runUnit(d: AllocDataset, ds: Dataset, seed: number, commit: strin
     const r = await startTraining(split, { ...options, ...(c.id === 'fp32' ? {} : { floatPhase }) }, (line) => appendFileSync(log, `[${name}] ${line}`)).done;
     if (c.id === 'fp32') {
       floatPhase = r.floatPhase;
-      await mkdir(dirname(fp), { recursive: true });
-      // msgpack keeps a typed array's bytes, not its type: stored as bytes, read back as float32.
-      await writeFileAtomic(fp, packr.pack({ ...floatPhase, snapshot: floatPhase!.snapshot.map(bytesOf) }));
+      await saveFloatPhase(fp, floatPhase!);
     }
     const rt = await runtimeMetrics(r.bytes, split.test);
     const equal = Object.entries(rt).every(([k, v]) => r.metrics[`test_${k}`] === v);
