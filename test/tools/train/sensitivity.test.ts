@@ -48,15 +48,16 @@ test('nmp › weight, activation and input budgets are met exactly from below; o
   assert.ok(res.metrics.test_accuracy > 0.3, `learns: ${res.metrics.test_accuracy}`);
 });
 
-test('nmp › a byte budget holds for the file; layer gives every layer one width', async () => {
+test('nmp › a byte budget holds for the file; layer gives every layer one width and prunes none', async () => {
   const two = await train(split, { ...SMALL, method: 'uniform', uniformBits: 2, floatEpochs: 1, epochs: 1 });
   const res = await train(split, { ...SMALL, targetBytes: two.bytes.length });
   assert.ok(res.bytes.length <= two.bytes.length, `${res.bytes.length} bytes over ${two.bytes.length}`);
   const biggest = Math.max(...readModel(res.bytes).layers.map((l) => rowBytes(l.inFeatures, 1)));
   assert.ok(res.bytes.length > two.bytes.length - 8 * biggest - 64, `uses the budget: ${res.bytes.length} of ${two.bytes.length}`);
-  const layer = await train(split, { ...SMALL, method: 'layer' });
+  const layer = await train(split, { ...SMALL, method: 'layer', targetBits: 1 });
   for (const l of readModel(layer.bytes).layers) {
     assert.equal(new Set(l.weightBits).size, 1, 'one weight width per layer');
+    assert.ok(l.weightBits[0] > 0, 'no layer pruned whole');
     if (l.act) assert.equal(new Set(l.act.bits).size, 1, 'one activation width per layer');
   }
 });
@@ -72,6 +73,8 @@ test('nmp › hgq: learned widths meet the budgets exactly after the freeze', as
 test('nmp › an infeasible budget is refused before training, naming the smallest feasible value', () => {
   assert.throws(() => checkOptions(split, { ...SMALL, targetBits: 0.05 }), /targetBits 0.05 is below the smallest feasible average 0\.\d+/);
   assert.throws(() => checkOptions(split, { ...SMALL, targetBytes: 500 }), /targetBytes 500 is below the smallest feasible model of \d+ bytes/);
+  // layer-level never prunes a whole layer, so 1 bit everywhere is its floor.
+  assert.throws(() => checkOptions(split, { ...SMALL, method: 'layer', targetBits: 0.9 }), /targetBits 0\.9 is below the smallest feasible average 1 /);
   assert.throws(() => checkOptions(split, { ...SMALL, targetBits: 9 }), /targetBits 9 is outside its menu 0\.\.8/);
   assert.throws(() => checkOptions(split, { ...SMALL, targetActBits: 1 }), /targetActBits 1 is outside its menu 2\.\.16/);
   assert.throws(() => checkOptions(split, { ...SMALL, method: 'uniform', targetBits: 2 }), /targetBits applies to the learned methods/);
