@@ -69,7 +69,9 @@ function isCurrent(d: AllocDataset, c: AllocConfig, seed: number, split: Split):
 async function runUnit(d: AllocDataset, ds: Dataset, seed: number, commit: string, log: string, only?: string[]): Promise<string[]> {
   const split: Split = d.split(ds, seed);
   const failures: string[] = [];
-  const todo = runsOf(d.id, seed).filter((c) => (!only || only.includes(c.id)) && !isCurrent(d, c, seed, split));
+  // --configs also orders the runs, so that the runs that matter most finish first when a sitting is cut short.
+  const wanted = only ? only.flatMap((id) => runsOf(d.id, seed).filter((c) => c.id === id)) : runsOf(d.id, seed);
+  const todo = wanted.filter((c) => !isCurrent(d, c, seed, split));
   if (!todo.length) return failures;
   const fp = floatPath(d.id, seed);
   let floatPhase: FloatPhase | undefined = existsSync(fp) ? await loadFloatPhase(fp) : undefined;
