@@ -12,8 +12,7 @@ import { conformanceVectors } from './support/exact.js';
 import { readModel } from '../../formats/read.js';
 
 const host = process.env.NMP_WASM3_HOST;
-// The no-host API lives in scalar.wasm, or in nohost.wasm once the build gives it its own target.
-const noHostWasm = `${wasmDir}${existsSync(`${wasmDir}nohost.wasm`) ? 'nohost' : 'scalar'}.wasm`;
+const noHostWasm = `${wasmDir}nohost.wasm`;
 const skip = !host ? 'NMP_WASM3_HOST not set (CI has no wasm3; see runtime/wasm3/README.md)' : !existsSync(host) ? `${host} does not exist` : false;
 
 test('wasm3 › host.c runs every conformance vector exactly (outputs to the float32 bit, labels)', { skip }, (t) => {
