@@ -10,17 +10,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Unpackr } from 'msgpackr';
-import { ModelFormatError } from '../../formats/errors.js';
 import { readModel } from '../../formats/read.js';
 import { argmax, dequantizeOutput, forwardCodes, quantizeInput } from '../../formats/reference/forward.js';
-import { rng } from '../../formats/testdata/random.js';
-import { encodeEnvelope } from '../../formats/write.js';
 import { buildHostedWasm2c, wasm2cMissing } from '../../tools/bench/wasm2c.js';
 import { readCsv, splitDataset } from '../../tools/train/data.js';
 import { train } from '../../tools/train/index.js';
 import { repoRoot, testdataDir } from '../support/paths.js';
 import { conformanceVectors, randomCases } from './support/exact.js';
+import { hostileFiles, judgeHostile, type HostileVerdicts } from './support/hostile.js';
 
 const SEED = process.env.SEED ? Number(process.env.SEED) : 1;
 const skip = wasm2cMissing() ?? false;
@@ -87,71 +84,8 @@ test('wasm2c › trained models (nmp, uniform 1-bit) on Letter rows read with a 
   assert.match(noTarget.err, /line 2: wrong number of fields, expected \d+ numbers \(a target column\? name it with --target\)/);
 });
 
-function tsCode(bytes: Uint8Array): string {
-  try {
-    readModel(bytes);
-    return 'ok';
-  } catch (e) {
-    if (e instanceof ModelFormatError) return e.code;
-    throw e;
-  }
-}
-
-/** Runs a hostile file: the TS reader's verdict and code, exit 0 or 5 (never a trap); the reported offset goes to `offsets`. */
-function hostile(bytes: Uint8Array, what: string, offsets: string[]): string | null {
-  const want = tsCode(bytes);
-  const r = runHost(bytes, '');
-  if (want === 'ok') return r.status === 0 ? null : `${what}: formats/read.ts accepts, wasm2c host exited ${r.status}: ${r.err.trim()}`;
-  const m = /rejected: (E_[A-Z_]+) at byte (-?\d+)/.exec(r.err);
-  if (r.status !== 5 || !m) return `${what}: expected rejection ${want}, host exited ${r.status}: ${r.err.trim()}`;
-  if (m[1] !== want) return `${what}: formats/read.ts says ${want}, wasm2c host says ${m[1]}`;
-  const at = Number(m[2]);
-  if (at < 0 || at > bytes.length) offsets.push(`${what}: ${want} at byte ${at}, outside the ${bytes.length}-byte file`);
-  return null;
-}
-
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' } as ConstructorParameters<typeof Unpackr>[0]);
-
-/** Hostile files: truncations, bit flips, huge msgpack lengths; checked by the two tests below. */
-function hostileSet(): { errs: string[]; offsets: string[]; codes: Map<string, number> } {
-  const r = rng(SEED + 7);
-  const errs: string[] = [], offsets: string[] = [];
-  const codes = new Map<string, number>();
-  const check = (b: Uint8Array, what: string) => {
-    codes.set(tsCode(b), (codes.get(tsCode(b)) ?? 0) + 1);
-    const e = hostile(b, what, offsets);
-    if (e) errs.push(e);
-  };
-  const v = conformanceVectors(testdataDir).find((c) => c.name === 'mlp-mixed')!;
-  const body = new Uint8Array((unpackr.unpack(v.bytes) as { body: Uint8Array }).body);
-  for (let i = 0; i < 60; i++) {
-    const n = Math.floor(r() * v.bytes.length);
-    check(v.bytes.subarray(0, n), `truncated to ${n}`);
-  }
-  for (let i = 0; i < 60; i++) {
-    const b = v.bytes.slice(), at = Math.floor(r() * b.length), bit = Math.floor(r() * 8);
-    b[at] ^= 1 << bit;
-    check(b, `file byte ${at} bit ${bit} flipped`);
-  }
-  // Flips and huge msgpack lengths inside the body, re-sealed with a valid CRC so they reach the validator.
-  for (let i = 0; i < 120; i++) {
-    const b = body.slice(), at = Math.floor(r() * (b.length - 5));
-    let what: string;
-    if (i % 2) {
-      const bit = Math.floor(r() * 8);
-      b[at] ^= 1 << bit;
-      what = `body byte ${at} bit ${bit} flipped`;
-    } else {
-      const head = [0xc6, 0xdd, 0xdf, 0xdb, 0xc5, 0xdc][Math.floor(r() * 6)]!; // bin32 array32 map32 str32 bin16 array16
-      b.set([head, 0xff, 0xff, 0xff, 0xf0].slice(0, head === 0xc5 || head === 0xdc ? 3 : 5), at);
-      what = `body byte ${at}: length head 0x${head.toString(16)} with a huge length`;
-    }
-    check(encodeEnvelope(b), what);
-  }
-  return { errs, offsets, codes };
-}
-let hostileRun: ReturnType<typeof hostileSet> | undefined;
-const hostileOnce = () => (hostileRun ??= hostileSet());
+let hostileRun: HostileVerdicts | undefined;
+const hostileOnce = () => (hostileRun ??= judgeHostile(hostileFiles(testdataDir, SEED + 7), 'wasm2c', (b) => runHost(b, '')));
 
 test('wasm2c › hostile files (truncations, bit flips, huge lengths): the reader verdict and code, never a trap', { skip }, () => {
   const { errs, codes } = hostileOnce();
