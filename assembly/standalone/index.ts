@@ -46,9 +46,12 @@ export function nmp_load(ptr: usize, len: i32): i32 {
   return b;
 }
 
-/** Byte offset in the file where the first error was found. */
+/**
+ * Byte offset in the file that SPEC §7 assigns to the last nmp_load's error (the one formats/read.ts reports); 0 for
+ * E_MEMORY raised outside the file (the arena). Never negative.
+ */
 export function nmp_error_offset(): i32 {
-  return <i32>(errAt - file);
+  return errAt >= file && errAt <= file + fileLen ? <i32>(errAt - file) : 0;
 }
 export function nmp_features(): i32 {
   return loaded ? F : 0;
