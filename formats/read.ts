@@ -370,6 +370,9 @@ function readEnvelope(c: Cursor): { version: number; requires: string[]; body: n
 /** Worst-case |accumulator| of every neuron (SPEC §6.3) and zero padding (§5.2), row by row: E_PADDING, E_ACC_OVERFLOW. */
 function checkRows(c: Cursor, path: string, w: number, k: number, wBits: Uint8Array, bias: Int32Array, inMax: Float64Array): void {
   const b = c.b;
+  // Sum of max|input|: a row whose worst case (every weight at its largest magnitude) fits needs no pass over its weights.
+  let inSum = 0;
+  for (let e = 0; e < k; e++) inSum += inMax[e];
   let row = w;
   for (let j = 0; j < wBits.length; j++) {
     const bits = wBits[j], rb = rowBytes(k, bits), used = k * bits;
@@ -377,6 +380,10 @@ function checkRows(c: Cursor, path: string, w: number, k: number, wBits: Uint8Ar
       fail('E_PADDING', row + rb - 1, `${path}.weights row ${j}`, 'non-zero padding bits after the last code', 'a set bit', 'zero bits up to the byte boundary');
     }
     let bound = Math.abs(bias[j]);
+    if (bits === 0 || bound + (bits === 1 ? 1 : 2 ** (bits - 1)) * inSum <= ACC_MAX) {
+      row += rb;
+      continue;
+    }
     if (bits === 1) {
       for (let e = 0; e < k; e++) bound += inMax[e]; // |±1| = 1
     } else if (bits !== 0) {

@@ -6,7 +6,7 @@
  */
 import { E_MEMORY, HDR_IN_PTR, HDR_OUT_PTR, NMP_NO_MODEL } from '../common/abi';
 import { forward } from './forward';
-import { end, errAt, errCode, fail, head, hLen, hNext, hPtr, resetError, skip } from './msgpack';
+import { end, errAt, errCode, fail, head, hLen, hNext, hPtr, resetError, skip, touch } from './msgpack';
 import { arenaEnd, desc, plan, xin, yout } from './planner';
 import { centerP, F, gainP, inBitsP, O, offsetP, outNamesP, scaleP, validate } from './validator';
 
@@ -23,6 +23,7 @@ export function nmp_alloc(len: i32): usize {
   fileLen = <usize>len;
   const need = file + fileLen, have = <usize>memory.size() << 16;
   if (need > have && memory.grow(<i32>((need - have + 0xffff) >>> 16)) < 0) return 0;
+  touch(need); // the host writes the file here
   return file;
 }
 
@@ -39,6 +40,7 @@ export function nmp_load(ptr: usize, len: i32): i32 {
   }
   file = ptr;
   fileLen = <usize>len;
+  touch(ptr + fileLen);
   const e = validate(ptr, <usize>len);
   if (e) return e;
   const b = plan(ptr + <usize>len);

@@ -128,6 +128,15 @@ function utf8(p: usize, n: u32): bool {
   return true;
 }
 
+/**
+ * End of the memory anything has ever written (files, key tables, arenas): above it, linear memory is still the zeros it
+ * was created or grown with, so the planner need not clear it (a 66 MB arena: 0.1 s of memory.fill saved).
+ */
+export let dirtyTop: usize = 0;
+export function touch(end: usize): void {
+  if (end > dirtyTop) dirtyTop = end;
+}
+
 /** Scratch memory for the walk's key tables (after the file; the planner later reuses it). */
 export let scratch: usize = 0;
 
@@ -221,6 +230,7 @@ export function walk(p: usize, end: usize): bool {
           return false;
         }
         memory.fill(tbl, 0, <usize>slots << 3);
+        touch(top);
       }
     }
   }
