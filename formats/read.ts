@@ -381,10 +381,8 @@ function checkRows(c: Cursor, path: string, w: number, k: number, wBits: Uint8Ar
     }
     let bound = Math.abs(bias[j]);
     if (bits === 0 || bound + (bits === 1 ? 1 : 2 ** (bits - 1)) * inSum <= ACC_MAX) {
-      row += rb;
-      continue;
-    }
-    if (bits === 1) {
+      // No pass over the weights: a pruned row's bound is |bias| alone (still checked: -2^31 does not fit).
+    } else if (bits === 1) {
       for (let e = 0; e < k; e++) bound += inMax[e]; // |±1| = 1
     } else if (bits !== 0) {
       const mask = (1 << bits) - 1, sign = 1 << (bits - 1);
@@ -409,7 +407,7 @@ function checkRows(c: Cursor, path: string, w: number, k: number, wBits: Uint8Ar
 const LAYER_KEYS = ['in', 'out', 'w_bits', 'weights', 'bias', 'w_scale', 'act'] as const;
 const ACT_KEYS = ['bits', 'scale', 'mult', 'shift'] as const;
 
-function readLayer(c: Cursor, p: number, path: string, fanIn: number, isLast: boolean, inMax: Float64Array): { layer: Layer; outMax: Float64Array } {
+function readLayer(c: Cursor, p: number, path: string, fanIn: number, isLast: boolean, inMax: Float64Array, copy: boolean): { layer: Layer; outMax: Float64Array } {
   const [pIn, pOut, pWb, pW, pB, pS, pAct] = mapAt(c, p, p, path, LAYER_KEYS);
   const k = uintAt(c, pIn, p, `${path}.in`, MAX_NEURONS);
   const n = uintAt(c, pOut, p, `${path}.out`, MAX_NEURONS, 1);
@@ -421,7 +419,7 @@ function readLayer(c: Cursor, p: number, path: string, fanIn: number, isLast: bo
   const bias = int32sAt(c, binAt(c, pB, p, `${path}.bias`, 4 * n, 'int32 per neuron'), n);
   const weightScale = floatsAt(c, binAt(c, pS, p, `${path}.w_scale`, 4 * n, 'float32 per neuron'), n, 4, `${path}.w_scale`, true) as Float32Array;
   checkRows(c, path, w, k, weightBits, bias, inMax);
-  const weights = c.b.slice(w, w + rowOffsets[n]);
+  const weights = copy ? c.b.slice(w, w + rowOffsets[n]) : c.b.subarray(w, w + rowOffsets[n]);
 
   let act: ActivationQuantizer | null = null;
   const outMax = new Float64Array(n);
@@ -481,11 +479,19 @@ const META_KEYS = ['task', 'feature_names', 'output_names', 'provenance', 'targe
 const INPUT_KEYS = ['bits', 'center', 'gain'] as const;
 const OUTPUT_KEYS = ['scale', 'offset'] as const;
 
+export interface ReadOptions {
+  /**
+   * false: each layer's `weights` is a view of `bytes` instead of a copy (the model then changes if `bytes` does). For
+   * callers that read the weights once, as loadModel, so that loading a big file holds it once. Default true.
+   */
+  copy?: boolean;
+}
+
 /**
  * Decodes and validates a whole model file in the order of SPEC §7.
  * @throws ModelFormatError with the code and byte offset SPEC §7 assigns, naming the path, what was found and what was expected.
  */
-export function readModel(bytes: Uint8Array): NmpModel {
+export function readModel(bytes: Uint8Array, options: ReadOptions = {}): NmpModel {
   const c = new Cursor(bytes);
   const { version, requires, body, bodyLen } = readEnvelope(c);
   const end = body + bodyLen;
@@ -514,7 +520,7 @@ export function readModel(bytes: Uint8Array): NmpModel {
   let fanIn = F, lp = c.next;
   let inMax: Float64Array = Float64Array.from(input.bits, (b) => 2 ** (b - 1) - 1);
   for (let l = 0; l < L; l++) {
-    const { layer, outMax } = readLayer(c, lp, `body.layers[${l}]`, fanIn, l === L - 1, inMax);
+    const { layer, outMax } = readLayer(c, lp, `body.layers[${l}]`, fanIn, l === L - 1, inMax, options.copy !== false);
     layers.push(layer);
     fanIn = layer.outFeatures;
     inMax = outMax;
