@@ -53,7 +53,11 @@ export function packSimdRows(values: ArrayLike<number>, rows: number, k: number,
   if (w === 8) {
     for (let r = 0; r < rows; r++) {
       const rowBase = offset + ((r >> 2) * chunks * 4 + (r & 3)) * 16;
-      for (let e = 0; e < k; e++) dst[rowBase + (e >> 4) * 64 + (e & 15)] = values[r * k + e] & 0xff;
+      // 16 elements at a time to consecutive bytes (a Uint8Array store keeps the low 8 bits).
+      for (let c = 0, src = r * k; c < chunks; c++, src += 16) {
+        const d = rowBase + c * 64, n = Math.min(16, k - c * 16);
+        for (let t = 0; t < n; t++) dst[d + t] = values[src + t];
+      }
     }
     return dst;
   }
@@ -75,14 +79,18 @@ export function packSimdRows(values: ArrayLike<number>, rows: number, k: number,
 /** Packs `rows` x `k` weight values into the scalar bit-plane layout of width `w` (see packSimdRows for `out`). */
 export function packScalarRows(values: ArrayLike<number>, rows: number, k: number, w: number, out?: Uint8Array, offset = 0): Uint8Array {
   const dst = out ?? new Uint8Array(scalarRowsBytes(rows, k, w));
-  const kw = Math.ceil(k / 64);
+  const kw = Math.ceil(k / 64), mask = (1 << w) - 1, planes = new Uint8Array(8);
+  // Eight elements at a time: their fields transposed into one byte per plane, then w byte stores.
   for (let r = 0; r < rows; r++) {
-    for (let e = 0; e < k; e++) {
-      const f = encodeCode(values[r * k + e], w);
-      const word = e >> 6, bit = e & 63;
-      for (let i = 0; i < w; i++) {
-        if ((f >> i) & 1) dst[offset + ((r * kw + word) * w + i) * 8 + (bit >> 3)] |= 1 << (bit & 7);
+    for (let e0 = 0; e0 < k; e0 += 8) {
+      planes.fill(0, 0, w);
+      for (let j = 0, n = Math.min(8, k - e0); j < n; j++) {
+        const v = values[r * k + e0 + j];
+        const f = w === 1 ? (v > 0 ? 1 : 0) : v & mask; // encodeCode, inlined
+        for (let i = 0; i < w; i++) planes[i] |= ((f >> i) & 1) << j;
       }
+      const at = offset + (r * kw + (e0 >> 6)) * w * 8 + ((e0 & 63) >> 3);
+      for (let i = 0; i < w; i++) dst[at + i * 8] |= planes[i];
     }
   }
   return dst;
