@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { invalidIndexJson, invalidVectors, type InvalidVector } from '../../formats/testdata/invalid.js';
 import { ModelFormatError } from '../../formats/errors.js';
 import { readModel } from '../../formats/read.js';
@@ -82,3 +82,21 @@ for (const backend of ['simd', 'scalar'] as const) {
     assert.deepEqual(errs, []);
   });
 }
+
+test('invalid › files the fuzzer saved (formats/testdata/fuzz-found/, if any): one verdict from every reader', async () => {
+  const found = `${testdataDir}fuzz-found/`;
+  const files = existsSync(found) ? readdirSync(found).filter((f) => f.endsWith('.nmp')) : [];
+  const nh = new NoHost();
+  const errs: string[] = [];
+  for (const f of files) {
+    const bytes = new Uint8Array(readFileSync(`${found}${f}`));
+    const all = [tsRead(bytes).verdict, nh.load(bytes)];
+    for (const backend of ['simd', 'scalar'] as const) {
+      const r = await runtimeLoad(bytes, backend);
+      r.model?.dispose();
+      all.push(r.verdict);
+    }
+    if (new Set(all).size !== 1) errs.push(`${f}: ${all.join(' / ')}`);
+  }
+  assert.deepEqual(errs, []);
+});
