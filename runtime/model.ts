@@ -117,9 +117,8 @@ export async function loadDecoded(model: NmpModel, fileBytes: number, options: L
   try {
     const plan = planArena(model, backend, pool.x.heapBase(), undefined, (bytes) => {
       block = { at: pool.alloc(bytes.total, bytes.weights), size: bytes.total };
-      const image = new Uint8Array(pool.x.memory.buffer, block.at, bytes.total);
-      image.fill(0);
-      return { image, base: block.at };
+      pool.clear(block.at, bytes.total);
+      return { image: new Uint8Array(pool.x.memory.buffer, block.at, bytes.total), base: block.at };
     });
     return new Model(model, pool, plan, compiled.moduleBytes, fileBytes);
   } catch (e) {

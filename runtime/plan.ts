@@ -167,6 +167,12 @@ export type KernelForce = 'dot16' | 'lut' | 'dot8';
  */
 function placeRow(src: Int8Array | Int32Array, o: number, k: number, cols: Uint16Array | null, dst: Uint8Array, d: number, blocked: boolean): number {
   let sum = 0;
+  if (!blocked && !cols && src instanceof Int8Array) {
+    // Contiguous int8 rows in file order: one byte copy, then the sum.
+    dst.set(new Uint8Array(src.buffer, src.byteOffset + o, k), d);
+    for (let e = 0; e < k; e++) sum += src[o + e];
+    return sum;
+  }
   for (let c = 0; c < k; c += 16) {
     const at = blocked ? d + c * 4 : d + c, n = Math.min(16, k - c);
     if (cols) {
