@@ -20,7 +20,7 @@ const line = (s: FuzzStats) => `${s.files} files in ${s.seconds.toFixed(1)} s ($
 
 const stats = await runFuzz({
   seed, count, start, every: 50000,
-  progress: (s) => console.log(line(s)),
+  progress: (s) => { if (s.files < count) console.log(line(s)); },
   onFailure: (f) => {
     mkdirSync(foundDir, { recursive: true });
     const name = `seed${seed}-${f.index}`;
