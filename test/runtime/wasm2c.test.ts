@@ -1,8 +1,8 @@
 /**
  * @fileoverview The no-host module under a second engine outside V8: nohost.wasm translated by wasm2c (Debian `wabt`),
  * compiled with gcc and the shared C host (runtime/wasm2c/host.c + runtime/c/). Conformance vectors, generated and trained
- * models bit for bit against formats' reference; hostile files get the TypeScript reader's error code and an offset
- * inside the file, never a trap or crash. Skipped (with the reason) only when wasm2c or gcc is absent; CI installs both.
+ * models bit for bit against formats' reference; every invalid-file vector (formats/testdata/invalid/) and every hostile
+ * file gets the TypeScript reader's error code and byte offset, never a trap or crash. Skipped (with the reason) only when wasm2c or gcc is absent; CI installs both.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +11,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readModel } from '../../formats/read.js';
+import { invalidVectors } from '../../formats/testdata/invalid.js';
 import { argmax, dequantizeOutput, forwardCodes, quantizeInput } from '../../formats/reference/forward.js';
 import { buildHostedWasm2c, wasm2cMissing } from '../../tools/bench/wasm2c.js';
 import { readCsv, splitDataset } from '../../tools/train/data.js';
@@ -96,4 +97,20 @@ test('wasm2c › hostile files (truncations, bit flips, huge lengths): the reade
 test('wasm2c › hostile files: the error offset is the byte formats/read.ts names', { skip }, () => {
   const { offsets } = hostileOnce();
   assert.deepEqual(offsets.slice(0, 5), [], `${offsets.length} offsets differ from the TypeScript reader's`);
+});
+
+test('wasm2c › every invalid-file vector: the code and byte offset SPEC §7 assigns (formats/testdata/invalid/)', { skip }, () => {
+  const errs: string[] = [];
+  // Vectors over the file-size limit are synthetic (not on disk); the C host reads files, so it gets the committed ones.
+  for (const v of invalidVectors().filter((x) => x.bytes)) {
+    const r = runHost(v.bytes!, '');
+    if (v.code === 'ok') {
+      if (r.status !== 0) errs.push(`${v.name}: valid, but the host exited ${r.status}: ${r.err.trim()}`);
+      continue;
+    }
+    const m = /rejected: (E_[A-Z_]+) at byte (-?\d+)/.exec(r.err);
+    if (r.status !== 5 || !m) errs.push(`${v.name}: expected ${v.code} at byte ${v.offset}, the host exited ${r.status}: ${r.err.trim()}`);
+    else if (m[1] !== v.code || Number(m[2]) !== v.offset) errs.push(`${v.name}: expected ${v.code} at byte ${v.offset}, got ${m[1]} at byte ${m[2]}`);
+  }
+  assert.deepEqual(errs, []);
 });
