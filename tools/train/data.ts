@@ -30,6 +30,26 @@ export interface Dataset {
   targets: Float32Array | null;
   /** Regression target column names (classification: the label column). */
   targetNames: string[];
+  /** Missing feature cells found and how they were handled (absent when there were none). */
+  missing?: MissingReport;
+}
+
+/** How to handle a missing feature cell: refuse the file, fill with a column statistic, or drop the row. */
+export type Impute = 'error' | 'mean' | 'median' | 'most-frequent' | 'drop';
+export const IMPUTE_STRATEGIES: readonly Impute[] = ['error', 'mean', 'median', 'most-frequent', 'drop'];
+
+/**
+ * Cells that mean "missing" besides the empty cell: R's write.csv `NA`, pandas' `NaN`, UCI's `?`, JSON exports' `null`.
+ * Anything else that is not a number is an error, so a typo never silently becomes a missing value.
+ */
+export const DEFAULT_NA = ['NA', 'NaN', 'nan', '?', 'null'];
+
+export interface MissingReport {
+  strategy: Impute;
+  /** Rows dropped ('drop': rows with a missing feature or target cell). */
+  droppedRows: number;
+  /** Per feature column with missing cells: how many, and the value filled in (null for 'drop'). */
+  columns: { name: string; count: number; fill: number | null }[];
 }
 
 /** Thrown for unusable data; the message names the file, the line and the column. */
@@ -48,8 +68,18 @@ export interface CsvOptions {
   minClasses?: number;
   /** Default: classification when there is one target column and it is non-numeric or holds at most 256 distinct integers. */
   task?: Task;
-  /** What to do with empty or NaN feature cells: 'error' (default) or 'mean' (column mean over the non-missing cells). */
-  impute?: 'error' | 'mean';
+  /**
+   * What to do with missing feature cells (empty or an `na` token): 'error' (default); 'mean', 'median' or
+   * 'most-frequent' (a statistic of the column's present cells, or `fill`); 'drop' (skip the row; also rows whose
+   * target is missing).
+   */
+  impute?: Impute;
+  /** Tokens that mean "missing" besides the empty cell; default DEFAULT_NA. */
+  na?: string[];
+  /** Fill values by feature name (e.g. the training file's), used instead of this file's own statistics. */
+  fill?: Record<string, number>;
+  /** Text appended to errors, naming the caller's way to fix them (a CLI names its flags); defaults name these options. */
+  hints?: { missing?: string; drop?: string };
   /** Column separator; default ','. */
   delimiter?: string;
   /** Stop after this many data rows (for quick runs on large files). */
@@ -112,8 +142,9 @@ function splitLine(line: string, delim: string): string[] {
 
 /**
  * Reads a CSV file (gzip detected by magic bytes) or stream with a header row, line by line.
- * @throws DataError for a missing file, an empty file, a missing target column, a non-numeric or missing feature cell
- *   (unless `impute: 'mean'`), a row with the wrong number of cells, fewer than two classes, or no rows.
+ * @throws DataError for a missing file, an empty file, a missing target column, a non-numeric feature cell, a missing
+ *   feature cell (unless `impute`) or target cell (unless `impute: 'drop'`), a row with the wrong number of cells, fewer
+ *   than two classes, or no rows.
  */
 export async function readCsv(input: string | Readable, options: CsvOptions): Promise<Dataset> {
   const source = typeof input === 'string' ? input : (options.name ?? 'stream');
@@ -144,7 +175,13 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
   const rawTargets: string[][] = [];
   let lineNo = 0;
   let rows = 0;
-  const missing: Array<[number, number]> = []; // (row, feature) of imputed cells
+  const impute = options.impute ?? 'error';
+  if (!IMPUTE_STRATEGIES.includes(impute)) throw new RangeError(`impute must be one of ${IMPUTE_STRATEGIES.join(', ')} - got ${impute}`);
+  const na = new Set(options.na ?? DEFAULT_NA);
+  const missingHint = options.hints?.missing ?? "pass impute: 'mean', 'median', 'most-frequent' or 'drop'";
+  const dropHint = options.hints?.drop ?? "impute: 'drop'";
+  let missingCount = new Int32Array(0); // per feature
+  let droppedRows = 0;
   let row = new Float32Array(0);
   try {
     for await (const rawLine of rl) {
@@ -170,6 +207,7 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
         if (featIdx.length === 0) throw new DataError(`${source}: line ${lineNo}: no feature columns besides the target`);
         xs = new ChunkedF32(featIdx.length);
         row = new Float32Array(featIdx.length);
+        missingCount = new Int32Array(featIdx.length);
         continue;
       }
       if (line.trim() === '') continue;
@@ -177,24 +215,36 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
       if (cells.length !== header.length) {
         throw new DataError(`${source}: line ${lineNo}: ${cells.length} cells - expected ${header.length} (as the header)`);
       }
+      let rowMissing = 0;
       for (let f = 0; f < featIdx.length; f++) {
         const cell = cells[featIdx[f]].trim();
-        const v = cell === '' ? NaN : Number(cell);
-        if (Number.isNaN(v)) {
-          if (cell !== '' && !/^[+-]?nan$/i.test(cell)) {
-            throw new DataError(`${source}: line ${lineNo}, column "${header[featIdx[f]]}": non-numeric value "${cell.slice(0, 40)}" - expected a number`);
+        const isNa = cell === '' || na.has(cell);
+        const v = isNa ? NaN : Number(cell);
+        if (isNa) {
+          if (impute === 'error') {
+            throw new DataError(`${source}: line ${lineNo}, column "${header[featIdx[f]]}": missing value (${cell === '' ? 'empty cell' : cell}) - expected a number; ${missingHint}`);
           }
-          if (options.impute !== 'mean') {
-            throw new DataError(`${source}: line ${lineNo}, column "${header[featIdx[f]]}": missing value (${cell === '' ? 'empty cell' : cell}) - expected a number; pass impute: 'mean' to fill missing cells`);
-          }
-          missing.push([rows, f]);
+          missingCount[f]++;
+          rowMissing++;
+        } else if (Number.isNaN(v)) {
+          throw new DataError(`${source}: line ${lineNo}, column "${header[featIdx[f]]}": non-numeric value "${cell.slice(0, 40)}" - expected a number${/^[+-]?nan$/i.test(cell) ? ` (to read "${cell}" as missing, list it among the missing-value tokens: ${[...na].join(' ')})` : ''}`);
         } else if (!Number.isFinite(v) || Math.abs(v) > 3.4e38) {
           throw new DataError(`${source}: line ${lineNo}, column "${header[featIdx[f]]}": value "${cell}" is not a finite float32 - expected a finite number`);
         }
         row[f] = v;
       }
+      const rowTargets = targetIdx.map((i) => cells[i].trim());
+      const targetMissing = rowTargets.findIndex((c) => c === '' || na.has(c));
+      if (targetMissing >= 0 && impute !== 'drop') {
+        const c = rowTargets[targetMissing];
+        throw new DataError(`${source}: line ${lineNo}, target column "${header[targetIdx[targetMissing]]}": missing value (${c === '' ? 'empty cell' : c}) - expected a ${targetIdx.length > 1 || options.task === 'regression' ? 'number' : 'label'}; rows without a target cannot be used (drop them: ${dropHint})`);
+      }
+      if (impute === 'drop' && (rowMissing > 0 || targetMissing >= 0)) {
+        droppedRows++;
+        continue;
+      }
       xs!.push(row);
-      rawTargets.push(targetIdx.map((i) => cells[i].trim()));
+      rawTargets.push(rowTargets);
       rows++;
       if (options.maxRows !== undefined && rows >= options.maxRows) break;
     }
@@ -204,24 +254,27 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
     fileStream?.destroy();
   }
   if (header === null) throw new DataError(`${source}: empty file - expected a header row and data rows`);
-  if (rows === 0) throw new DataError(`${source}: no data rows after the header - expected at least one`);
+  if (rows === 0 && droppedRows === 0) throw new DataError(`${source}: no data rows after the header - expected at least one`);
   const features = featIdx.length;
   const x = xs!.toArray();
-  if (missing.length > 0) {
-    const sum = new Float64Array(features);
-    const cnt = new Float64Array(features);
-    for (let r = 0; r < rows; r++) for (let f = 0; f < features; f++) {
-      const v = x[r * features + f];
-      if (!Number.isNaN(v)) { sum[f] += v; cnt[f]++; }
-    }
-    for (const [r, f] of missing) {
-      if (cnt[f] === 0) throw new DataError(`${source}: column "${header[featIdx[f]]}": every cell is missing - expected at least one number`);
-      x[r * features + f] = sum[f] / cnt[f];
-    }
-  }
   const featureNames = featIdx.map((i) => header![i]);
+  let missing: MissingReport | undefined;
+  if (missingCount.some((c) => c > 0)) {
+    missing = { strategy: impute, droppedRows, columns: [] };
+    for (let f = 0; f < features; f++) {
+      if (missingCount[f] === 0) continue;
+      let fill: number | null = null;
+      if (impute !== 'drop') {
+        fill = options.fill?.[featureNames[f]] ?? columnStatistic(x, features, f, rows, impute as 'mean' | 'median' | 'most-frequent');
+        if (Number.isNaN(fill)) throw new DataError(`${source}: column "${featureNames[f]}": every cell is missing - expected at least one number to impute from (or exclude the column)`);
+        for (let r = 0; r < rows; r++) if (Number.isNaN(x[r * features + f])) x[r * features + f] = fill;
+      }
+      missing.columns.push({ name: featureNames[f], count: missingCount[f], fill });
+    }
+  } else if (droppedRows > 0) missing = { strategy: impute, droppedRows, columns: [] };
+  if (rows === 0) throw new DataError(`${source}: every row has a missing cell and was dropped - expected at least one complete row`);
   if (targetList.length === 0) {
-    return { source, task: options.task ?? 'regression', featureNames, rows, features, x, labels: null, classes: null, targets: null, targetNames: [] };
+    return { source, task: options.task ?? 'regression', featureNames, rows, features, x, labels: null, classes: null, targets: null, targetNames: [], ...(missing ? { missing } : {}) };
   }
   const allNumeric = rawTargets.every((t) => t.every((c) => c !== '' && Number.isFinite(Number(c))));
   let task = options.task;
@@ -242,7 +295,7 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
     const index = new Map(names.map((n, i) => [n, i]));
     const labels = new Int32Array(rows);
     for (let r = 0; r < rows; r++) labels[r] = index.get(rawTargets[r][0])!;
-    return { source, task, featureNames, rows, features, x, labels, classes: names, targets: null, targetNames: targetList };
+    return { source, task, featureNames, rows, features, x, labels, classes: names, targets: null, targetNames: targetList, ...(missing ? { missing } : {}) };
   }
   const targets = new Float32Array(rows * targetList.length);
   for (let r = 0; r < rows; r++) for (let t = 0; t < targetList.length; t++) {
@@ -251,7 +304,29 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
     if (!Number.isFinite(v)) throw new DataError(`${source}: data row ${r + 1}, target column "${targetList[t]}": value "${c}" - expected a finite number`);
     targets[r * targetList.length + t] = v;
   }
-  return { source, task, featureNames, rows, features, x, labels: null, classes: null, targets, targetNames: targetList };
+  return { source, task, featureNames, rows, features, x, labels: null, classes: null, targets, targetNames: targetList, ...(missing ? { missing } : {}) };
+}
+
+/** Mean, median or most frequent value (ties: the smallest) of the present (non-NaN) cells of feature `f`; NaN when none. */
+function columnStatistic(x: Float32Array, features: number, f: number, rows: number, stat: 'mean' | 'median' | 'most-frequent'): number {
+  const present: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const v = x[r * features + f];
+    if (!Number.isNaN(v)) present.push(v);
+  }
+  if (present.length === 0) return NaN;
+  if (stat === 'mean') return present.reduce((a, b) => a + b, 0) / present.length;
+  present.sort((a, b) => a - b);
+  if (stat === 'median') {
+    const m = present.length >> 1;
+    return present.length % 2 ? present[m] : (present[m - 1] + present[m]) / 2;
+  }
+  let best = present[0], bestRun = 0;
+  for (let i = 0, j = 0; i < present.length; i = j) {
+    while (j < present.length && present[j] === present[i]) j++;
+    if (j - i > bestRun) { best = present[i]; bestRun = j - i; }
+  }
+  return best;
 }
 
 /** True when the file starts with the gzip magic bytes 1f 8b. */

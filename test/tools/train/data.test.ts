@@ -57,6 +57,11 @@ const BAD: Array<[string, string, object, RegExp]> = [
   ['non-numeric feature cell', 'a,y\n1,x\nfoo,y\n', { target: 'y' }, /line 3, column "a": non-numeric value "foo" - expected a number/],
   ['empty cell', 'a,b,y\n1,,x\n2,3,z\n', { target: 'y' }, /line 2, column "b": missing value \(empty cell\).*impute/],
   ['NaN cell', 'a,y\n1,x\nNaN,z\n', { target: 'y' }, /line 3, column "a": missing value \(NaN\)/],
+  ["R's NA cell", 'a,y\n1,x\nNA,z\n', { target: 'y' }, /line 3, column "a": missing value \(NA\) - expected a number; pass impute: 'mean', 'median', 'most-frequent' or 'drop'/],
+  ['NaN when only NA means missing', 'a,y\n1,x\nNaN,z\n', { target: 'y', na: ['NA'], impute: 'mean' }, /line 3, column "a": non-numeric value "NaN" - expected a number \(to read "NaN" as missing, list it/],
+  ['missing target', 'a,y\n1,x\n2,NA\n', { target: 'y', impute: 'mean' }, /line 3, target column "y": missing value \(NA\) - expected a label; .*impute: 'drop'/],
+  ['a column with no values', 'a,b,y\n1,?,x\n2,?,z\n', { target: 'y', impute: 'median' }, /column "b": every cell is missing/],
+  ['every row dropped', 'a,y\nNA,x\n?,z\n', { target: 'y', impute: 'drop' }, /every row has a missing cell and was dropped/],
   ['single class', 'a,y\n1,x\n2,x\n', { target: 'y' }, /a single class \("x"\) - expected at least 2 classes/],
   ['empty file', '', { target: 'y' }, /empty file/],
   ['header only', 'a,y\n', { target: 'y' }, /no data rows/],
@@ -84,6 +89,28 @@ test("readCsv › impute: 'mean' fills missing cells with the column mean", asyn
   const p = await csv('imp.csv', 'a,b,y\n1,,x\n3,4,z\n,8,x\n');
   const ds = await readCsv(p, { target: 'y', impute: 'mean' });
   assert.deepEqual(Array.from(ds.x), [1, 6, 3, 4, 2, 8]);
+});
+
+test('readCsv › missing tokens; median, most-frequent and drop; fill values from elsewhere; the report', async () => {
+  // R's write.csv: quoted strings, NA for missing; '?' and null from other exporters; empty cells.
+  const text = '"a","b","y"\n1,NA,"x"\n3,4,"z"\n?,8,"x"\n5,4,"x"\nnull,,"z"\n';
+  const p = await csv('tokens.csv', text);
+  const median = await readCsv(p, { target: 'y', impute: 'median' });
+  assert.deepEqual(Array.from(median.x), [1, 4, 3, 4, 3, 8, 5, 4, 3, 4]);
+  assert.deepEqual(median.missing, { strategy: 'median', droppedRows: 0, columns: [{ name: 'a', count: 2, fill: 3 }, { name: 'b', count: 2, fill: 4 }] });
+  const mode = await readCsv(p, { target: 'y', impute: 'most-frequent' });
+  assert.deepEqual(mode.missing!.columns.map((c) => c.fill), [1, 4], 'ties go to the smallest value');
+  const drop = await readCsv(p, { target: 'y', impute: 'drop' });
+  assert.equal(drop.rows, 2);
+  assert.deepEqual(Array.from(drop.x), [3, 4, 5, 4]);
+  assert.equal(drop.missing!.droppedRows, 3);
+  const filled = await readCsv(p, { target: 'y', impute: 'mean', fill: { a: -1 } });
+  assert.deepEqual(Array.from(filled.x.filter((_, i) => i % 2 === 0)), [1, 3, -1, 5, -1], 'a takes the given fill');
+  const clean = await readCsv(await csv('clean.csv', 'a,y\n1,x\n2,z\n'), { target: 'y', impute: 'mean' });
+  assert.equal(clean.missing, undefined);
+  // A custom token list: -999 means missing, NA is then an error.
+  const custom = await readCsv(await csv('custom.csv', 'a,y\n-999,x\n2,z\n4,z\n'), { target: 'y', impute: 'mean', na: ['-999'] });
+  assert.deepEqual(Array.from(custom.x), [3, 2, 4]);
 });
 
 test('splitDataset › seeded, disjoint, covering; different seeds differ', async () => {

@@ -7,7 +7,7 @@
 import { access, constants, rm, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { writeFileAtomic } from '../../../formats/node-io.js';
-import { readCsv, splitDataset } from '../../train/data.js';
+import { DEFAULT_NA, IMPUTE_STRATEGIES, readCsv, splitDataset, type Dataset, type Impute } from '../../train/data.js';
 import { UsageError, UserError, type CommandSpec } from '../args.js';
 import { checkDeployment } from '../../pipeline/deploy.js';
 import { methodOptions, METHODS } from '../../pipeline/methods.js';
@@ -54,7 +54,8 @@ export const TRAIN_FLAGS: CommandSpec['flags'] = [
   { name: 'optimizer', type: 'string', help: 'adam or sgd', default: 'adam' },
   { name: 'seed', type: 'number', help: 'seed of split, initialisation and batches', default: 1 },
   { name: 'max-rows', type: 'number', help: 'use at most this many rows (after shuffling)' },
-  { name: 'impute', type: 'string', help: "missing feature cells: 'error' or 'mean'", default: 'error' },
+  { name: 'na', type: 'string', help: `comma-separated cell values that mean "missing", besides the empty cell`, default: DEFAULT_NA.join(',') },
+  { name: 'impute', type: 'string', help: 'missing feature cells: error, mean, median, most-frequent (column statistics) or drop (the row)', default: 'error' },
   { name: 'exclude', type: 'string', help: 'comma-separated columns to ignore (ids, text, label leaks)' },
 ];
 
@@ -124,12 +125,31 @@ export async function loadSplit(path: string, f: Record<string, unknown>) {
   if (!target) throw new UsageError('--target COL is required: the column to predict');
   const task = f.task as string | undefined;
   if (task !== undefined && task !== 'classification' && task !== 'regression') throw new UsageError(`--task must be classification or regression, got '${task}'`);
-  const impute = (f.impute as string | undefined) ?? 'error';
-  if (impute !== 'error' && impute !== 'mean') throw new UsageError(`--impute must be 'error' or 'mean', got '${impute}'`);
+  const impute = (f.impute as Impute | undefined) ?? 'error';
+  if (!IMPUTE_STRATEGIES.includes(impute)) throw new UsageError(`--impute must be one of ${IMPUTE_STRATEGIES.join(', ')}, got '${impute}'`);
   const targets = target.split(',').map((s) => s.trim());
   const exclude = f.exclude === undefined ? undefined : String(f.exclude).split(',').map((c) => c.trim()).filter(Boolean);
-  const ds = await readCsv(path, { target: targets.length > 1 ? targets : targets[0], task, impute, exclude });
+  const ds = await readCsv(path, { target: targets.length > 1 ? targets : targets[0], task, impute, exclude, na: naFlag(f.na), hints: CSV_HINTS });
+  const report = missingReport(ds);
+  if (report) console.error(report);
   return { ds, split: splitDataset(ds, { seed: (f.seed as number | undefined) ?? 1, maxRows: f['max-rows'] as number | undefined }) };
+}
+
+/** The trainer's data errors, with the flags that fix them. */
+export const CSV_HINTS = { missing: 'pass --impute mean (or median, most-frequent, drop) to fill or drop missing cells', drop: '--impute drop' };
+
+/** --na as tokens; '' is accepted and means nothing more than the empty cell, which is always missing. */
+export function naFlag(v: unknown): string[] | undefined {
+  return v === undefined ? undefined : String(v).split(',').map((t) => t.trim()).filter(Boolean);
+}
+
+/** One line per data set with missing cells: what was imputed per column (or how many rows were dropped). */
+export function missingReport(ds: Dataset): string | null {
+  const m = ds.missing;
+  if (!m) return null;
+  const cols = m.columns.map((c) => `${c.name} ${c.count}${c.fill === null ? '' : ` (filled ${Number(c.fill.toPrecision(6))})`}`).join(', ');
+  if (m.strategy === 'drop') return `${ds.source}: dropped ${m.droppedRows} rows with missing cells${cols ? ` (missing per column: ${cols})` : ''}`;
+  return `${ds.source}: imputed missing cells by ${m.strategy}: ${cols}`;
 }
 
 export const trainCommand: CommandSpec = {

@@ -1,0 +1,85 @@
+/**
+ * @fileoverview `nmp train` on real-world CSVs as a data scientist meets them (issue 16): R's NA and other missing-value
+ * tokens, imputation flags and their report, text columns, task inference. Small generated files, tiny networks.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../../support/paths.js';
+
+const NMP = `${repoRoot}dist/tools/cli/nmp.js`;
+const dir = mkdtempSync(join(tmpdir(), 'nmp-cli-data-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+const TINY = ['--hidden', '8', '--float-epochs', '1', '--epochs', '1', '--seed', '2'];
+
+function nmp(args: string[]) {
+  const r = spawnSync(process.execPath, [NMP, ...args], { encoding: 'utf8', cwd: dir, timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Exit code, and a one-line message (no stack trace) matching `pattern`. */
+function fails(r: ReturnType<typeof nmp>, code: number, pattern: RegExp) {
+  assert.equal(r.code, code, `exit code; stderr: ${r.stderr}`);
+  assert.match(r.stderr, pattern);
+  assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+}
+
+function file(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+/** As R's write.csv(df, row.names = FALSE) writes it: quoted header and strings, NA for missing numbers. */
+function rCsv(rows: number, na: (i: number) => boolean): { path: string; meanOfA: number; missing: number } {
+  const lines = ['"a","b","y"'];
+  let sum = 0, n = 0, missing = 0;
+  for (let i = 0; i < rows; i++) {
+    const a = (i * 7) % 13, b = (i * 5) % 11;
+    if (na(i)) missing++;
+    else { sum += a; n++; }
+    lines.push(`${na(i) ? 'NA' : a},${b},"${a + b > 12 ? 'high' : 'low'}"`);
+  }
+  return { path: file(`r${rows}.csv`, lines.join('\n') + '\n'), meanOfA: sum / n, missing };
+}
+
+test("cli data › R's NA: an error naming file, line, column and --impute; --impute mean fills and reports per column", () => {
+  const r = rCsv(120, (i) => i % 10 === 3);
+  fails(nmp(['train', r.path, '--target', 'y', ...TINY]), 1, /r120\.csv: line 5, column "a": missing value \(NA\) - expected a number; pass --impute mean/);
+  assert.doesNotMatch(nmp(['train', r.path, '--target', 'y']).stderr, /impute: '/, 'the hint names the flag, not the library option');
+  const ok = nmp(['train', r.path, '--target', 'y', '--impute', 'mean', ...TINY, '-o', join(dir, 'mean.nmp')]);
+  assert.equal(ok.code, 0, ok.stderr);
+  const line = /imputed missing cells by mean: a (\d+) \(filled ([-\d.e]+)\)/.exec(ok.stderr);
+  assert.ok(line, ok.stderr);
+  assert.equal(Number(line[1]), r.missing);
+  assert.ok(Math.abs(Number(line[2]) - r.meanOfA) < 1e-4, `fill ${line[2]} is the mean ${r.meanOfA}`);
+});
+
+test('cli data › --impute drop and median; --na lists the tokens; bad --impute is a usage error', () => {
+  const r = rCsv(100, (i) => i % 5 === 0);
+  const drop = nmp(['train', r.path, '--target', 'y', '--impute', 'drop', ...TINY, '-o', join(dir, 'drop.nmp')]);
+  assert.equal(drop.code, 0, drop.stderr);
+  assert.match(drop.stderr, new RegExp(`dropped ${r.missing} rows with missing cells \\(missing per column: a ${r.missing}\\)`));
+  assert.match(drop.stderr, new RegExp(`${100 - r.missing} rows, 2 features`));
+  const median = nmp(['train', r.path, '--target', 'y', '--impute', 'median', ...TINY, '-o', join(dir, 'median.nmp')]);
+  assert.equal(median.code, 0, median.stderr);
+  assert.match(median.stderr, /imputed missing cells by median: a 20 \(filled \d+\)/);
+  // -999 as the only missing token: NA is then text, and the error says how to count it as missing.
+  const sentinel = file('sentinel.csv', 'a,b,y\n-999,1,p\n2,3,q\n4,NA,p\n5,6,q\n');
+  fails(nmp(['train', sentinel, '--target', 'y', '--na=-999', '--impute', 'mean', ...TINY]), 1, /line 4, column "b": non-numeric value "NA" - expected a number/);
+  fails(nmp(['train', r.path, '--target', 'y', '--impute', 'zero']), 2, /--impute must be one of error, mean, median, most-frequent, drop, got 'zero'/);
+  // A row without a target cannot train: an error that names --impute drop.
+  const noLabel = file('nolabel.csv', 'a,y\n1,p\n2,NA\n3,q\n');
+  fails(nmp(['train', noLabel, '--target', 'y', '--impute', 'mean', ...TINY]), 1, /line 3, target column "y": missing value \(NA\) - expected a label; .*--impute drop/);
+});
+
+test('cli data › nmp run and eval: a missing cell is an error saying the model needs every feature', () => {
+  const r = rCsv(80, (i) => i % 10 === 3);
+  const model = join(dir, 'run.nmp');
+  assert.equal(nmp(['train', r.path, '--target', 'y', '--impute', 'mean', ...TINY, '-o', model]).code, 0);
+  fails(nmp(['run', model, r.path]), 1, /r80\.csv: line 5, column "a": missing value \(NA\) - expected a number; the model needs every feature/);
+  fails(nmp(['eval', model, r.path]), 1, /line 5, column "a": missing value \(NA\)/);
+});
