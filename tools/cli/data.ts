@@ -11,7 +11,10 @@ import { readCsv, type Dataset } from '../train/data.js';
 import { UserError } from './args.js';
 
 /** A model takes every feature as a number: missing cells must be filled (or their rows removed) before predicting. */
-const MODEL_INPUT_HINTS = { missing: 'the model needs every feature: fill the cell or remove the row', drop: 'remove the row' };
+const MODEL_INPUT_HINTS = {
+  missing: 'the model needs every feature: fill the cell or remove the row', drop: 'remove the row',
+  text: (column: string) => `the model was trained on numbers in column "${column}"`,
+};
 
 export interface LoadedModel {
   path: string;

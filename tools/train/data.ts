@@ -30,6 +30,10 @@ export interface Dataset {
   targets: Float32Array | null;
   /** Regression target column names (classification: the label column). */
   targetNames: string[];
+  /** Why the task was inferred (absent when the caller gave it). */
+  taskReason?: string;
+  /** The target could be classes or a quantity (many distinct integers): the task should be given, not inferred. */
+  taskAmbiguous?: boolean;
   /** Missing feature cells found and how they were handled (absent when there were none). */
   missing?: MissingReport;
 }
@@ -66,7 +70,7 @@ export interface CsvOptions {
   exclude?: string[];
   /** Fewest classes a classification target may have; default 2 (training). Evaluating a model on one class is fine: 1. */
   minClasses?: number;
-  /** Default: classification when there is one target column and it is non-numeric or holds at most 256 distinct integers. */
+  /** Default: inferred from the target column (see `inferTask`; the result says why, and whether it is ambiguous). */
   task?: Task;
   /**
    * What to do with missing feature cells (empty or an `na` token): 'error' (default); 'mean', 'median' or
@@ -79,7 +83,7 @@ export interface CsvOptions {
   /** Fill values by feature name (e.g. the training file's), used instead of this file's own statistics. */
   fill?: Record<string, number>;
   /** Text appended to errors, naming the caller's way to fix them (a CLI names its flags); defaults name these options. */
-  hints?: { missing?: string; drop?: string };
+  hints?: { missing?: string; drop?: string; text?: (column: string, value: string) => string };
   /** Column separator; default ','. */
   delimiter?: string;
   /** Stop after this many data rows (for quick runs on large files). */
@@ -180,6 +184,7 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
   const na = new Set(options.na ?? DEFAULT_NA);
   const missingHint = options.hints?.missing ?? "pass impute: 'mean', 'median', 'most-frequent' or 'drop'";
   const dropHint = options.hints?.drop ?? "impute: 'drop'";
+  const textHint = options.hints?.text ?? ((column: string, value: string) => `a text column can be left out (exclude: ["${column}"]); if "${value}" marks a missing value, add it to na`);
   let missingCount = new Int32Array(0); // per feature
   let droppedRows = 0;
   let row = new Float32Array(0);
@@ -227,7 +232,7 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
           missingCount[f]++;
           rowMissing++;
         } else if (Number.isNaN(v)) {
-          throw new DataError(`${source}: line ${lineNo}, column "${header[featIdx[f]]}": non-numeric value "${cell.slice(0, 40)}" - expected a number${/^[+-]?nan$/i.test(cell) ? ` (to read "${cell}" as missing, list it among the missing-value tokens: ${[...na].join(' ')})` : ''}`);
+          throw new DataError(`${source}: line ${lineNo}, column "${header[featIdx[f]]}": non-numeric value "${cell.slice(0, 40)}" - expected a number; ${textHint(header[featIdx[f]], cell.slice(0, 40))}`);
         } else if (!Number.isFinite(v) || Math.abs(v) > 3.4e38) {
           throw new DataError(`${source}: line ${lineNo}, column "${header[featIdx[f]]}": value "${cell}" is not a finite float32 - expected a finite number`);
         }
@@ -277,15 +282,9 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
     return { source, task: options.task ?? 'regression', featureNames, rows, features, x, labels: null, classes: null, targets: null, targetNames: [], ...(missing ? { missing } : {}) };
   }
   const allNumeric = rawTargets.every((t) => t.every((c) => c !== '' && Number.isFinite(Number(c))));
-  let task = options.task;
-  if (task === undefined) {
-    if (targetList.length > 1) task = 'regression';
-    else if (!allNumeric) task = 'classification';
-    else {
-      const distinct = new Set(rawTargets.map((t) => Number(t[0])));
-      task = distinct.size <= 256 && [...distinct].every((v) => Number.isInteger(v)) ? 'classification' : 'regression';
-    }
-  }
+  const inferred = options.task === undefined ? inferTask(targetList, rawTargets, allNumeric) : null;
+  const task = options.task ?? inferred!.task;
+  const taskReason = inferred ? { taskReason: inferred.reason, ...(inferred.ambiguous ? { taskAmbiguous: true } : {}) } : {};
   if (task === 'classification') {
     if (targetList.length !== 1) throw new DataError(`${source}: classification takes one target column - got ${targetList.length}`);
     const names = [...new Set(rawTargets.map((t) => t[0]))];
@@ -295,7 +294,7 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
     const index = new Map(names.map((n, i) => [n, i]));
     const labels = new Int32Array(rows);
     for (let r = 0; r < rows; r++) labels[r] = index.get(rawTargets[r][0])!;
-    return { source, task, featureNames, rows, features, x, labels, classes: names, targets: null, targetNames: targetList, ...(missing ? { missing } : {}) };
+    return { source, task, featureNames, rows, features, x, labels, classes: names, targets: null, targetNames: targetList, ...taskReason, ...(missing ? { missing } : {}) };
   }
   const targets = new Float32Array(rows * targetList.length);
   for (let r = 0; r < rows; r++) for (let t = 0; t < targetList.length; t++) {
@@ -304,7 +303,25 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
     if (!Number.isFinite(v)) throw new DataError(`${source}: data row ${r + 1}, target column "${targetList[t]}": value "${c}" - expected a finite number`);
     targets[r * targetList.length + t] = v;
   }
-  return { source, task, featureNames, rows, features, x, labels: null, classes: null, targets, targetNames: targetList, ...(missing ? { missing } : {}) };
+  return { source, task, featureNames, rows, features, x, labels: null, classes: null, targets, targetNames: targetList, ...taskReason, ...(missing ? { missing } : {}) };
+}
+
+/** Integer targets with more distinct values than this may be classes or a quantity: the caller should ask. */
+export const CLEAR_CLASS_COUNT = 20;
+
+/**
+ * The task a target column suggests, and why. Text labels are classes, non-integers a quantity; integers with at most
+ * CLEAR_CLASS_COUNT distinct values are classes. More distinct integers (a count, a tax rate, an age) are ambiguous:
+ * still classification up to 256 values (what the trainer did before it said so), regression above.
+ */
+function inferTask(targetList: string[], rawTargets: string[][], allNumeric: boolean): { task: Task; reason: string; ambiguous: boolean } {
+  if (targetList.length > 1) return { task: 'regression', reason: `${targetList.length} target columns`, ambiguous: false };
+  const name = `"${targetList[0]}"`;
+  if (!allNumeric) return { task: 'classification', reason: `${name} holds text labels`, ambiguous: false };
+  const distinct = new Set(rawTargets.map((t) => Number(t[0])));
+  if (![...distinct].every((v) => Number.isInteger(v))) return { task: 'regression', reason: `${name} holds non-integer numbers`, ambiguous: false };
+  if (distinct.size <= CLEAR_CLASS_COUNT) return { task: 'classification', reason: `${name} holds ${distinct.size} distinct integers, few enough to be classes`, ambiguous: false };
+  return { task: distinct.size <= 256 ? 'classification' : 'regression', reason: `${name} holds ${distinct.size} distinct integers, which may be classes or a quantity`, ambiguous: true };
 }
 
 /** Mean, median or most frequent value (ties: the smallest) of the present (non-NaN) cells of feature `f`; NaN when none. */

@@ -83,3 +83,28 @@ test('cli data › nmp run and eval: a missing cell is an error saying the model
   fails(nmp(['run', model, r.path]), 1, /r80\.csv: line 5, column "a": missing value \(NA\) - expected a number; the model needs every feature/);
   fails(nmp(['eval', model, r.path]), 1, /line 5, column "a": missing value \(NA\)/);
 });
+
+test('cli data › a text column: the error names file, line, column and value, and suggests --exclude', () => {
+  const lines = ['id,"car name",weight,y'];
+  for (let i = 0; i < 60; i++) lines.push(`${i},"car ${i % 4}",${1000 + i * 13},${i % 3 === 0 ? 'heavy' : 'light'}`);
+  const path = file('cars.csv', lines.join('\n') + '\n');
+  fails(nmp(['train', path, '--target', 'y', ...TINY]), 1, /cars\.csv: line 2, column "car name": non-numeric value "car 0" - expected a number; .*pass --exclude 'car name' to leave it out/);
+  const ok = nmp(['train', path, '--target', 'y', '--exclude', 'car name', ...TINY, '-o', join(dir, 'cars.nmp')]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stderr, /60 rows, 2 features, classification \("y" holds text labels; 2 classes\)/);
+});
+
+test('cli data › task inference says why, and asks for --task when an integer target has many values', () => {
+  const rows = (k: (i: number) => number) => ['a,b,k', ...Array.from({ length: 90 }, (_, i) => `${i % 7},${(i * 3) % 5},${k(i)}`)].join('\n') + '\n';
+  const many = file('many.csv', rows((i) => (i * 37) % 66));
+  fails(nmp(['train', many, '--target', 'k', ...TINY]), 2, /cannot tell the task: target "k" holds 66 distinct integers, which may be classes or a quantity - pass --task classification .* or --task regression/);
+  const reg = nmp(['train', many, '--target', 'k', '--task', 'regression', ...TINY, '-o', join(dir, 'many.nmp')]);
+  assert.equal(reg.code, 0, reg.stderr);
+  assert.match(reg.stderr, /90 rows, 2 features, regression \(as --task says\)/);
+  const few = file('few.csv', rows((i) => i % 3));
+  const cls = nmp(['train', few, '--target', 'k', ...TINY, '-o', join(dir, 'few.nmp')]);
+  assert.equal(cls.code, 0, cls.stderr);
+  assert.match(cls.stderr, /classification \("k" holds 3 distinct integers, few enough to be classes; 3 classes\)/);
+  const real = file('real.csv', rows((i) => i / 4));
+  assert.match(nmp(['train', real, '--target', 'k', ...TINY, '-o', join(dir, 'real.nmp')]).stderr, /regression \("k" holds non-integer numbers\)/);
+});

@@ -42,6 +42,20 @@ test('readCsv › maxRows, streams, gzip streams, quoted cells, CRLF', async () 
   assert.equal(g.rows, 2);
 });
 
+test('readCsv › the inferred task and its reason; many distinct integers are flagged as ambiguous', async () => {
+  const col = (values: (i: number) => string | number) => csv('task.csv', ['f,t', ...Array.from({ length: 40 }, (_, i) => `${i},${values(i)}`)].join('\n') + '\n');
+  const text = await readCsv(await col((i) => (i % 2 ? 'a' : 'b')), { target: 't' });
+  assert.deepEqual([text.task, text.taskReason, text.taskAmbiguous], ['classification', '"t" holds text labels', undefined]);
+  const few = await readCsv(await col((i) => i % 20), { target: 't' });
+  assert.deepEqual([few.task, few.taskAmbiguous], ['classification', undefined]);
+  const many = await readCsv(await col((i) => i % 21), { target: 't' });
+  assert.deepEqual([many.task, many.taskReason, many.taskAmbiguous], ['classification', '"t" holds 21 distinct integers, which may be classes or a quantity', true]);
+  const real = await readCsv(await col((i) => i / 2), { target: 't' });
+  assert.deepEqual([real.task, real.taskReason], ['regression', '"t" holds non-integer numbers']);
+  const given = await readCsv(await col((i) => i % 21), { target: 't', task: 'regression' });
+  assert.deepEqual([given.task, given.taskReason, given.taskAmbiguous], ['regression', undefined, undefined]);
+});
+
 test('readCsv › integer labels sort numerically; several targets give regression', async () => {
   const p = await csv('int.csv', 'f,c\n1,10\n2,9\n3,10\n');
   const ds = await readCsv(p, { target: 'c' });
@@ -54,11 +68,11 @@ test('readCsv › integer labels sort numerically; several targets give regressi
 
 const BAD: Array<[string, string, object, RegExp]> = [
   ['missing target column', 'a,b\n1,2\n', { target: 'y' }, /target column "y" not found - got columns "a", "b"/],
-  ['non-numeric feature cell', 'a,y\n1,x\nfoo,y\n', { target: 'y' }, /line 3, column "a": non-numeric value "foo" - expected a number/],
+  ['non-numeric feature cell', 'a,y\n1,x\nfoo,y\n', { target: 'y' }, /line 3, column "a": non-numeric value "foo" - expected a number; a text column can be left out \(exclude: \["a"\]\)/],
   ['empty cell', 'a,b,y\n1,,x\n2,3,z\n', { target: 'y' }, /line 2, column "b": missing value \(empty cell\).*impute/],
   ['NaN cell', 'a,y\n1,x\nNaN,z\n', { target: 'y' }, /line 3, column "a": missing value \(NaN\)/],
   ["R's NA cell", 'a,y\n1,x\nNA,z\n', { target: 'y' }, /line 3, column "a": missing value \(NA\) - expected a number; pass impute: 'mean', 'median', 'most-frequent' or 'drop'/],
-  ['NaN when only NA means missing', 'a,y\n1,x\nNaN,z\n', { target: 'y', na: ['NA'], impute: 'mean' }, /line 3, column "a": non-numeric value "NaN" - expected a number \(to read "NaN" as missing, list it/],
+  ['NaN when only NA means missing', 'a,y\n1,x\nNaN,z\n', { target: 'y', na: ['NA'], impute: 'mean' }, /line 3, column "a": non-numeric value "NaN" - expected a number; .*if "NaN" marks a missing value, add it to na/],
   ['missing target', 'a,y\n1,x\n2,NA\n', { target: 'y', impute: 'mean' }, /line 3, target column "y": missing value \(NA\) - expected a label; .*impute: 'drop'/],
   ['a column with no values', 'a,b,y\n1,?,x\n2,?,z\n', { target: 'y', impute: 'median' }, /column "b": every cell is missing/],
   ['every row dropped', 'a,y\nNA,x\n?,z\n', { target: 'y', impute: 'drop' }, /every row has a missing cell and was dropped/],

@@ -130,13 +130,32 @@ export async function loadSplit(path: string, f: Record<string, unknown>) {
   const targets = target.split(',').map((s) => s.trim());
   const exclude = f.exclude === undefined ? undefined : String(f.exclude).split(',').map((c) => c.trim()).filter(Boolean);
   const ds = await readCsv(path, { target: targets.length > 1 ? targets : targets[0], task, impute, exclude, na: naFlag(f.na), hints: CSV_HINTS });
+  if (ds.taskAmbiguous && task === undefined) {
+    throw new UsageError(`cannot tell the task: target ${ds.taskReason} - pass --task classification (one class per value) or --task regression (a quantity)`);
+  }
   const report = missingReport(ds);
   if (report) console.error(report);
   return { ds, split: splitDataset(ds, { seed: (f.seed as number | undefined) ?? 1, maxRows: f['max-rows'] as number | undefined }) };
 }
 
 /** The trainer's data errors, with the flags that fix them. */
-export const CSV_HINTS = { missing: 'pass --impute mean (or median, most-frequent, drop) to fill or drop missing cells', drop: '--impute drop' };
+export const CSV_HINTS = {
+  missing: 'pass --impute mean (or median, most-frequent, drop) to fill or drop missing cells',
+  drop: '--impute drop',
+  text: (column: string, value: string) => `if the column holds text, pass --exclude ${shellWord(column)} to leave it out; if "${value}" marks a missing value, list it in --na`,
+};
+
+/** A word as a shell user types it (quoted when it holds anything but letters, digits and ._-). */
+function shellWord(s: string): string {
+  return /^[\w.-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** "classification ("y" holds text labels; 3 classes)": the task and why, as the summary line prints it. */
+export function describeTask(ds: Dataset, given: boolean): string {
+  const classes = ds.classes ? `${ds.classes.length} classes` : '';
+  const why = given ? 'as --task says' : ds.taskReason;
+  return `${ds.task} (${[why, classes].filter(Boolean).join('; ')})`;
+}
 
 /** --na as tokens; '' is accepted and means nothing more than the empty cell, which is always missing. */
 export function naFlag(v: unknown): string[] | undefined {
@@ -179,7 +198,7 @@ export const trainCommand: CommandSpec = {
     const { ds, split } = await loadSplit(args.positionals[0], f);
     const options = checkedTrainOptions(f, method, split);
     const checkpoint = `${out}.ckpt`;
-    console.error(`${ds.source}: ${ds.rows} rows, ${ds.features} features, ${ds.task}${ds.classes ? ` (${ds.classes.length} classes)` : ''}; train/val/test ${split.train.rows}/${split.val.rows}/${split.test.rows}; method ${method}; checkpoint ${checkpoint}`);
+    console.error(`${ds.source}: ${ds.rows} rows, ${ds.features} features, ${describeTask(ds, f.task !== undefined)}; train/val/test ${split.train.rows}/${split.val.rows}/${split.test.rows}; method ${method}; checkpoint ${checkpoint}`);
     const result = await train(split, {
       ...options, progress: process.stderr, checkpoint, resume: Boolean(f.resume),
       jsonLog: f.log as string | undefined, datasetName: basename(ds.source),
