@@ -21,8 +21,10 @@ export interface EpochRecord {
   phase: 'float' | 'main';
   epoch: number;
   loss: number;
-  /** Validation metric of the float fake-quant graph (accuracy or MSE in standardised units). */
+  /** Validation metric of the float fake-quant graph that selects the best epoch: accuracy, or negated MSE in standardised units. */
   val: number;
+  /** Regression: validation MSE of the float fake-quant graph in target units (what the progress line shows as val_mse). */
+  valMse?: number;
   avgWeightBits: number;
   avgActBits: number;
   lambda: number;
@@ -81,6 +83,11 @@ function fmt(x: number, d = 4): string {
   return Number.isFinite(x) ? x.toFixed(d) : String(x);
 }
 
+/** Six significant digits: target units may be large (house prices) or small. */
+function fmtSig(x: number): string {
+  return Number.isFinite(x) ? String(Number(x.toPrecision(6))) : String(x);
+}
+
 /** Where a phase resumes, and what its checkpoints carry besides its own state. */
 interface PhaseContext {
   options: TrainOptions;
@@ -127,7 +134,7 @@ async function runPhase(t: Trainer, ctx: PhaseContext): Promise<void> {
     const seconds = (performance.now() - t0) / 1000;
     const val = t.validate();
     const rec: EpochRecord = {
-      phase: ctx.phase, epoch, loss, val,
+      phase: ctx.phase, epoch, loss, val, ...(data.train.task === 'regression' ? { valMse: t.valMse } : {}),
       avgWeightBits: t.budget.avgWeightBits(),
       avgActBits: t.budget.avgActBits(),
       lambda: t.budget.lambda,
@@ -148,8 +155,10 @@ async function runPhase(t: Trainer, ctx: PhaseContext): Promise<void> {
     } else if (ok || best < 5) stale++; // an epoch over budget while the controller settles does not count against patience
     t.log.warnings.push(...t.endEpoch(epoch));
     if (out) {
-      const metricName = data.train.task === 'classification' ? 'val_acc' : 'val_mse';
-      const line = `${label}epoch ${epoch}/${r.epochs}  loss ${fmt(loss)}  ${metricName} ${fmt(data.train.task === 'classification' ? val : -val)}  wbits ${fmt(rec.avgWeightBits, 2)}  abits ${fmt(rec.avgActBits, 2)}  ${Math.round(rec.samplesPerSecond)} samples/s`;
+      // The names of the final metrics, in the same units: val_mse in target units; the training loss of regression is
+      // on standardised targets, so it is named scaled_loss.
+      const metric = data.train.task === 'classification' ? `loss ${fmt(loss)}  val_accuracy ${fmt(val)}` : `scaled_loss ${fmt(loss)}  val_mse ${fmtSig(rec.valMse!)}`;
+      const line = `${label}epoch ${epoch}/${r.epochs}  ${metric}  wbits ${fmt(rec.avgWeightBits, 2)}  abits ${fmt(rec.avgActBits, 2)}  ${Math.round(rec.samplesPerSecond)} samples/s`;
       out.write(out.isTTY ? `\r\x1b[2K${line}\n` : `${line}\n`);
     }
     if (options.jsonLog) await appendFile(options.jsonLog, JSON.stringify({ type: 'epoch', ...rec }) + '\n');

@@ -108,3 +108,18 @@ test('cli data › task inference says why, and asks for --task when an integer 
   const real = file('real.csv', rows((i) => i / 4));
   assert.match(nmp(['train', real, '--target', 'k', ...TINY, '-o', join(dir, 'real.nmp')]).stderr, /regression \("k" holds non-integer numbers\)/);
 });
+
+test('cli data › regression: progress and final metrics share one name per unit (val_mse in target units)', () => {
+  // Targets in the thousands: a standardised MSE would be about a millionth of the MSE in target units.
+  const lines = ['a,b,price'];
+  for (let i = 0; i < 300; i++) lines.push(`${i % 17},${(i * 7) % 11},${(2000 * (i % 17) + 900 * ((i * 7) % 11) + 137 * (i % 5)) / 4}`);
+  const path = file('prices.csv', lines.join('\n') + '\n');
+  const r = nmp(['train', path, '--target', 'price', '--method', 'fp32', '--hidden', '16', '--epochs', '3', '--seed', '2', '-o', join(dir, 'prices.nmp')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /val_acc|\bloss /, 'regression has no accuracy, and its loss is named scaled');
+  const best = Number(/best epoch (\d+): val_mse ([\d.e+]+)/.exec(r.stderr)![1]);
+  const final = Number(/best epoch \d+: val_mse ([\d.e+]+)/.exec(r.stderr)![1]);
+  const progress = Number(new RegExp(`\\nepoch ${best}/3  scaled_loss [\\d.]+  val_mse ([\\d.e+]+)`).exec(r.stderr)![1]);
+  // The same quantity in the same units: the float graph and its 8-bit export agree within a small factor.
+  assert.ok(progress / final > 0.5 && progress / final < 2, `progress val_mse ${progress} vs final ${final}`);
+});

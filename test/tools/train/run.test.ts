@@ -148,8 +148,8 @@ test('train › per-epoch histograms, progress lines (non-TTY) and the JSON log,
     assert.deepEqual(rec.histogram.map((h) => total(h.weights)), [48, 32, 26]);
     assert.deepEqual(rec.histogram.map((h) => total(h.acts)), [48, 32, 0]);
   }
-  assert.match(lines[0], /^float epoch 1\/2 {2}loss \d+\.\d+ {2}val_acc 0\.\d+ {2}wbits \d\.\d\d {2}abits \d+\.\d\d {2}\d+ samples\/s\n$/);
-  assert.match(lines[2], /^epoch 1\/2 {2}loss \d+\.\d+ {2}val_acc 0\.\d+ {2}wbits \d\.\d\d {2}abits \d+\.\d\d {2}\d+ samples\/s\n$/);
+  assert.match(lines[0], /^float epoch 1\/2 {2}loss \d+\.\d+ {2}val_accuracy 0\.\d+ {2}wbits \d\.\d\d {2}abits \d+\.\d\d {2}\d+ samples\/s\n$/);
+  assert.match(lines[2], /^epoch 1\/2 {2}loss \d+\.\d+ {2}val_accuracy 0\.\d+ {2}wbits \d\.\d\d {2}abits \d+\.\d\d {2}\d+ samples\/s\n$/);
   assert.ok(!lines.join('').includes('\r'), 'no carriage returns when not a TTY');
   const recs = (await readFile(jsonLog, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(recs.map((r) => `${r.type} ${r.phase ?? ''}`), ['epoch float', 'epoch float', 'epoch main', 'epoch main', 'final ']);
