@@ -80,6 +80,8 @@ export interface CsvOptions {
   impute?: Impute;
   /** Tokens that mean "missing" besides the empty cell; default DEFAULT_NA. */
   na?: string[];
+  /** Classification: the classes in output order (e.g. the training file's); a label outside them is an error. */
+  classes?: string[];
   /** Fill values by feature name (e.g. the training file's), used instead of this file's own statistics. */
   fill?: Record<string, number>;
   /** Text appended to errors, naming the caller's way to fix them (a CLI names its flags); defaults name these options. */
@@ -177,6 +179,7 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
   let featIdx: number[] = [];
   let xs: ChunkedF32 | null = null;
   const rawTargets: string[][] = [];
+  const lineOfRow: number[] = []; // for errors found after reading (targets)
   let lineNo = 0;
   let rows = 0;
   const impute = options.impute ?? 'error';
@@ -250,6 +253,7 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
       }
       xs!.push(row);
       rawTargets.push(rowTargets);
+      lineOfRow.push(lineNo);
       rows++;
       if (options.maxRows !== undefined && rows >= options.maxRows) break;
     }
@@ -287,9 +291,15 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
   const taskReason = inferred ? { taskReason: inferred.reason, ...(inferred.ambiguous ? { taskAmbiguous: true } : {}) } : {};
   if (task === 'classification') {
     if (targetList.length !== 1) throw new DataError(`${source}: classification takes one target column - got ${targetList.length}`);
-    const names = [...new Set(rawTargets.map((t) => t[0]))];
+    let names = [...new Set(rawTargets.map((t) => t[0]))];
     if (allNumeric) names.sort((a, b) => Number(a) - Number(b));
     else names.sort();
+    if (options.classes) {
+      const known = new Set(options.classes);
+      const r = rawTargets.findIndex((t) => !known.has(t[0]));
+      if (r >= 0) throw new DataError(`${source}: line ${lineOfRow[r]}, target column "${targetList[0]}": label "${rawTargets[r][0].slice(0, 40)}" is not a class of the training data - expected one of ${options.classes.slice(0, 10).map((c) => `"${c}"`).join(', ')}${options.classes.length > 10 ? ` (${options.classes.length} in all)` : ''}`);
+      names = [...options.classes];
+    }
     if (names.length < (options.minClasses ?? 2)) throw new DataError(`${source}: column "${targetList[0]}": a single class ("${names[0]}") - expected at least 2 classes`);
     const index = new Map(names.map((n, i) => [n, i]));
     const labels = new Int32Array(rows);
@@ -300,10 +310,18 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
   for (let r = 0; r < rows; r++) for (let t = 0; t < targetList.length; t++) {
     const c = rawTargets[r][t];
     const v = c === '' ? NaN : Number(c);
-    if (!Number.isFinite(v)) throw new DataError(`${source}: data row ${r + 1}, target column "${targetList[t]}": value "${c}" - expected a finite number`);
+    if (!Number.isFinite(v)) throw new DataError(`${source}: line ${lineOfRow[r]}, target column "${targetList[t]}": value "${c}" - expected a finite number`);
     targets[r * targetList.length + t] = v;
   }
   return { source, task, featureNames, rows, features, x, labels: null, classes: null, targets, targetNames: targetList, ...taskReason, ...(missing ? { missing } : {}) };
+}
+
+/** Fill values of every feature of `ds` by `strategy` (for reading held-out files as the training file was read). */
+export function fillValues(ds: Dataset, strategy: 'mean' | 'median' | 'most-frequent'): Record<string, number> {
+  const out: Record<string, number> = {};
+  ds.featureNames.forEach((name, f) => { out[name] = columnStatistic(ds.x, ds.features, f, ds.rows, strategy); });
+  for (const c of ds.missing?.columns ?? []) if (c.fill !== null) out[c.name] = c.fill;
+  return out;
 }
 
 /** Integer targets with more distinct values than this may be classes or a quantity: the caller should ask. */
@@ -385,6 +403,8 @@ export interface SplitOptions {
   testFraction?: number;
   /** Use at most this many rows in total (after shuffling); for quick runs on large sets. */
   maxRows?: number;
+  /** Classification: every class in each part in proportion (per class, the fractions rounded to nearest). */
+  stratify?: boolean;
 }
 
 export interface Split {
@@ -402,6 +422,7 @@ export function splitDataset(ds: Dataset, options: SplitOptions = {}): Split {
   for (let i = 0; i < ds.rows; i++) perm[i] = i;
   new Rng(options.seed ?? 1).shuffle(perm);
   const n = Math.min(ds.rows, options.maxRows ?? ds.rows);
+  if (options.stratify) return stratifiedSplit(ds, perm.subarray(0, n), vf, tf, options.seed ?? 1);
   const nTest = Math.floor(n * tf);
   const nVal = Math.floor(n * vf);
   if (n - nTest - nVal < 1) throw new DataError(`${ds.source}: ${n} rows leave no training rows after the split`);
@@ -410,6 +431,28 @@ export function splitDataset(ds: Dataset, options: SplitOptions = {}): Split {
     val: subset(ds, perm.subarray(nTest, nTest + nVal)),
     train: subset(ds, perm.subarray(nTest + nVal, n)),
   };
+}
+
+/** Per class (in the shuffled order `perm`), its share of test and validation rows; each part shuffled again so no part is ordered by class. */
+function stratifiedSplit(ds: Dataset, perm: Int32Array, vf: number, tf: number, seed: number): Split {
+  if (!ds.labels || !ds.classes) throw new RangeError(`${ds.source}: a stratified split needs class labels - the task is ${ds.task}`);
+  const byClass: number[][] = ds.classes.map(() => []);
+  for (const i of perm) byClass[ds.labels[i]].push(i);
+  const test: number[] = [], val: number[] = [], train: number[] = [];
+  for (const rows of byClass) {
+    const nTest = Math.round(rows.length * tf), nVal = Math.min(rows.length - nTest, Math.round(rows.length * vf));
+    test.push(...rows.slice(0, nTest));
+    val.push(...rows.slice(nTest, nTest + nVal));
+    train.push(...rows.slice(nTest + nVal));
+  }
+  if (train.length < 1) throw new DataError(`${ds.source}: ${perm.length} rows leave no training rows after the split`);
+  const rng = new Rng(seed ^ 0x5f3759df);
+  const part = (idx: number[]) => {
+    const a = Int32Array.from(idx);
+    rng.shuffle(a);
+    return subset(ds, a);
+  };
+  return { test: part(test), val: part(val), train: part(train) };
 }
 
 /** Per-feature mean and standard deviation (f64), and which features are constant on these rows. */

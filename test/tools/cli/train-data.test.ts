@@ -123,3 +123,64 @@ test('cli data › regression: progress and final metrics share one name per uni
   // The same quantity in the same units: the float graph and its 8-bit export agree within a small factor.
   assert.ok(progress / final > 0.5 && progress / final < 2, `progress val_mse ${progress} vs final ${final}`);
 });
+
+/** Three classes from two integer features; `offset` gives other rows of the same distribution. */
+function classes3(name: string, rows: number, offset: number): string {
+  const lines = ['a,b,y'];
+  for (let i = offset; i < offset + rows; i++) {
+    const a = (i * 7) % 13, b = (i * 5) % 11;
+    lines.push(`${a},${b},${a + b > 12 ? 'hi' : a + b > 6 ? 'mid' : 'lo'}`);
+  }
+  return file(name, lines.join('\n') + '\n');
+}
+
+test('cli data › --test FILE: the reported test accuracy is the runtime\'s on that file; --val FILE; labels must be known', () => {
+  const trainCsv = classes3('tr.csv', 300, 0), testCsv = classes3('te.csv', 50, 1000), valCsv = classes3('va.csv', 40, 2000);
+  const model = join(dir, 'files.nmp');
+  const t = nmp(['train', trainCsv, '--target', 'y', '--test', testCsv, ...TINY, '-o', model, '--json']);
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stderr, /train\/val\/test 270\/30\/50 \(test: .*te\.csv\)/, 'no test share of the data file: 90/10 train/val');
+  const e = nmp(['eval', model, testCsv, '--json']);
+  assert.equal(e.code, 0, e.stderr);
+  assert.equal(JSON.parse(t.stdout).metrics.test_accuracy, JSON.parse(e.stdout).accuracy, 'trainer and runtime agree on the test file');
+  const both = nmp(['train', trainCsv, '--target', 'y', '--test', testCsv, '--val', valCsv, ...TINY, '-o', model]);
+  assert.equal(both.code, 0, both.stderr);
+  assert.match(both.stderr, /train\/val\/test 300\/40\/50 \(val: .*va\.csv, test: .*te\.csv\)/);
+  const unknown = file('te_unknown.csv', 'a,b,y\n1,2,lo\n3,4,zz\n');
+  fails(nmp(['train', trainCsv, '--target', 'y', '--test', unknown, ...TINY]), 1, /te_unknown\.csv: line 3, target column "y": label "zz" is not a class of the training data - expected one of "hi", "lo", "mid"/);
+  const otherCols = file('te_cols.csv', 'a,y\n1,lo\n');
+  fails(nmp(['train', trainCsv, '--target', 'y', '--test', otherCols, ...TINY]), 1, /te_cols\.csv: line 1: feature column\(s\) "b" not found/);
+});
+
+test('cli data › a held-out file with missing cells is filled with the training file\'s values', () => {
+  const trainCsv = file('fill_tr.csv', 'a,b,y\n' + Array.from({ length: 60 }, (_, i) => `${i % 2 ? 'NA' : 10},${i % 5},${i % 3 ? 'p' : 'q'}`).join('\n') + '\n');
+  const testCsv = file('fill_te.csv', 'a,b,y\nNA,1,p\n10,2,q\n');
+  const r = nmp(['train', trainCsv, '--target', 'y', '--test', testCsv, '--impute', 'mean', ...TINY, '-o', join(dir, 'fill.nmp')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /fill_tr\.csv: imputed missing cells by mean: a 30 \(filled 10\)/);
+  assert.match(r.stderr, /fill_te\.csv: imputed missing cells by the training file's mean: a 1 \(filled 10\)/);
+});
+
+test('cli data › --split and --stratify: fractions, what a file replaces, and usage errors before training', () => {
+  const trainCsv = classes3('split.csv', 300, 0);
+  const s = nmp(['train', trainCsv, '--target', 'y', '--split', '0.7,0.2,0.1', '--stratify', ...TINY, '-o', join(dir, 'split.nmp')]);
+  assert.equal(s.code, 0, s.stderr);
+  assert.match(s.stderr, /train\/val\/test 210\/60\/30/);
+  const testCsv = classes3('split_te.csv', 20, 500);
+  assert.match(nmp(['train', trainCsv, '--target', 'y', '--split', '0.8,0.2,0', '--test', testCsv, ...TINY, '-o', join(dir, 'split2.nmp')]).stderr, /train\/val\/test 240\/60\/20/);
+  fails(nmp(['train', trainCsv, '--target', 'y', '--split', '0.7,0.2,0.2']), 2, /--split takes train,val,test fractions 0\.\.1 summing to 1, e\.g\. 0\.8,0\.1,0\.1 - got '0\.7,0\.2,0\.2'/);
+  fails(nmp(['train', trainCsv, '--target', 'y', '--split', '0.8,0.1,0.1', '--test', testCsv]), 2, /--split gives 0\.1 of the rows to test, but --test reads it from a file - expected 0\.9,0\.1,0/);
+  fails(nmp(['train', trainCsv, '--target', 'y', '--split', '0.9,0.1,0']), 2, /--split leaves no test rows/);
+  fails(nmp(['train', trainCsv, '--target', 'y', '--split', '0.9,0,0.1']), 2, /--split leaves no validation rows/);
+  const reg = file('split_reg.csv', 'a,y\n' + Array.from({ length: 40 }, (_, i) => `${i},${i / 3}`).join('\n') + '\n');
+  fails(nmp(['train', reg, '--target', 'y', '--stratify']), 2, /--stratify applies to classification .* this task is regression/);
+  fails(nmp(['train', trainCsv, '--target', 'y', '--schedule', 'linear']), 2, /--schedule must be cosine or constant, got 'linear'/);
+});
+
+test('cli data › nmp train --help groups its flags', () => {
+  const h = nmp(['train', '--help']);
+  assert.equal(h.code, 0);
+  const headings = h.stdout.split('\n').filter((l) => /^[A-Z]\w* options:$/.test(l));
+  assert.deepEqual(headings, ['Data options:', 'Model options:', 'Quantisation options:', 'Budget options:', 'Training options:', 'Output options:', 'Other options:']);
+  for (const flag of ['--test', '--val', '--split', '--stratify', '--patience', '--lr', '--lr-strength', '--schedule', '--na', '--impute']) assert.match(h.stdout, new RegExp(`\\n  ${flag} `));
+});

@@ -144,6 +144,20 @@ test('splitDataset › seeded, disjoint, covering; different seeds differ', asyn
   assert.ok([...all.values()].every((v) => v === 0));
 });
 
+test('splitDataset › stratify keeps every class in proportion in each part, none ordered by class', async () => {
+  const ds = await readCsv(LETTER, { target: 'lettr', maxRows: 2000 });
+  const { train, val, test: held } = splitDataset(ds, { seed: 5, valFraction: 0.2, testFraction: 0.1, stratify: true });
+  assert.equal(train.rows + val.rows + held.rows, 2000);
+  const counts = (d: typeof ds) => ds.classes!.map((_, c) => d.labels!.filter((l) => l === c).length);
+  const all = counts(ds), v = counts(val), t = counts(held);
+  all.forEach((n, c) => {
+    assert.equal(v[c], Math.min(n - Math.round(n * 0.1), Math.round(n * 0.2)), `class ${ds.classes![c]} in validation`);
+    assert.equal(t[c], Math.round(n * 0.1), `class ${ds.classes![c]} in test`);
+  });
+  assert.notDeepEqual(Array.from(train.labels!.slice(0, 30)), [...train.labels!.slice(0, 30)].sort((a, b) => a - b), 'shuffled, not sorted by class');
+  await assert.rejects(async () => splitDataset(await readCsv(await csv('strat_reg.csv', 'a,y\n1,0.5\n2,1.5\n'), { target: 'y' }), { stratify: true }), /needs class labels - the task is regression/);
+});
+
 test('featureStats › mean, population std, constant columns', async () => {
   const ds = await readCsv(await csv('st.csv', 'a,b,y\n1,5,x\n3,5,z\n'), { target: 'y' });
   const s = featureStats(ds);

@@ -7,7 +7,7 @@
 import { access, constants, rm, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { writeFileAtomic } from '../../../formats/node-io.js';
-import { DEFAULT_NA, IMPUTE_STRATEGIES, readCsv, splitDataset, type Dataset, type Impute } from '../../train/data.js';
+import { DEFAULT_NA, fillValues, IMPUTE_STRATEGIES, readCsv, splitDataset, type Dataset, type Impute } from '../../train/data.js';
 import { UsageError, UserError, type CommandSpec } from '../args.js';
 import { checkDeployment } from '../../pipeline/deploy.js';
 import { methodOptions, METHODS } from '../../pipeline/methods.js';
@@ -34,29 +34,34 @@ function parseHidden(v: unknown): number[] | undefined {
 }
 
 export const TRAIN_FLAGS: CommandSpec['flags'] = [
-  { name: 'target', type: 'string', help: 'target column (several: comma-separated, regression)' },
-  { name: 'task', type: 'string', help: 'classification or regression (default: inferred from the target column)' },
-  { name: 'hidden', type: 'string', help: 'hidden layer widths', default: '256,256' },
-  { name: 'quant', type: 'string', help: 'weights or weights+acts: what is quantised (default weights+acts; uniform weights: 16-bit activations)' },
-  { name: 'target-bits', type: 'number', help: 'budget: average weight bits (nmp and layer default 2)' },
-  { name: 'target-bytes', type: 'number', help: 'budget: model file bytes (instead of --target-bits)' },
-  { name: 'target-act-bits', type: 'number', help: 'budget: average activation bits of hidden neurons (nmp and layer default 4)' },
-  { name: 'target-input-bits', type: 'number', help: 'budget: average input bits over features (default: the widest that helps)' },
-  { name: 'allocator', type: 'string', help: 'how nmp and layer choose widths: sensitivity (default) or hgq' },
-  { name: 'prune', type: 'boolean', help: 'nmp-paper: allow 0-bit (pruned) neurons (nmp and layer may always prune)' },
-  { name: 'epochs', type: 'number', help: "epochs of the method's own training (default: by data size)" },
-  { name: 'float-epochs', type: 'number', help: 'quantised methods: epochs of float training first (default: by data size; 0 = none)' },
-  { name: 'distill', type: 'number', help: 'weight 0..1 of distillation from the float model (default 0.5 after a float phase)' },
-  { name: 'batch-size', type: 'number', help: 'mini-batch size (default: by data size)' },
-  { name: 'lr', type: 'number', help: 'peak learning rate (default 3e-3 Adam, 1e-2 SGD)' },
-  { name: 'lr-strength', type: 'number', help: 'nmp-paper: learning rate of the precision strengths (default 2e-3)' },
-  { name: 'patience', type: 'number', help: 'early-stopping patience in epochs (default a third of the epochs)' },
-  { name: 'optimizer', type: 'string', help: 'adam or sgd', default: 'adam' },
-  { name: 'seed', type: 'number', help: 'seed of split, initialisation and batches', default: 1 },
-  { name: 'max-rows', type: 'number', help: 'use at most this many rows (after shuffling)' },
-  { name: 'na', type: 'string', help: `comma-separated cell values that mean "missing", besides the empty cell`, default: DEFAULT_NA.join(',') },
-  { name: 'impute', type: 'string', help: 'missing feature cells: error, mean, median, most-frequent (column statistics) or drop (the row)', default: 'error' },
-  { name: 'exclude', type: 'string', help: 'comma-separated columns to ignore (ids, text, label leaks)' },
+  { group: 'data', name: 'target', type: 'string', help: 'target column (several: comma-separated, regression)' },
+  { group: 'data', name: 'task', type: 'string', help: 'classification or regression (default: inferred from the target column, with its reason)' },
+  { group: 'data', name: 'exclude', type: 'string', help: 'comma-separated columns to ignore (ids, text, label leaks)' },
+  { group: 'data', name: 'na', type: 'string', help: `comma-separated cell values that mean "missing", besides the empty cell`, default: DEFAULT_NA.join(',') },
+  { group: 'data', name: 'impute', type: 'string', help: 'missing feature cells: error, mean, median, most-frequent (column statistics) or drop (the row)', default: 'error' },
+  { group: 'data', name: 'test', type: 'string', help: 'test rows from this CSV file instead of a share of the data file' },
+  { group: 'data', name: 'val', type: 'string', help: 'validation rows (early stopping, best epoch) from this CSV file instead of a share of the data file' },
+  { group: 'data', name: 'split', type: 'string', help: 'train,val,test fractions of the data file, summing to 1 (a part given as a file: 0)', default: '0.8,0.1,0.1' },
+  { group: 'data', name: 'stratify', type: 'boolean', help: 'classification: every class in each part of the split in proportion' },
+  { group: 'data', name: 'max-rows', type: 'number', help: 'use at most this many rows of the data file (after shuffling)' },
+  { group: 'model', name: 'hidden', type: 'string', help: 'hidden layer widths', default: '256,256' },
+  { group: 'quantisation', name: 'quant', type: 'string', help: 'weights or weights+acts: what is quantised (default weights+acts; uniform weights: 16-bit activations)' },
+  { group: 'quantisation', name: 'allocator', type: 'string', help: 'how nmp and layer choose widths: sensitivity (default) or hgq' },
+  { group: 'quantisation', name: 'prune', type: 'boolean', help: 'nmp-paper: allow 0-bit (pruned) neurons (nmp and layer may always prune)' },
+  { group: 'budget', name: 'target-bits', type: 'number', help: 'average weight bits (nmp and layer default 2)' },
+  { group: 'budget', name: 'target-bytes', type: 'number', help: 'model file bytes (instead of --target-bits)' },
+  { group: 'budget', name: 'target-act-bits', type: 'number', help: 'average activation bits of hidden neurons (nmp and layer default 4)' },
+  { group: 'budget', name: 'target-input-bits', type: 'number', help: 'average input bits over features (default: the widest that helps)' },
+  { group: 'training', name: 'epochs', type: 'number', help: "epochs of the method's own training (default: by data size)" },
+  { group: 'training', name: 'float-epochs', type: 'number', help: 'quantised methods: epochs of float training first (default: by data size; 0 = none)' },
+  { group: 'training', name: 'distill', type: 'number', help: 'weight 0..1 of distillation from the float model (default 0.5 after a float phase)' },
+  { group: 'training', name: 'batch-size', type: 'number', help: 'mini-batch size (default: by data size)' },
+  { group: 'training', name: 'optimizer', type: 'string', help: 'adam or sgd', default: 'adam' },
+  { group: 'training', name: 'lr', type: 'number', help: 'peak learning rate (default 3e-3 Adam, 1e-2 SGD)' },
+  { group: 'training', name: 'schedule', type: 'string', help: 'learning-rate schedule after one warm-up epoch: cosine (to 0 at the last epoch) or constant', default: 'cosine' },
+  { group: 'training', name: 'lr-strength', type: 'number', help: 'nmp-paper: learning rate of the precision strengths (default 2e-3)' },
+  { group: 'training', name: 'patience', type: 'number', help: 'early-stopping patience in epochs (default a third of the epochs, at least 5)' },
+  { group: 'training', name: 'seed', type: 'number', help: 'seed of split, initialisation and batches', default: 1 },
 ];
 
 /**
@@ -96,6 +101,8 @@ export function trainOptionsFromFlags(f: Record<string, unknown>): TrainOptions 
   if (fe !== undefined && !(Number.isInteger(fe) && fe >= 0)) throw new UsageError(`--float-epochs must be a non-negative integer, got ${fe}`);
   const opt = (f.optimizer as string | undefined) ?? 'adam';
   if (opt !== 'adam' && opt !== 'sgd') throw new UsageError(`--optimizer must be adam or sgd, got '${opt}'`);
+  const schedule = f.schedule as 'cosine' | 'constant' | undefined;
+  if (schedule !== undefined && schedule !== 'cosine' && schedule !== 'constant') throw new UsageError(`--schedule must be cosine or constant, got '${schedule}'`);
   const allocator = f.allocator as 'sensitivity' | 'hgq' | undefined;
   if (allocator !== undefined && allocator !== 'sensitivity' && allocator !== 'hgq') throw new UsageError(`--allocator must be sensitivity or hgq, got '${allocator}'`);
   // Options left undefined take the trainer's defaults (which depend on the method and the data size).
@@ -107,7 +114,7 @@ export function trainOptionsFromFlags(f: Record<string, unknown>): TrainOptions 
     allocator, prune: f.prune === undefined ? undefined : Boolean(f.prune),
     epochs: f.epochs as number | undefined, floatEpochs: fe, distill: f.distill as number | undefined,
     batchSize: f['batch-size'] as number | undefined, lr: f.lr as number | undefined, lrStrength: f['lr-strength'] as number | undefined,
-    patience: f.patience as number | undefined, optimizer: opt, seed: (f.seed as number | undefined) ?? 1,
+    patience: f.patience as number | undefined, optimizer: opt, schedule, seed: (f.seed as number | undefined) ?? 1,
   };
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as TrainOptions;
 }
@@ -135,7 +142,51 @@ export async function loadSplit(path: string, f: Record<string, unknown>) {
   }
   const report = missingReport(ds);
   if (report) console.error(report);
-  return { ds, split: splitDataset(ds, { seed: (f.seed as number | undefined) ?? 1, maxRows: f['max-rows'] as number | undefined }) };
+  const parts = splitFlag(f);
+  if (f.stratify && ds.task !== 'classification') throw new UsageError(`--stratify applies to classification (classes kept in proportion) - this task is ${ds.task}`);
+  const split = splitDataset(ds, { seed: (f.seed as number | undefined) ?? 1, maxRows: f['max-rows'] as number | undefined, valFraction: parts.val, testFraction: parts.test, stratify: Boolean(f.stratify) });
+  // Held-out files are read as the training file was: its feature columns, classes and fill values.
+  const heldOut = async (file: string) => {
+    const held = await readCsv(file, {
+      target: ds.targetNames.length > 1 ? ds.targetNames : ds.targetNames[0], task: ds.task, features: ds.featureNames,
+      classes: ds.classes ?? undefined, minClasses: 1, impute, na: naFlag(f.na), hints: CSV_HINTS,
+      fill: impute === 'mean' || impute === 'median' || impute === 'most-frequent' ? fillValues(ds, impute) : undefined,
+    });
+    const r = missingReport(held);
+    if (r) console.error(r.replace(/by (mean|median|most-frequent):/, `by the training file's $1:`));
+    return held;
+  };
+  if (f.val !== undefined) split.val = await heldOut(String(f.val));
+  if (f.test !== undefined) split.test = await heldOut(String(f.test));
+  return { ds, split };
+}
+
+/**
+ * --split as validation and test fractions of the data file. A part read from its own file (--val, --test) takes no
+ * share; the default gives it to training. Early stopping needs validation rows and the deployment check test rows.
+ */
+export function splitFlag(f: Record<string, unknown>): { val: number; test: number } {
+  const valFile = f.val !== undefined, testFile = f.test !== undefined;
+  if (f.split === undefined) return { val: valFile ? 0 : 0.1, test: testFile ? 0 : 0.1 };
+  const raw = String(f.split);
+  const parts = raw.split(',').map((p) => Number(p.trim()));
+  if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p) || p < 0 || p > 1) || Math.abs(parts[0] + parts[1] + parts[2] - 1) > 1e-6) {
+    throw new UsageError(`--split takes train,val,test fractions 0..1 summing to 1, e.g. 0.8,0.1,0.1 - got '${raw}'`);
+  }
+  const [train, val, test] = parts;
+  const n = (x: number) => Number(x.toFixed(6));
+  if (!(train > 0)) throw new UsageError(`--split leaves no training rows - got '${raw}', expected a train fraction above 0`);
+  if (valFile && val > 0) throw new UsageError(`--split gives ${val} of the rows to validation, but --val reads it from a file - expected ${n(train + val)},0,${test}`);
+  if (testFile && test > 0) throw new UsageError(`--split gives ${test} of the rows to test, but --test reads it from a file - expected ${n(train + test)},${val},0`);
+  if (!valFile && val === 0) throw new UsageError(`--split leaves no validation rows (early stopping and the best epoch need them) - got '${raw}'; give val a share or pass --val FILE`);
+  if (!testFile && test === 0) throw new UsageError(`--split leaves no test rows (the reported accuracy and the runtime check need them) - got '${raw}'; give test a share or pass --test FILE`);
+  return { val, test };
+}
+
+/** " (val: v.csv, test: t.csv)" when parts come from their own files. */
+export function heldOutNote(f: Record<string, unknown>): string {
+  const files = (['val', 'test'] as const).filter((k) => f[k] !== undefined).map((k) => `${k}: ${String(f[k])}`);
+  return files.length ? ` (${files.join(', ')})` : '';
 }
 
 /** The trainer's data errors, with the flags that fix them. */
@@ -176,12 +227,12 @@ export const trainCommand: CommandSpec = {
   summary: 'Train a model on a CSV file (NMP-QAT by default), export it atomically, and check the runtime reproduces the trainer bit for bit.',
   positionals: [{ name: 'data', help: 'CSV file (plain or .gz) with a header row' }],
   flags: [
-    { name: 'output', alias: 'o', type: 'string', help: 'model file to write', default: 'model.nmp' },
-    { name: 'method', type: 'string', help: METHODS.join(' | '), default: 'nmp' },
+    { group: 'quantisation', name: 'method', type: 'string', help: METHODS.join(' | '), default: 'nmp' },
     ...TRAIN_FLAGS,
-    { name: 'resume', type: 'boolean', help: 'continue from <output>.ckpt if present' },
-    { name: 'log', type: 'string', help: 'JSON-lines run log (one record per epoch)' },
-    { name: 'json', type: 'boolean', help: 'print the final metrics as JSON' },
+    { group: 'output', name: 'output', alias: 'o', type: 'string', help: 'model file to write', default: 'model.nmp' },
+    { group: 'output', name: 'resume', type: 'boolean', help: 'continue from <output>.ckpt if present' },
+    { group: 'output', name: 'log', type: 'string', help: 'JSON-lines run log (one record per epoch)' },
+    { group: 'output', name: 'json', type: 'boolean', help: 'print the final metrics as JSON' },
   ],
   examples: [
     'nmp train letter.csv.gz --target lettr -o letter.nmp',
@@ -198,7 +249,7 @@ export const trainCommand: CommandSpec = {
     const { ds, split } = await loadSplit(args.positionals[0], f);
     const options = checkedTrainOptions(f, method, split);
     const checkpoint = `${out}.ckpt`;
-    console.error(`${ds.source}: ${ds.rows} rows, ${ds.features} features, ${describeTask(ds, f.task !== undefined)}; train/val/test ${split.train.rows}/${split.val.rows}/${split.test.rows}; method ${method}; checkpoint ${checkpoint}`);
+    console.error(`${ds.source}: ${ds.rows} rows, ${ds.features} features, ${describeTask(ds, f.task !== undefined)}; train/val/test ${split.train.rows}/${split.val.rows}/${split.test.rows}${heldOutNote(f)}; method ${method}; checkpoint ${checkpoint}`);
     const result = await train(split, {
       ...options, progress: process.stderr, checkpoint, resume: Boolean(f.resume),
       jsonLog: f.log as string | undefined, datasetName: basename(ds.source),
