@@ -184,3 +184,36 @@ test('cli data › nmp train --help groups its flags', () => {
   assert.deepEqual(headings, ['Data options:', 'Model options:', 'Quantisation options:', 'Budget options:', 'Training options:', 'Output options:', 'Other options:']);
   for (const flag of ['--test', '--val', '--split', '--stratify', '--patience', '--lr', '--lr-strength', '--schedule', '--na', '--impute']) assert.match(h.stdout, new RegExp(`\\n  ${flag} `));
 });
+
+test('cli data › flags a method cannot use are usage errors before training, naming where they apply', () => {
+  const csv = classes3('flags.csv', 200, 0);
+  const t0 = Date.now();
+  fails(nmp(['train', csv, '--target', 'y', '--lr-strength', '0.005']), 2, /--lr-strength does not apply to --method nmp: only nmp-paper learns precision strengths \(it applies to nmp-paper\)/);
+  fails(nmp(['train', csv, '--target', 'y', '--method', 'fp32', '--float-epochs', '3']), 2, /--float-epochs does not apply to --method fp32: .*use --epochs/);
+  fails(nmp(['train', csv, '--target', 'y', '--method', 'fp32', '--distill', '0.5']), 2, /--distill does not apply to --method fp32/);
+  fails(nmp(['train', csv, '--target', 'y', '--method', 'uniform:4', '--allocator', 'hgq']), 2, /--allocator does not apply to --method uniform:4: .*\(it applies to nmp, layer\)/);
+  fails(nmp(['train', csv, '--target', 'y', '--method', 'nmp-paper', '--allocator', 'hgq']), 2, /--allocator does not apply to --method nmp-paper/);
+  fails(nmp(['train', csv, '--target', 'y', '--method', 'uniform:2', '--prune']), 2, /--prune does not apply to --method uniform:2: fixed-width methods never prune/);
+  fails(nmp(['train', csv, '--target', 'y', '--float-epochs', '0', '--distill', '0.3']), 2, /--distill needs a float phase to learn from - got --float-epochs 0/);
+  fails(nmp(['train', csv, '--target', 'y', '--quant', 'weights', '--target-act-bits', '4']), 2, /--target-act-bits and --target-input-bits need quantised activations \(--quant weights\+acts\)/);
+  fails(nmp(['train', csv, '--target', 'y', '--method', 'uniform:4', '--target-bits', '1.5']), 2, /--target-bits applies to the learned methods \(nmp, layer, nmp-paper\) - method uniform has fixed widths/);
+  fails(nmp(['train', csv, '--target', 'y', '--hidden', '64', '--target-bytes', '300']), 2, /--target-bytes 300 is below the smallest feasible model of \d+ bytes/);
+  assert.ok(Date.now() - t0 < 30_000, 'no training ran');
+  // nmp-paper takes the strength learning rate.
+  const paper = nmp(['train', csv, '--target', 'y', '--method', 'nmp-paper', '--lr-strength', '0.005', ...TINY, '-o', join(dir, 'paper.nmp')]);
+  assert.equal(paper.code, 0, paper.stderr);
+});
+
+test('cli data › small data: warnings on stderr about steps per epoch and test rows, and training goes on', () => {
+  const csv = classes3('smalldata.csv', 200, 0);
+  const r = nmp(['train', csv, '--target', 'y', '--batch-size', '64', ...TINY, '-o', join(dir, 'smalldata.nmp')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /warning: 160 training rows at batch size 64 give 3 optimiser steps per epoch \(fewer than 10\); --batch-size 16 or less gives 10/);
+  assert.match(r.stderr, /warning: the test split has 20 rows: one row moves test accuracy by 5\.0 %; --test FILE or a larger --split test share/);
+  assert.match(r.stdout, /^wrote /);
+  const big = classes3('bigtest.csv', 120, 3000);
+  const quiet = nmp(['train', classes3('middata.csv', 500, 0), '--target', 'y', '--test', big, ...TINY, '-o', join(dir, 'smalldata2.nmp')]);
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.doesNotMatch(quiet.stderr, /warning: the test split/);
+  assert.doesNotMatch(quiet.stderr, /optimiser steps per epoch/, '450 rows at the default batch size (32) give 15 steps');
+});

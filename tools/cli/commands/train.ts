@@ -11,7 +11,7 @@ import { DEFAULT_NA, fillValues, IMPUTE_STRATEGIES, readCsv, splitDataset, type 
 import { UsageError, UserError, type CommandSpec } from '../args.js';
 import { checkDeployment } from '../../pipeline/deploy.js';
 import { methodOptions, METHODS } from '../../pipeline/methods.js';
-import { checkOptions, train, type TrainOptions } from '../../train/index.js';
+import { checkOptions, train, type Method, type Resolved, type TrainOptions } from '../../train/index.js';
 import type { Split } from '../../train/data.js';
 
 /** Trainer options of a --method value; an unknown name is a usage error (exit code 2). */
@@ -71,20 +71,56 @@ export const TRAIN_FLAGS: CommandSpec['flags'] = [
 export function checkedTrainOptions(f: Record<string, unknown>, method: string, split: Split): TrainOptions {
   const options: TrainOptions = { ...methodFlag(method), ...trainOptionsFromFlags(f) };
   if (f.quant !== undefined && options.method === 'fp32') throw new UsageError('--quant does not apply to --method fp32 (nothing is quantised during training)');
+  for (const rule of METHOD_ONLY_FLAGS) {
+    if (f[rule.flag] !== undefined && !rule.methods.includes(options.method!)) {
+      throw new UsageError(`--${rule.flag} does not apply to --method ${method}: ${rule.why} (it applies to ${rule.methods.join(', ')})`);
+    }
+  }
+  if (f.distill !== undefined && f['float-epochs'] === 0) throw new UsageError('--distill needs a float phase to learn from - got --float-epochs 0, expected 1 or more');
   if (options.method === 'uniform' && options.quantizeActivations === false) {
     // Uniform QAT quantises activations at 8 bits; weights-only keeps them at the widest width.
     delete options.quantizeActivations;
     options.fixedActBits = 16;
   }
+  let resolved: Resolved;
   try {
-    checkOptions(split, options);
+    resolved = checkOptions(split, options);
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     // The trainer names its options; the user typed flags.
     const flag = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    throw new UsageError(`${e.message.replace(/\b(targetBits|targetBytes|targetActBits|targetInputBits|floatEpochs|epochs|distill|batchSize|lrStrength|patience)\b/g, flag)} (--method ${method})`);
+    throw new UsageError(`${e.message.replace('(quantizeActivations: true)', '(--quant weights+acts)').replace(/\b(targetBits|targetBytes|targetActBits|targetInputBits|floatEpochs|epochs|distill|batchSize|lrStrength|patience)\b/g, flag)} (--method ${method})`);
   }
+  for (const w of smallDataWarnings(split, resolved.batch)) console.error(`warning: ${w}`);
   return options;
+}
+
+/** Flags only some methods read: with another method they would silently do nothing. */
+const METHOD_ONLY_FLAGS: { flag: string; methods: Method[]; why: string }[] = [
+  { flag: 'lr-strength', methods: ['nmp-paper'], why: 'only nmp-paper learns precision strengths' },
+  { flag: 'allocator', methods: ['nmp', 'layer'], why: 'it chooses how nmp and layer allocate widths (nmp-paper learns them; fixed-width methods have none to choose)' },
+  { flag: 'prune', methods: ['nmp', 'layer', 'nmp-paper'], why: 'fixed-width methods never prune' },
+  { flag: 'float-epochs', methods: ['nmp', 'layer', 'nmp-paper', 'uniform'], why: 'fp32 is the float training itself (use --epochs)' },
+  { flag: 'distill', methods: ['nmp', 'layer', 'nmp-paper', 'uniform'], why: 'fp32 has no float model to learn from' },
+];
+
+/** Fewest optimiser steps per epoch before the schedule and early stopping work on too few updates to mean much. */
+const MIN_STEPS_PER_EPOCH = 10;
+/** Below this many test rows, one row moves the test accuracy by more than 1 %. */
+const MIN_TEST_ROWS = 100;
+
+/** Warnings about a split too small for the numbers it will produce to mean much (stderr; training goes on). */
+export function smallDataWarnings(split: Split, batch: number): string[] {
+  const out: string[] = [];
+  const steps = Math.ceil(split.train.rows / batch);
+  if (steps < MIN_STEPS_PER_EPOCH) {
+    out.push(`${split.train.rows} training rows at batch size ${batch} give ${steps} optimiser steps per epoch (fewer than ${MIN_STEPS_PER_EPOCH}); --batch-size ${Math.max(1, Math.floor(split.train.rows / MIN_STEPS_PER_EPOCH))} or less gives ${MIN_STEPS_PER_EPOCH}`);
+  }
+  if (split.test.rows < MIN_TEST_ROWS) {
+    const step = split.test.task === 'classification' ? `: one row moves test accuracy by ${(100 / Math.max(1, split.test.rows)).toFixed(1)} %` : '';
+    out.push(`the test split has ${split.test.rows} rows${step}; --test FILE or a larger --split test share gives a steadier figure`);
+  }
+  return out;
 }
 
 export function trainOptionsFromFlags(f: Record<string, unknown>): TrainOptions {
