@@ -301,7 +301,7 @@ export class Trainer {
   }
 
   /** One epoch over the training split; returns the mean loss. */
-  runEpoch(): number {
+  runEpoch(onBatch?: (rowsDone: number) => void): number {
     const net = this.net;
     const n = this.train.rows;
     const F = this.train.features;
@@ -331,6 +331,7 @@ export class Trainer {
         updateWidths(net);
         this.budget.control();
       }
+      onBatch?.(start + M);
     }
     return loss / n;
   }

@@ -217,3 +217,20 @@ test('cli data › small data: warnings on stderr about steps per epoch and test
   assert.doesNotMatch(quiet.stderr, /warning: the test split/);
   assert.doesNotMatch(quiet.stderr, /optimiser steps per epoch/, '450 rows at the default batch size (32) give 15 steps');
 });
+
+test('cli data › progress: a live bar on a terminal, plain lines otherwise', (t) => {
+  const csv = classes3('progress.csv', 2000, 0);
+  const args = ['train', csv, '--target', 'y', '--hidden', '16', '--float-epochs', '1', '--epochs', '2', '--batch-size', '32', '-o', join(dir, 'progress.nmp')];
+  const plain = nmp(args);
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.doesNotMatch(plain.stderr, /\r|\x1b|rows {2}ETA|warm-up/, 'no control codes, bar or terminal label in a log');
+  assert.match(plain.stderr, /\nepoch 1\/2 {2}loss [\d.]+ {2}val_accuracy [\d.]+ {2}wbits [\d.]+ {2}abits [\d.]+ {2}\d+ samples\/s\n/);
+  // A pseudo-terminal from util-linux script(1), when the machine has it.
+  if (spawnSync('script', ['--version']).status !== 0) return t.skip('no script(1) for a pseudo-terminal');
+  const quoted = [process.execPath, NMP, ...args].map((a) => `'${a}'`).join(' ');
+  const r = spawnSync('script', ['-qefc', quoted, '/dev/null'], { encoding: 'utf8', cwd: dir, timeout: 60_000 });
+  assert.equal(r.status, 0, r.stdout);
+  assert.match(r.stdout, /\r\x1b\[2Kepoch 1\/2 \[#*-+\] 32\/1600 rows {2}ETA \d+s {2}wbits \d\.\d\d {2}abits \d+\.\d\d {2}\(warm-up epoch/);
+  assert.match(r.stdout, /\r\x1b\[2Kepoch 1\/2 {2}loss .* samples\/s \(warm-up epoch: slower while the code compiles\)\r?\n/);
+  assert.match(r.stdout, /\r\x1b\[2Kepoch 2\/2 {2}loss .* samples\/s\r?\n/, 'later epochs are not labelled');
+});
