@@ -4,6 +4,7 @@
  */
 
 import { Unpackr } from 'msgpackr';
+import { readCategories } from './categories.js';
 import {
   ACC_MAX, ACT_BITS_MAX, FLOAT32_MAX, ACT_BITS_MIN, FORMAT_NAME, FORMAT_VERSION, INPUT_BITS_MAX, INPUT_BITS_MIN,
   KNOWN_REQUIREMENTS, MAX_FEATURES, MAX_FILE_BYTES, MAX_LAYERS, MAX_METRICS, MAX_NAME_LENGTH, MAX_NEURONS,
@@ -326,6 +327,7 @@ export function readModel(bytes: Uint8Array): NmpModel {
     provenance: readProvenance(metaMap.provenance, 'body.meta.provenance'),
   };
   if (metaMap.target_column !== undefined) meta.targetColumn = expectString(metaMap.target_column, 'body.meta.target_column');
+  if (metaMap.categories !== undefined) meta.categories = readCategories(metaMap.categories, 'body.meta.categories', meta.featureNames);
 
   const outMap = expectMap(body.output, 'body.output');
   const output: OutputDequantizer = {

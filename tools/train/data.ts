@@ -8,6 +8,8 @@ import { access, open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
+import { listCategories } from '../../formats/categories.js';
+import type { CategoricalColumn } from '../../formats/schema.js';
 import { Rng } from './rng.js';
 
 export type Task = 'classification' | 'regression';
@@ -36,7 +38,19 @@ export interface Dataset {
   taskAmbiguous?: boolean;
   /** Missing feature cells found and how they were handled (absent when there were none). */
   missing?: MissingReport;
+  /** Text columns encoded into inputs (one-hot or ordinal), as the model file records them (absent when none). */
+  categories?: CategoricalColumn[];
 }
+
+/** A text column to encode: its categories are collected from the file (sorted), or fixed by `values` (a model's). */
+export interface CategoricalSpec {
+  column: string;
+  encoding: 'one_hot' | 'ordinal';
+  values?: string[];
+}
+
+/** Most distinct values a text column may have to be encoded as categories; more is free text or an id. */
+export const CATEGORY_LIMIT = 100;
 
 /** How to handle a missing feature cell: refuse the file, fill with a column statistic, or drop the row. */
 export type Impute = 'error' | 'mean' | 'median' | 'most-frequent' | 'drop';
@@ -53,12 +67,15 @@ export interface MissingReport {
   /** Rows dropped ('drop': rows with a missing feature or target cell). */
   droppedRows: number;
   /** Per feature column with missing cells: how many, and the value filled in (null for 'drop'). */
-  columns: { name: string; count: number; fill: number | null }[];
+  columns: { name: string; count: number; fill: number | null; category?: string }[];
 }
 
 /** Thrown for unusable data; the message names the file, the line and the column. */
 export class DataError extends Error {
   override readonly name = 'DataError';
+  constructor(message: string, /** Set when a feature column holds text: a caller may encode it as categories and read again. */ readonly textColumn?: string) {
+    super(message);
+  }
 }
 
 export interface CsvOptions {
@@ -80,6 +97,12 @@ export interface CsvOptions {
   impute?: Impute;
   /** Tokens that mean "missing" besides the empty cell; default DEFAULT_NA. */
   na?: string[];
+  /**
+   * Text columns to encode into inputs, in place of their column: one-hot (one input per category, named
+   * `column=value`) or ordinal (one input, the category's index). Missing cells are imputed with the most frequent
+   * category (unless 'drop' or 'error').
+   */
+  categorical?: CategoricalSpec[];
   /** Classification: the classes in output order (e.g. the training file's); a label outside them is an error. */
   classes?: string[];
   /** Fill values by feature name (e.g. the training file's), used instead of this file's own statistics. */
@@ -187,8 +210,20 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
   const na = new Set(options.na ?? DEFAULT_NA);
   const missingHint = options.hints?.missing ?? "pass impute: 'mean', 'median', 'most-frequent' or 'drop'";
   const dropHint = options.hints?.drop ?? "impute: 'drop'";
+  const categoryCode = (cat: NonNullable<(typeof cats)[number]>, cell: string, f: number): number => {
+    let code = cat.codes.get(cell);
+    if (code !== undefined) return code;
+    const column = header![featIdx[f]];
+    if (cat.fixed) throw new DataError(`${source}: line ${lineNo}, column "${column}": unknown category "${cell.slice(0, 40)}" - expected one of ${listCategories(cat.spec.values!)}`);
+    if (cat.codes.size >= CATEGORY_LIMIT) throw new DataError(`${source}: line ${lineNo}, column "${column}": more than ${CATEGORY_LIMIT} distinct values ("${cell.slice(0, 40)}") - expected at most ${CATEGORY_LIMIT} categories; ${textHint(column, cell.slice(0, 40))}`);
+    code = cat.codes.size;
+    cat.codes.set(cell, code);
+    return code;
+  };
   const textHint = options.hints?.text ?? ((column: string, value: string) => `a text column can be left out (exclude: ["${column}"]); if "${value}" marks a missing value, add it to na`);
   let missingCount = new Int32Array(0); // per feature
+  // Per raw feature column: null (numeric) or its categories, code by first appearance (or by the fixed table).
+  let cats: ({ spec: CategoricalSpec; codes: Map<string, number>; fixed: boolean } | null)[] = [];
   let droppedRows = 0;
   let row = new Float32Array(0);
   try {
@@ -216,6 +251,13 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
         xs = new ChunkedF32(featIdx.length);
         row = new Float32Array(featIdx.length);
         missingCount = new Int32Array(featIdx.length);
+        const specs = new Map((options.categorical ?? []).map((c) => [c.column, c]));
+        const unknownCat = [...specs.keys()].filter((c) => !featIdx.some((i) => header![i] === c));
+        if (unknownCat.length) throw new DataError(`${source}: line ${lineNo}: categorical column(s) ${unknownCat.map((n) => `"${n}"`).join(', ')} not found among the feature columns`);
+        cats = featIdx.map((i) => {
+          const spec = specs.get(header![i]);
+          return spec ? { spec, codes: new Map((spec.values ?? []).map((v, k) => [v, k])), fixed: spec.values !== undefined } : null;
+        });
         continue;
       }
       if (line.trim() === '') continue;
@@ -227,15 +269,16 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
       for (let f = 0; f < featIdx.length; f++) {
         const cell = cells[featIdx[f]].trim();
         const isNa = cell === '' || na.has(cell);
-        const v = isNa ? NaN : Number(cell);
+        const cat = cats[f];
+        const v = isNa ? NaN : cat ? categoryCode(cat, cell, f) : Number(cell);
         if (isNa) {
           if (impute === 'error') {
-            throw new DataError(`${source}: line ${lineNo}, column "${header[featIdx[f]]}": missing value (${cell === '' ? 'empty cell' : cell}) - expected a number; ${missingHint}`);
+            throw new DataError(`${source}: line ${lineNo}, column "${header[featIdx[f]]}": missing value (${cell === '' ? 'empty cell' : cell}) - expected ${cat ? 'a category' : 'a number'}; ${missingHint}`);
           }
           missingCount[f]++;
           rowMissing++;
         } else if (Number.isNaN(v)) {
-          throw new DataError(`${source}: line ${lineNo}, column "${header[featIdx[f]]}": non-numeric value "${cell.slice(0, 40)}" - expected a number; ${textHint(header[featIdx[f]], cell.slice(0, 40))}`);
+          throw new DataError(`${source}: line ${lineNo}, column "${header[featIdx[f]]}": non-numeric value "${cell.slice(0, 40)}" - expected a number; ${textHint(header[featIdx[f]], cell.slice(0, 40))}`, header[featIdx[f]]);
         } else if (!Number.isFinite(v) || Math.abs(v) > 3.4e38) {
           throw new DataError(`${source}: line ${lineNo}, column "${header[featIdx[f]]}": value "${cell}" is not a finite float32 - expected a finite number`);
         }
@@ -264,26 +307,71 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
   }
   if (header === null) throw new DataError(`${source}: empty file - expected a header row and data rows`);
   if (rows === 0 && droppedRows === 0) throw new DataError(`${source}: no data rows after the header - expected at least one`);
-  const features = featIdx.length;
-  const x = xs!.toArray();
-  const featureNames = featIdx.map((i) => header![i]);
+  const rawFeatures = featIdx.length;
+  let x = xs!.toArray();
+  const rawNames = featIdx.map((i) => header![i]);
+  // Collected categories in a stable order (numbers numerically, then text), codes renumbered to match.
+  const categoryValues: (string[] | null)[] = cats.map((cat, f) => {
+    if (!cat) return null;
+    if (cat.fixed) return cat.spec.values!;
+    const values = [...cat.codes.keys()].sort(compareCategories);
+    const renumber = new Float32Array(values.length);
+    values.forEach((v, k) => { renumber[cat.codes.get(v)!] = k; });
+    for (let r = 0; r < rows; r++) {
+      const c = x[r * rawFeatures + f];
+      if (!Number.isNaN(c)) x[r * rawFeatures + f] = renumber[c];
+    }
+    if (values.length === 0 && rows > 0) throw new DataError(`${source}: column "${rawNames[f]}": every cell is missing - expected at least one category`);
+    return values;
+  });
   let missing: MissingReport | undefined;
   if (missingCount.some((c) => c > 0)) {
     missing = { strategy: impute, droppedRows, columns: [] };
-    for (let f = 0; f < features; f++) {
+    for (let f = 0; f < rawFeatures; f++) {
       if (missingCount[f] === 0) continue;
       let fill: number | null = null;
       if (impute !== 'drop') {
-        fill = options.fill?.[featureNames[f]] ?? columnStatistic(x, features, f, rows, impute as 'mean' | 'median' | 'most-frequent');
-        if (Number.isNaN(fill)) throw new DataError(`${source}: column "${featureNames[f]}": every cell is missing - expected at least one number to impute from (or exclude the column)`);
-        for (let r = 0; r < rows; r++) if (Number.isNaN(x[r * features + f])) x[r * features + f] = fill;
+        // A category has no mean: its column takes the most frequent category.
+        const stat = categoryValues[f] ? 'most-frequent' : (impute as 'mean' | 'median' | 'most-frequent');
+        fill = options.fill?.[rawNames[f]] ?? columnStatistic(x, rawFeatures, f, rows, stat);
+        if (Number.isNaN(fill)) throw new DataError(`${source}: column "${rawNames[f]}": every cell is missing - expected at least one number to impute from (or exclude the column)`);
+        for (let r = 0; r < rows; r++) if (Number.isNaN(x[r * rawFeatures + f])) x[r * rawFeatures + f] = fill;
       }
-      missing.columns.push({ name: featureNames[f], count: missingCount[f], fill });
+      missing.columns.push({ name: rawNames[f], count: missingCount[f], fill, ...(categoryValues[f] && fill !== null ? { category: categoryValues[f]![fill] } : {}) });
     }
   } else if (droppedRows > 0) missing = { strategy: impute, droppedRows, columns: [] };
   if (rows === 0) throw new DataError(`${source}: every row has a missing cell and was dropped - expected at least one complete row`);
+  // Categorical columns become their inputs, in place.
+  let featureNames = rawNames;
+  let categories: CategoricalColumn[] | undefined;
+  if (categoryValues.some((v) => v)) {
+    featureNames = [];
+    categories = [];
+    const first: number[] = [];
+    rawNames.forEach((name, f) => {
+      first.push(featureNames.length);
+      const values = categoryValues[f];
+      if (!values) featureNames.push(name);
+      else {
+        categories!.push({ column: name, encoding: cats[f]!.spec.encoding, values, firstInput: featureNames.length });
+        if (cats[f]!.spec.encoding === 'one_hot') featureNames.push(...values.map((v) => `${name}=${v}`));
+        else featureNames.push(name);
+      }
+    });
+    const F = featureNames.length;
+    const wide = new Float32Array(rows * F);
+    for (let r = 0; r < rows; r++) {
+      for (let f = 0; f < rawFeatures; f++) {
+        const v = x[r * rawFeatures + f];
+        if (categoryValues[f] && cats[f]!.spec.encoding === 'one_hot') wide[r * F + first[f] + v] = 1;
+        else wide[r * F + first[f]] = v;
+      }
+    }
+    x = wide;
+  }
+  const features = featureNames.length;
   if (targetList.length === 0) {
-    return { source, task: options.task ?? 'regression', featureNames, rows, features, x, labels: null, classes: null, targets: null, targetNames: [], ...(missing ? { missing } : {}) };
+    return { source, task: options.task ?? 'regression', featureNames, rows, features, x, labels: null, classes: null, targets: null, targetNames: [], ...(missing ? { missing } : {}), ...(categories ? { categories } : {}) };
   }
   const allNumeric = rawTargets.every((t) => t.every((c) => c !== '' && Number.isFinite(Number(c))));
   const inferred = options.task === undefined ? inferTask(targetList, rawTargets, allNumeric) : null;
@@ -304,7 +392,7 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
     const index = new Map(names.map((n, i) => [n, i]));
     const labels = new Int32Array(rows);
     for (let r = 0; r < rows; r++) labels[r] = index.get(rawTargets[r][0])!;
-    return { source, task, featureNames, rows, features, x, labels, classes: names, targets: null, targetNames: targetList, ...taskReason, ...(missing ? { missing } : {}) };
+    return { source, task, featureNames, rows, features, x, labels, classes: names, targets: null, targetNames: targetList, ...taskReason, ...(missing ? { missing } : {}), ...(categories ? { categories } : {}) };
   }
   const targets = new Float32Array(rows * targetList.length);
   for (let r = 0; r < rows; r++) for (let t = 0; t < targetList.length; t++) {
@@ -313,13 +401,21 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
     if (!Number.isFinite(v)) throw new DataError(`${source}: line ${lineOfRow[r]}, target column "${targetList[t]}": value "${c}" - expected a finite number`);
     targets[r * targetList.length + t] = v;
   }
-  return { source, task, featureNames, rows, features, x, labels: null, classes: null, targets, targetNames: targetList, ...taskReason, ...(missing ? { missing } : {}) };
+  return { source, task, featureNames, rows, features, x, labels: null, classes: null, targets, targetNames: targetList, ...taskReason, ...(missing ? { missing } : {}), ...(categories ? { categories } : {}) };
 }
 
 /** Fill values of every feature of `ds` by `strategy` (for reading held-out files as the training file was read). */
 export function fillValues(ds: Dataset, strategy: 'mean' | 'median' | 'most-frequent'): Record<string, number> {
   const out: Record<string, number> = {};
   ds.featureNames.forEach((name, f) => { out[name] = columnStatistic(ds.x, ds.features, f, ds.rows, strategy); });
+  // A categorical column's fill is the code of its most frequent category.
+  for (const c of ds.categories ?? []) {
+    if (c.encoding === 'ordinal') out[c.column] = columnStatistic(ds.x, ds.features, c.firstInput, ds.rows, 'most-frequent');
+    else {
+      const counts = c.values.map((_, k) => { let n = 0; for (let r = 0; r < ds.rows; r++) n += ds.x[r * ds.features + c.firstInput + k]; return n; });
+      out[c.column] = counts.indexOf(Math.max(...counts));
+    }
+  }
   for (const c of ds.missing?.columns ?? []) if (c.fill !== null) out[c.name] = c.fill;
   return out;
 }
@@ -340,6 +436,15 @@ function inferTask(targetList: string[], rawTargets: string[][], allNumeric: boo
   if (![...distinct].every((v) => Number.isInteger(v))) return { task: 'regression', reason: `${name} holds non-integer numbers`, ambiguous: false };
   if (distinct.size <= CLEAR_CLASS_COUNT) return { task: 'classification', reason: `${name} holds ${distinct.size} distinct integers, few enough to be classes`, ambiguous: false };
   return { task: distinct.size <= 256 ? 'classification' : 'regression', reason: `${name} holds ${distinct.size} distinct integers, which may be classes or a quantity`, ambiguous: true };
+}
+
+/** Order of collected categories: numbers numerically, before text in code-point order (stable across files). */
+function compareCategories(a: string, b: string): number {
+  const na = Number(a), nb = Number(b);
+  const numA = a.trim() !== '' && Number.isFinite(na), numB = b.trim() !== '' && Number.isFinite(nb);
+  if (numA && numB) return na - nb || (a < b ? -1 : a > b ? 1 : 0);
+  if (numA !== numB) return numA ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Mean, median or most frequent value (ties: the smallest) of the present (non-NaN) cells of feature `f`; NaN when none. */

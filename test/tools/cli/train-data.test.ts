@@ -1,14 +1,17 @@
 /**
  * @fileoverview `nmp train` on real-world CSVs as a data scientist meets them (issue 16): R's NA and other missing-value
- * tokens, imputation flags and their report, text columns, task inference. Small generated files, tiny networks.
+ * tokens, imputation flags and their report, text columns (encoded by the model), task inference, held-out files and
+ * splits, flags a method cannot use, progress. Small generated files, tiny networks.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../support/paths.js';
+import { readModel } from '../../../formats/read.js';
+import { loadModel, RawRowError } from '../../../runtime/index.js';
 
 const NMP = `${repoRoot}dist/tools/cli/nmp.js`;
 const dir = mkdtempSync(join(tmpdir(), 'nmp-cli-data-'));
@@ -84,14 +87,17 @@ test('cli data › nmp run and eval: a missing cell is an error saying the model
   fails(nmp(['eval', model, r.path]), 1, /line 5, column "a": missing value \(NA\)/);
 });
 
-test('cli data › a text column: the error names file, line, column and value, and suggests --exclude', () => {
+test('cli data › free text (more distinct values than categories): the error names file, line, column and value, and suggests --exclude', () => {
   const lines = ['id,"car name",weight,y'];
-  for (let i = 0; i < 60; i++) lines.push(`${i},"car ${i % 4}",${1000 + i * 13},${i % 3 === 0 ? 'heavy' : 'light'}`);
+  for (let i = 0; i < 150; i++) lines.push(`${i},"car ${i}",${1000 + i * 13},${i % 3 === 0 ? 'heavy' : 'light'}`);
   const path = file('cars.csv', lines.join('\n') + '\n');
-  fails(nmp(['train', path, '--target', 'y', ...TINY]), 1, /cars\.csv: line 2, column "car name": non-numeric value "car 0" - expected a number; .*pass --exclude 'car name' to leave it out/);
+  fails(nmp(['train', path, '--target', 'y', ...TINY]), 1, /cars\.csv: line 102, column "car name": more than 100 distinct values \("car 100"\) - expected at most 100 categories; .*pass --exclude 'car name' to leave it out/);
   const ok = nmp(['train', path, '--target', 'y', '--exclude', 'car name', ...TINY, '-o', join(dir, 'cars.nmp')]);
   assert.equal(ok.code, 0, ok.stderr);
-  assert.match(ok.stderr, /60 rows, 2 features, classification \("y" holds text labels; 2 classes\)/);
+  assert.match(ok.stderr, /150 rows, 2 features, classification \("y" holds text labels; 2 classes\)/);
+  // A model without a category table takes numbers only: text where it expects a number names the column.
+  const text = file('cars_text.csv', 'id,weight\n1,heavy\n');
+  fails(nmp(['run', join(dir, 'cars.nmp'), text]), 1, /cars_text\.csv: line 2, column "weight": non-numeric value "heavy" - expected a number; the model was trained on numbers in column "weight"/);
 });
 
 test('cli data › task inference says why, and asks for --task when an integer target has many values', () => {
@@ -233,4 +239,64 @@ test('cli data › progress: a live bar on a terminal, plain lines otherwise', (
   assert.match(r.stdout, /\r\x1b\[2Kepoch 1\/2 \[#*-+\] 32\/1600 rows {2}ETA \d+s {2}wbits \d\.\d\d {2}abits \d+\.\d\d {2}\(warm-up epoch/);
   assert.match(r.stdout, /\r\x1b\[2Kepoch 1\/2 {2}loss .* samples\/s \(warm-up epoch: slower while the code compiles\)\r?\n/);
   assert.match(r.stdout, /\r\x1b\[2Kepoch 2\/2 {2}loss .* samples\/s\r?\n/, 'later epochs are not labelled');
+});
+
+/** Cars as R writes them: quoted text; the label depends on fuel (a text column) and weight. */
+function cars(name: string, rows: number, offset: number, extra: string[] = []): string {
+  const fuel = ['diesel', 'petrol', 'electric'];
+  const lines = ['"weight","fuel","doors","y"'];
+  for (let i = offset; i < offset + rows; i++) {
+    const w = 1000 + ((i * 37) % 900), f = fuel[(i * 7) % 3];
+    lines.push(`${w},"${f}",${[2, 4, 5][i % 3]},"${(f === 'electric' ? w > 1500 : w > 1300) ? 'high' : 'low'}"`);
+  }
+  return file(name, [...lines, ...extra].join('\n') + '\n');
+}
+
+test('cli data › text columns are encoded by the model: nmp run and eval take the raw CSV and agree with the trainer', async () => {
+  const trainCsv = cars('cars_tr.csv', 400, 0), testCsv = cars('cars_te.csv', 150, 5000);
+  const model = join(dir, 'cars_cat.nmp');
+  const t = nmp(['train', trainCsv, '--target', 'y', '--test', testCsv, '--ordinal', 'doors', '--hidden', '16', '--float-epochs', '4', '--epochs', '3', '--seed', '2', '-o', model, '--json']);
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stderr, /column "fuel" holds 3 categories \("diesel", "electric", "petrol"\): one-hot, 3 inputs, encoded by the model itself \(--ordinal fuel for one input, --exclude fuel to leave it out\)/);
+  assert.match(t.stderr, /column "doors" holds 3 categories \("2", "4", "5"\): ordinal, one input 0\.\.2/);
+  assert.match(t.stderr, /400 rows, 5 features/);
+  const decoded = readModel(new Uint8Array(readFileSync(model)));
+  assert.deepEqual(decoded.meta.featureNames, ['weight', 'fuel=diesel', 'fuel=electric', 'fuel=petrol', 'doors']);
+  assert.deepEqual(decoded.meta.categories, [
+    { column: 'fuel', encoding: 'one_hot', values: ['diesel', 'electric', 'petrol'], firstInput: 1 },
+    { column: 'doors', encoding: 'ordinal', values: ['2', '4', '5'], firstInput: 4 },
+  ]);
+  assert.match(nmp(['inspect', model]).stdout, /\nraw input  fuel \(one-hot: "diesel", "electric", "petrol"\); doors \(ordinal: "2", "4", "5"\); unknown categories are refused\n/);
+  // The trainer's test accuracy is the runtime's on the raw file, through eval and through run's predictions.
+  const reported = JSON.parse(t.stdout).metrics.test_accuracy;
+  const e = nmp(['eval', model, testCsv, '--json']);
+  assert.equal(e.code, 0, e.stderr);
+  assert.equal(JSON.parse(e.stdout).accuracy, reported);
+  const run = nmp(['run', model, testCsv]);
+  assert.equal(run.code, 0, run.stderr);
+  const predictions = run.stdout.trim().split('\n').slice(1);
+  const truth = readFileSync(testCsv, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[3].replace(/"/g, ''));
+  assert.equal(predictions.filter((p, i) => p === truth[i]).length / truth.length, reported);
+  // The host API encodes a raw row with the file's table: the same prediction as nmp run.
+  const rt = await loadModel(new Uint8Array(readFileSync(model)));
+  assert.deepEqual(rt.info.rawColumns, ['weight', 'fuel', 'doors']);
+  const first = readFileSync(testCsv, 'utf8').split('\n')[1].split(',').map((c) => c.replace(/"/g, ''));
+  assert.equal(rt.classify(rt.encodeRow({ weight: Number(first[0]), fuel: first[1], doors: first[2] })), predictions[0]);
+  assert.throws(() => rt.encodeRow({ weight: 1200, fuel: 'hydrogen', doors: '4' }), (err: unknown) => err instanceof RawRowError && /column "fuel": unknown category "hydrogen" - expected one of "diesel", "electric", "petrol"/.test((err as Error).message));
+  rt.dispose();
+  // An unknown category in a raw file: an error naming file, line, column, value and the known categories.
+  const unknown = cars('cars_unknown.csv', 3, 0, ['1200,"hydrogen",4,"low"']);
+  fails(nmp(['run', model, unknown]), 1, /cars_unknown\.csv: line 5, column "fuel": unknown category "hydrogen" - expected one of "diesel", "electric", "petrol"/);
+  fails(nmp(['eval', model, unknown]), 1, /line 5, column "fuel": unknown category "hydrogen"/);
+  // A held-out file with a category the training file lacks is refused the same way.
+  const held = nmp(['train', trainCsv, '--target', 'y', '--test', unknown, ...TINY]);
+  assert.equal(held.code, 1, held.stderr);
+  assert.match(held.stderr, /\nnmp: .*cars_unknown\.csv: line 5, column "fuel": unknown category "hydrogen"/);
+});
+
+test('cli data › numbers with a stray text token are not categories: the error says --na (or --onehot for codes)', () => {
+  const csv = file('stray.csv', 'a,b,y\n' + Array.from({ length: 40 }, (_, i) => `${i % 7},${i === 5 ? 'missing' : i % 4},${i % 2 ? 'p' : 'q'}`).join('\n') + '\n');
+  fails(nmp(['train', csv, '--target', 'y', ...TINY]), 1, /stray\.csv: line 7, column "b": non-numeric value "missing" - expected a number; .*if "missing" marks a missing value, list it in --na, or --onehot b if its numbers are category codes/);
+  const ok = nmp(['train', csv, '--target', 'y', '--na', 'missing', '--impute', 'median', ...TINY, '-o', join(dir, 'stray.nmp')]);
+  assert.equal(ok.code, 0, ok.stderr);
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { DataError, featureStats, readCsv, splitDataset } from '../../../tools/train/data.js';
+import { DataError, featureStats, fillValues, readCsv, splitDataset } from '../../../tools/train/data.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const LETTER = join(ROOT, 'tools/data/letter.csv.gz');
@@ -142,6 +142,27 @@ test('splitDataset › seeded, disjoint, covering; different seeds differ', asyn
   for (let i = 0; i < ds.rows; i++) all.set(key(ds, i), (all.get(key(ds, i)) ?? 0) + 1);
   for (const part of [a.train, a.val, a.test]) for (let i = 0; i < part.rows; i++) all.set(key(part, i), all.get(key(part, i))! - 1);
   assert.ok([...all.values()].every((v) => v === 0));
+});
+
+test('readCsv › categorical columns: one-hot and ordinal in place, categories sorted, fixed tables, the mode fills', async () => {
+  const p = await csv('cat.csv', 'a,fuel,doors,y\n1,petrol,4,x\n2,diesel,NA,z\n3,petrol,10,x\n4,electric,4,z\n');
+  const ds = await readCsv(p, { target: 'y', impute: 'mean', categorical: [{ column: 'fuel', encoding: 'one_hot' }, { column: 'doors', encoding: 'ordinal' }] });
+  assert.deepEqual(ds.featureNames, ['a', 'fuel=diesel', 'fuel=electric', 'fuel=petrol', 'doors']);
+  assert.deepEqual(ds.categories, [
+    { column: 'fuel', encoding: 'one_hot', values: ['diesel', 'electric', 'petrol'], firstInput: 1 },
+    { column: 'doors', encoding: 'ordinal', values: ['4', '10'], firstInput: 4 },
+  ], 'numbers as categories sort numerically');
+  assert.deepEqual(Array.from(ds.x), [1, 0, 0, 1, 0, 2, 1, 0, 0, 0, 3, 0, 0, 1, 1, 4, 0, 1, 0, 0]);
+  assert.deepEqual(ds.missing!.columns, [{ name: 'doors', count: 1, fill: 0, category: '4' }], 'a category column takes its most frequent category');
+  assert.deepEqual(fillValues(ds, 'mean'), { ...fillValues(ds, 'mean'), fuel: 2, doors: 0 });
+  // A model's table: the same inputs for another file; a category outside it is an error naming line and column.
+  const fixed = { target: 'y', minClasses: 1, categorical: ds.categories!.map((c) => ({ column: c.column, encoding: c.encoding, values: c.values })) };
+  const other = await readCsv(await csv('cat2.csv', 'a,fuel,doors,y\n5,electric,10,x\n'), fixed);
+  assert.deepEqual(Array.from(other.x), [5, 0, 1, 0, 1]);
+  await assert.rejects(readCsv(await csv('cat3.csv', 'a,fuel,doors,y\n5,hydrogen,10,x\n'), fixed), /cat3\.csv: line 2, column "fuel": unknown category "hydrogen" - expected one of "diesel", "electric", "petrol"/);
+  await assert.rejects(readCsv(p, { target: 'y', categorical: [{ column: 'nope', encoding: 'one_hot' }] }), /categorical column\(s\) "nope" not found/);
+  const many = await csv('many.csv', 'id,y\n' + Array.from({ length: 120 }, (_, i) => `id${i},${i % 2}`).join('\n') + '\n');
+  await assert.rejects(readCsv(many, { target: 'y', categorical: [{ column: 'id', encoding: 'one_hot' }] }), /line 102, column "id": more than 100 distinct values \("id100"\)/);
 });
 
 test('splitDataset › stratify keeps every class in proportion in each part, none ordered by class', async () => {

@@ -7,7 +7,8 @@
 import { access, constants, rm, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { writeFileAtomic } from '../../../formats/node-io.js';
-import { DEFAULT_NA, fillValues, IMPUTE_STRATEGIES, readCsv, splitDataset, type Dataset, type Impute } from '../../train/data.js';
+import { DataError, DEFAULT_NA, fillValues, IMPUTE_STRATEGIES, readCsv, splitDataset, type CategoricalSpec, type Dataset, type Impute } from '../../train/data.js';
+import { listCategories, rawColumnsOf } from '../../../formats/categories.js';
 import { UsageError, UserError, type CommandSpec } from '../args.js';
 import { checkDeployment } from '../../pipeline/deploy.js';
 import { methodOptions, METHODS } from '../../pipeline/methods.js';
@@ -37,6 +38,8 @@ export const TRAIN_FLAGS: CommandSpec['flags'] = [
   { group: 'data', name: 'target', type: 'string', help: 'target column (several: comma-separated, regression)' },
   { group: 'data', name: 'task', type: 'string', help: 'classification or regression (default: inferred from the target column, with its reason)' },
   { group: 'data', name: 'exclude', type: 'string', help: 'comma-separated columns to ignore (ids, text, label leaks)' },
+  { group: 'data', name: 'ordinal', type: 'string', help: 'comma-separated text columns to encode as one input (category index; text columns are one-hot by default)' },
+  { group: 'data', name: 'onehot', type: 'string', help: 'comma-separated columns of numbers to one-hot encode as categories (e.g. codes)' },
   { group: 'data', name: 'na', type: 'string', help: `comma-separated cell values that mean "missing", besides the empty cell`, default: DEFAULT_NA.join(',') },
   { group: 'data', name: 'impute', type: 'string', help: 'missing feature cells: error, mean, median, most-frequent (column statistics) or drop (the row)', default: 'error' },
   { group: 'data', name: 'test', type: 'string', help: 'test rows from this CSV file instead of a share of the data file' },
@@ -172,7 +175,36 @@ export async function loadSplit(path: string, f: Record<string, unknown>) {
   if (!IMPUTE_STRATEGIES.includes(impute)) throw new UsageError(`--impute must be one of ${IMPUTE_STRATEGIES.join(', ')}, got '${impute}'`);
   const targets = target.split(',').map((s) => s.trim());
   const exclude = f.exclude === undefined ? undefined : String(f.exclude).split(',').map((c) => c.trim()).filter(Boolean);
-  const ds = await readCsv(path, { target: targets.length > 1 ? targets : targets[0], task, impute, exclude, na: naFlag(f.na), hints: CSV_HINTS });
+  const categorical: CategoricalSpec[] = [
+    ...columnsFlag(f.ordinal).map((column) => ({ column, encoding: 'ordinal' as const })),
+    ...columnsFlag(f.onehot).map((column) => ({ column, encoding: 'one_hot' as const })),
+  ];
+  let ds: Dataset;
+  const textErrors = new Map<string, DataError>(); // columns one-hot encoded because of text, and the text found
+  for (;;) {
+    try {
+      ds = await readCsv(path, { target: targets.length > 1 ? targets : targets[0], task, impute, exclude, na: naFlag(f.na), hints: CSV_HINTS, categorical });
+      break;
+    } catch (e) {
+      // A text column found while reading: read again with it one-hot encoded (one pass per text column; the
+      // streaming reader keeps numbers only, so the earlier rows' text is gone by the time it is found).
+      if (!(e instanceof DataError && e.textColumn !== undefined && !categorical.some((c) => c.column === e.textColumn))) throw e;
+      categorical.push({ column: e.textColumn, encoding: 'one_hot' });
+      textErrors.set(e.textColumn, e);
+    }
+  }
+  for (const c of ds.categories ?? []) {
+    // Mostly numbers and some text is a numeric column with an unlisted missing-value token, not categories.
+    const error = textErrors.get(c.column);
+    if (error && c.values.filter((v) => Number.isFinite(Number(v))).length * 2 >= c.values.length) {
+      throw new DataError(`${error.message}, or --onehot ${shellWord(c.column)} if its numbers are category codes`);
+    }
+  }
+  for (const c of ds.categories ?? []) {
+    const how = c.encoding === 'one_hot' ? `one-hot, ${c.values.length} inputs` : `ordinal, one input 0..${c.values.length - 1}`;
+    const instead = c.encoding === 'one_hot' ? `--ordinal ${shellWord(c.column)} for one input, ` : '';
+    console.error(`${ds.source}: column "${c.column}" holds ${c.values.length} categories (${listCategories(c.values)}): ${how}, encoded by the model itself (${instead}--exclude ${shellWord(c.column)} to leave it out)`);
+  }
   if (ds.taskAmbiguous && task === undefined) {
     throw new UsageError(`cannot tell the task: target ${ds.taskReason} - pass --task classification (one class per value) or --task regression (a quantity)`);
   }
@@ -184,7 +216,8 @@ export async function loadSplit(path: string, f: Record<string, unknown>) {
   // Held-out files are read as the training file was: its feature columns, classes and fill values.
   const heldOut = async (file: string) => {
     const held = await readCsv(file, {
-      target: ds.targetNames.length > 1 ? ds.targetNames : ds.targetNames[0], task: ds.task, features: ds.featureNames,
+      target: ds.targetNames.length > 1 ? ds.targetNames : ds.targetNames[0], task: ds.task, features: rawColumnsOf(ds),
+      categorical: ds.categories?.map((c) => ({ column: c.column, encoding: c.encoding, values: c.values })),
       classes: ds.classes ?? undefined, minClasses: 1, impute, na: naFlag(f.na), hints: CSV_HINTS,
       fill: impute === 'mean' || impute === 'median' || impute === 'most-frequent' ? fillValues(ds, impute) : undefined,
     });
@@ -229,7 +262,7 @@ export function heldOutNote(f: Record<string, unknown>): string {
 export const CSV_HINTS = {
   missing: 'pass --impute mean (or median, most-frequent, drop) to fill or drop missing cells',
   drop: '--impute drop',
-  text: (column: string, value: string) => `if the column holds text, pass --exclude ${shellWord(column)} to leave it out; if "${value}" marks a missing value, list it in --na`,
+  text: (column: string, value: string) => `if the column holds free text or ids, pass --exclude ${shellWord(column)} to leave it out; if "${value}" marks a missing value, list it in --na`,
 };
 
 /** A word as a shell user types it (quoted when it holds anything but letters, digits and ._-). */
@@ -244,6 +277,11 @@ export function describeTask(ds: Dataset, given: boolean): string {
   return `${ds.task} (${[why, classes].filter(Boolean).join('; ')})`;
 }
 
+/** A comma-separated column list flag. */
+function columnsFlag(v: unknown): string[] {
+  return v === undefined ? [] : String(v).split(',').map((c) => c.trim()).filter(Boolean);
+}
+
 /** --na as tokens; '' is accepted and means nothing more than the empty cell, which is always missing. */
 export function naFlag(v: unknown): string[] | undefined {
   return v === undefined ? undefined : String(v).split(',').map((t) => t.trim()).filter(Boolean);
@@ -253,7 +291,8 @@ export function naFlag(v: unknown): string[] | undefined {
 export function missingReport(ds: Dataset): string | null {
   const m = ds.missing;
   if (!m) return null;
-  const cols = m.columns.map((c) => `${c.name} ${c.count}${c.fill === null ? '' : ` (filled ${Number(c.fill.toPrecision(6))})`}`).join(', ');
+  const filled = (c: (typeof m.columns)[number]) => (c.category !== undefined ? `"${c.category}"` : Number(c.fill!.toPrecision(6)));
+  const cols = m.columns.map((c) => `${c.name} ${c.count}${c.fill === null ? '' : ` (filled ${filled(c)})`}`).join(', ');
   if (m.strategy === 'drop') return `${ds.source}: dropped ${m.droppedRows} rows with missing cells${cols ? ` (missing per column: ${cols})` : ''}`;
   return `${ds.source}: imputed missing cells by ${m.strategy}: ${cols}`;
 }
