@@ -37,9 +37,9 @@ export interface LayerInfo {
   inFeatures: number;
   outFeatures: number;
   /** Neurons per weight width: index = bits (0 = pruned) .. 8. */
-  weightBits: number[];
+  weightBitsHistogram: number[];
   /** Neurons per activation width: index = bits .. 16; null for the last layer. */
-  actBits: number[] | null;
+  actBitsHistogram: number[] | null;
   /** Non-pruned weights. */
   weights: number;
   /** Canonical packed weight bytes in the file. */
@@ -183,8 +183,8 @@ export class Model {
       params += weights + l.outFeatures;
       sx += l.weights.length;
       return {
-        inFeatures: l.inFeatures, outFeatures: l.outFeatures, weightBits: bitsHistogram(l.weightBits, 9),
-        actBits: l.act ? bitsHistogram(l.act.bits, 17) : null, weights, packedBytes: l.weights.length, kernelBytes: plan.layerWeights[i],
+        inFeatures: l.inFeatures, outFeatures: l.outFeatures, weightBitsHistogram: bitsHistogram(l.weightBits, 9),
+        actBitsHistogram: l.act ? bitsHistogram(l.act.bits, 17) : null, weights, packedBytes: l.weights.length, kernelBytes: plan.layerWeights[i],
         kernels: plan.layerGroups[i],
       };
     });

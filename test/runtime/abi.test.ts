@@ -13,7 +13,7 @@ import { repoRoot, testdataDir } from '../support/paths.js';
 import { conformanceVectors } from './support/exact.js';
 
 const AS_ABI = 'assembly/common/abi.ts', TS_ABI = 'runtime/abi.ts';
-const C_HOSTS = ['runtime/wasm3/host.c', 'tools/bench/wasm3/driver.c'];
+const C_HOSTS = ['runtime/c/nmp-host.c', 'runtime/c/nmp-cli.c', 'runtime/wasm3/host.c', 'runtime/wasm2c/host.c', 'runtime/mcu/main.c', 'tools/bench/wasm3/driver.c'];
 
 /** NAME -> value of every `export const NAME = <integer>;` line; throws on an export the parser cannot read. */
 function parseAbi(path: string): Map<string, number> {

@@ -178,10 +178,10 @@ test('runtime › info: shapes, bit-width histograms, parameter and byte counts'
     const info = m.info.layers[i];
     assert.equal(info.inFeatures, l.inFeatures);
     assert.equal(info.outFeatures, l.outFeatures);
-    assert.equal(info.weightBits.length, 9);
-    for (let b = 0; b <= 8; b++) assert.equal(info.weightBits[b], l.weightBits.filter((x) => x === b).length);
-    if (l.act) for (let b = 1; b <= 16; b++) assert.equal(info.actBits![b], l.act.bits.filter((x) => x === b).length);
-    else assert.equal(info.actBits, null);
+    assert.equal(info.weightBitsHistogram.length, 9);
+    for (let b = 0; b <= 8; b++) assert.equal(info.weightBitsHistogram[b], l.weightBits.filter((x) => x === b).length);
+    if (l.act) for (let b = 1; b <= 16; b++) assert.equal(info.actBitsHistogram![b], l.act.bits.filter((x) => x === b).length);
+    else assert.equal(info.actBitsHistogram, null);
     assert.equal(info.packedBytes, l.weights.length);
     const w = l.weightBits.filter((b) => b > 0).length * l.inFeatures;
     assert.equal(info.weights, w);

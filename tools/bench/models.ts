@@ -39,10 +39,10 @@ export function randomFloatMlp(sizes: number[], seed: number): FloatMlp {
  */
 export interface BitMix {
   name: string;
-  weightBits: Partial<Record<number, number>>;
-  actBits: Partial<Record<number, number>>;
+  weightShares: Partial<Record<number, number>>;
+  actShares: Partial<Record<number, number>>;
   /** Shares of input feature widths (default: all 8 bits). */
-  inputBits?: Partial<Record<number, number>>;
+  inputShares?: Partial<Record<number, number>>;
 }
 
 /**
@@ -53,16 +53,16 @@ const DEPLOYED_ACTS = { 2: 0.3, 3: 0.4, 4: 0.3 };
 const DEPLOYED_INPUTS = { 4: 0.3, 5: 0.4, 6: 0.3 };
 
 export const BIT_MIXES: BitMix[] = [
-  { name: 'w1a8', weightBits: { 1: 1 }, actBits: { 8: 1 } },
-  { name: 'w2a8', weightBits: { 2: 1 }, actBits: { 8: 1 } },
-  { name: 'w4a8', weightBits: { 4: 1 }, actBits: { 8: 1 } },
-  { name: 'w8a8', weightBits: { 8: 1 }, actBits: { 8: 1 } },
-  { name: 'mix', weightBits: { 1: 0.7, 2: 0.2, 4: 0.08, 8: 0.02 }, actBits: { 4: 0.5, 8: 0.5 } },
-  { name: 'w1a2-4', weightBits: { 1: 1 }, actBits: DEPLOYED_ACTS, inputBits: DEPLOYED_INPUTS },
-  { name: 'w2a2-4', weightBits: { 2: 1 }, actBits: DEPLOYED_ACTS, inputBits: DEPLOYED_INPUTS },
-  { name: 'w4a2-4', weightBits: { 4: 1 }, actBits: DEPLOYED_ACTS, inputBits: DEPLOYED_INPUTS },
-  { name: 'w8a2-4', weightBits: { 8: 1 }, actBits: DEPLOYED_ACTS, inputBits: DEPLOYED_INPUTS },
-  { name: 'mix-a2-4', weightBits: { 1: 0.7, 2: 0.2, 4: 0.08, 8: 0.02 }, actBits: DEPLOYED_ACTS, inputBits: DEPLOYED_INPUTS },
+  { name: 'w1a8', weightShares: { 1: 1 }, actShares: { 8: 1 } },
+  { name: 'w2a8', weightShares: { 2: 1 }, actShares: { 8: 1 } },
+  { name: 'w4a8', weightShares: { 4: 1 }, actShares: { 8: 1 } },
+  { name: 'w8a8', weightShares: { 8: 1 }, actShares: { 8: 1 } },
+  { name: 'mix', weightShares: { 1: 0.7, 2: 0.2, 4: 0.08, 8: 0.02 }, actShares: { 4: 0.5, 8: 0.5 } },
+  { name: 'w1a2-4', weightShares: { 1: 1 }, actShares: DEPLOYED_ACTS, inputShares: DEPLOYED_INPUTS },
+  { name: 'w2a2-4', weightShares: { 2: 1 }, actShares: DEPLOYED_ACTS, inputShares: DEPLOYED_INPUTS },
+  { name: 'w4a2-4', weightShares: { 4: 1 }, actShares: DEPLOYED_ACTS, inputShares: DEPLOYED_INPUTS },
+  { name: 'w8a2-4', weightShares: { 8: 1 }, actShares: DEPLOYED_ACTS, inputShares: DEPLOYED_INPUTS },
+  { name: 'mix-a2-4', weightShares: { 1: 0.7, 2: 0.2, 4: 0.08, 8: 0.02 }, actShares: DEPLOYED_ACTS, inputShares: DEPLOYED_INPUTS },
 ];
 
 /** `n` widths drawn from `shares` with exact largest-remainder counts, then shuffled with `r`. */
@@ -95,7 +95,7 @@ export function quantizeMlp(mlp: FloatMlp, mix: BitMix, seed: number, calib: Flo
   const L = mlp.weights.length;
   const nFeat = mlp.sizes[0]!;
   // Only mixes with input shares draw from `r`: the a8 mixes stay the models earlier commits benchmarked.
-  const inBits = mix.inputBits ? widths(nFeat, mix.inputBits, r) : new Uint8Array(nFeat).fill(8);
+  const inBits = mix.inputShares ? widths(nFeat, mix.inputShares, r) : new Uint8Array(nFeat).fill(8);
   const gain = Float64Array.from(inBits, (b) => (2 ** (b - 1) - 1) / INPUT_RANGE);
   // Per-neuron maxima of every hidden layer's ReLU output on the calibration set.
   const hiddenMax: Float64Array[] = [];
@@ -119,7 +119,7 @@ export function quantizeMlp(mlp: FloatMlp, mix: BitMix, seed: number, calib: Flo
   for (let l = 0; l < L; l++) {
     const [nIn, nOut] = [mlp.sizes[l]!, mlp.sizes[l + 1]!];
     const W = mlp.weights[l]!;
-    const wBits = widths(nOut, mix.weightBits, r);
+    const wBits = widths(nOut, mix.weightShares, r);
     const rows: Uint8Array[] = [];
     const bias = new Int32Array(nOut);
     const weightScale = new Float32Array(nOut);
@@ -152,7 +152,7 @@ export function quantizeMlp(mlp: FloatMlp, mix: BitMix, seed: number, calib: Flo
     }
     let act: LayerInput['act'] = null;
     if (l < L - 1) {
-      const aBits = widths(nOut, mix.actBits, r);
+      const aBits = widths(nOut, mix.actShares, r);
       const scale = new Float32Array(nOut);
       const mult = new Int32Array(nOut);
       const shift = new Uint8Array(nOut);

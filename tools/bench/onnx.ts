@@ -198,13 +198,19 @@ export function fp32MlpGraph(mlp: FloatMlp): OnnxGraph {
   return { name: 'mlp_fp32', nodes, initializers, ...ioInfo(mlp) };
 }
 
-/** Per-tensor symmetric int8 weights of one layer, and the scale that dequantises them. */
+/**
+ * Per-tensor symmetric int8 weights of one layer at 7 bits (+-63, onnxruntime's `reduce_range`), and the scale that
+ * dequantises them. Full-range s8 weights are wrong on CPUs without VNNI: ORT's u8 x s8 kernels there sum pairs of
+ * products in int16 (`vpmaddubsw`), which saturates at 2 x 255 x 127; on an AVX2-only host the QDQ peer of
+ * 54-256-256-7 missed the float reference by 0.62 (17 % of the largest output). 2 x 255 x 63 fits in int16 everywhere.
+ */
+const WEIGHT_QMAX = 63;
 function quantizeWeightsS8(w: Float32Array): { q: Int8Array; scale: number } {
   let m = 0;
   for (const v of w) m = Math.max(m, Math.abs(v));
-  const scale = m > 0 ? m / 127 : 1;
+  const scale = m > 0 ? m / WEIGHT_QMAX : 1;
   const q = new Int8Array(w.length);
-  for (let i = 0; i < w.length; i++) q[i] = Math.max(-127, Math.min(127, Math.round(w[i]! / scale)));
+  for (let i = 0; i < w.length; i++) q[i] = Math.max(-WEIGHT_QMAX, Math.min(WEIGHT_QMAX, Math.round(w[i]! / scale)));
   return { q, scale };
 }
 

@@ -108,7 +108,7 @@ export function describeEntry(e: ModelEntry): Record<string, unknown> {
     name: e.name, version: e.version, hash: e.hash, source: e.source, loadedAt: e.loadedAt,
     task: meta.task, features: meta.featureNames, outputs: meta.outputNames, backend: info.backend,
     bits: e.bits,
-    layers: info.layers.map((l) => ({ inFeatures: l.inFeatures, outFeatures: l.outFeatures, weightBits: l.weightBits, actBits: l.actBits })),
+    layers: info.layers.map((l) => ({ inFeatures: l.inFeatures, outFeatures: l.outFeatures, weightBitsHistogram: l.weightBitsHistogram, actBitsHistogram: l.actBitsHistogram })),
     parameters: info.parameters,
     bytes: { file: e.fileBytes, packedWeights: info.packedWeightBytes },
     memory: e.model.disposed ? null : e.model.memory(),

@@ -7,6 +7,7 @@
  * them with --report-only); float phases are cached in .cache/alloc/ so that a resumed data set and seed reuse theirs.
  *
  *   node dist/tools/bench/alloc/run.js [--datasets letter,covertype,shuttle,higgs,qoe] [--seeds 1,2,3,4,5] [--jobs 2]
+ *     [--configs fp32,uniform1.58,nmp-w2,...]
  *     [--report-only] [--data ../shared/datasets]
  */
 
@@ -22,7 +23,7 @@ import type { FloatPhase, TrainOptions } from '../../train/index.js';
 import { resolveOptions } from '../../train/options.js';
 import { bytesOf, f32Of } from '../../train/checkpoint.js';
 import { startTraining } from '../../pipeline/training.js';
-import { CACHE_DIR, configs, datasetOf, DATASETS, RUNS_DIR, runsOf, SUITE_DIR, type AllocConfig, type AllocDataset, type AllocRecord } from './configs.js';
+import { ABLATION_SEEDS, CACHE_DIR, configs, datasetOf, DATASETS, RUNS_DIR, runsOf, SUITE_DIR, type AllocConfig, type AllocDataset, type AllocRecord } from './configs.js';
 import { writeAllocation } from './report.js';
 
 const packr = new Packr({ useRecords: false } as ConstructorParameters<typeof Packr>[0]);
@@ -65,10 +66,12 @@ function isCurrent(d: AllocDataset, c: AllocConfig, seed: number, split: Split):
 
 
 /** Trains every run of one data set and seed that has no current record; returns the failures. */
-async function runUnit(d: AllocDataset, ds: Dataset, seed: number, commit: string, log: string): Promise<string[]> {
+async function runUnit(d: AllocDataset, ds: Dataset, seed: number, commit: string, log: string, only?: string[]): Promise<string[]> {
   const split: Split = d.split(ds, seed);
   const failures: string[] = [];
-  const todo = runsOf(d.id, seed).filter((c) => !isCurrent(d, c, seed, split));
+  // --configs also orders the runs, so that the runs that matter most finish first when a sitting is cut short.
+  const wanted = only ? only.flatMap((id) => runsOf(d.id, seed).filter((c) => c.id === id)) : runsOf(d.id, seed);
+  const todo = wanted.filter((c) => !isCurrent(d, c, seed, split));
   if (!todo.length) return failures;
   const fp = floatPath(d.id, seed);
   let floatPhase: FloatPhase | undefined = existsSync(fp) ? await loadFloatPhase(fp) : undefined;
@@ -120,10 +123,14 @@ async function runUnit(d: AllocDataset, ds: Dataset, seed: number, commit: strin
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const known = new Set(['--datasets', '--seeds', '--jobs', '--data', '--report-only']);
+  const known = new Set(['--datasets', '--seeds', '--configs', '--jobs', '--data', '--report-only']);
   for (const a of args) if (a.startsWith('--') && !known.has(a)) throw new Error(`unknown option ${a} - expected one of ${[...known].join(', ')}`);
   const datasets = (listArg(args, '--datasets') ?? DATASETS.map((d) => d.id)).map(datasetOf);
   const seeds = (listArg(args, '--seeds') ?? ['1', '2', '3', '4', '5']).map((v) => wholeArg('--seeds', v));
+  // A subset of the runs (ids as in configs.ts), for data sets too big to train every run on this machine in one sitting.
+  const only = listArg(args, '--configs');
+  const ids = new Set(DATASETS.flatMap((d) => runsOf(d.id, ABLATION_SEEDS[0]).map((c) => c.id)));
+  for (const c of only ?? []) if (!ids.has(c)) throw new Error(`--configs: unknown run '${c}' - expected ids such as ${[...ids].slice(0, 6).join(', ')}, ... (tools/bench/alloc/configs.ts)`);
   const jobs = wholeArg('--jobs', listArg(args, '--jobs')?.[0] ?? '2');
   const dataRoot = resolve(listArg(args, '--data')?.[0] ?? join(SUITE_DIR, '../../../../shared/datasets'));
   if (!args.includes('--report-only')) {
@@ -141,7 +148,7 @@ async function main(): Promise<void> {
       while (next < units.length) {
         const { d, seed } = units[next++];
         if (!loaded.has(d.id)) loaded.set(d.id, d.load(dataRoot));
-        failures.push(...await runUnit(d, await loaded.get(d.id)!, seed, commit, log));
+        failures.push(...await runUnit(d, await loaded.get(d.id)!, seed, commit, log, only));
       }
     }));
     console.log(`wrote ${await writeAllocation()}`);
