@@ -215,6 +215,8 @@ export async function readCsv(input: string | Readable, options: CsvOptions): Pr
     if (code !== undefined) return code;
     const column = header![featIdx[f]];
     if (cat.fixed) throw new DataError(`${source}: line ${lineNo}, column "${column}": unknown category "${cell.slice(0, 40)}" - expected one of ${listCategories(cat.spec.values!)}`);
+    // The model file stores categories of at most 256 bytes (SPEC §3.7): refuse now, not after training.
+    if (Buffer.byteLength(cell) > 256) throw new DataError(`${source}: line ${lineNo}, column "${column}": a category of ${Buffer.byteLength(cell)} bytes ("${cell.slice(0, 40)}...") - expected at most 256 bytes of UTF-8; ${textHint(column, cell.slice(0, 40))}`);
     if (cat.codes.size >= CATEGORY_LIMIT) throw new DataError(`${source}: line ${lineNo}, column "${column}": more than ${CATEGORY_LIMIT} distinct values ("${cell.slice(0, 40)}") - expected at most ${CATEGORY_LIMIT} categories; ${textHint(column, cell.slice(0, 40))}`);
     code = cat.codes.size;
     cat.codes.set(cell, code);

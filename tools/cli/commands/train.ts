@@ -173,6 +173,7 @@ export async function loadSplit(path: string, f: Record<string, unknown>) {
   if (task !== undefined && task !== 'classification' && task !== 'regression') throw new UsageError(`--task must be classification or regression, got '${task}'`);
   const impute = (f.impute as Impute | undefined) ?? 'error';
   if (!IMPUTE_STRATEGIES.includes(impute)) throw new UsageError(`--impute must be one of ${IMPUTE_STRATEGIES.join(', ')}, got '${impute}'`);
+  const parts = splitFlag(f); // a usage error before reading a large file
   const targets = target.split(',').map((s) => s.trim());
   const exclude = f.exclude === undefined ? undefined : String(f.exclude).split(',').map((c) => c.trim()).filter(Boolean);
   const categorical: CategoricalSpec[] = [
@@ -210,7 +211,6 @@ export async function loadSplit(path: string, f: Record<string, unknown>) {
   }
   const report = missingReport(ds);
   if (report) console.error(report);
-  const parts = splitFlag(f);
   if (f.stratify && ds.task !== 'classification') throw new UsageError(`--stratify applies to classification (classes kept in proportion) - this task is ${ds.task}`);
   const split = splitDataset(ds, { seed: (f.seed as number | undefined) ?? 1, maxRows: f['max-rows'] as number | undefined, valFraction: parts.val, testFraction: parts.test, stratify: Boolean(f.stratify) });
   // Held-out files are read as the training file was: its feature columns, classes and fill values.
