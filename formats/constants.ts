@@ -11,9 +11,18 @@ export const KNOWN_REQUIREMENTS: readonly string[] = [];
 export const MAX_FEATURES = 4096;
 export const MAX_NEURONS = 4096;
 export const MAX_LAYERS = 64;
+/** Bytes of one str in `meta`, `provenance` (except `dataset`), `requires` and of a metric key: raw bytes, not characters. */
 export const MAX_NAME_LENGTH = 256;
+/** Bytes of `provenance.dataset`. */
+export const MAX_DATASET_LENGTH = 4096;
 export const MAX_METRICS = 256;
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
+/**
+ * msgpack structure (SPEC §2.1), anywhere in the envelope or body, unknown keys included: maps and arrays nest at most
+ * this deep (a v1 file uses 4), and a map holds at most this many entries (so repeated keys are found in linear time).
+ */
+export const MAX_DEPTH = 16;
+export const MAX_MAP_ENTRIES = 1024;
 
 /** Weight bit-widths a neuron may have; 0 = pruned. */
 export const WEIGHT_BITS_MIN = 0;

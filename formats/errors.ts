@@ -5,13 +5,13 @@
 
 export type ModelFormatErrorCode =
   | 'E_EMPTY' // zero-byte input
-  | 'E_MSGPACK' // not decodable as msgpack, or truncated, or trailing bytes
+  | 'E_MSGPACK' // not msgpack of SPEC §2.1: truncated, trailing bytes, 0xc1, an extension type, invalid UTF-8, a non-str or repeated map key
   | 'E_FORMAT_NAME' // envelope `format` is not "nmp-edge"
   | 'E_FORMAT_VERSION' // envelope `version` newer than this reader (or not a positive integer)
   | 'E_REQUIRES' // an entry of `requires` this reader does not implement
   | 'E_CHECKSUM' // CRC-32 of the body does not match
   | 'E_TYPE' // a field has the wrong msgpack type, or a required field is missing
-  | 'E_LIMIT' // a count or size beyond the limits of SPEC §3.4
+  | 'E_LIMIT' // a count, size or nesting depth beyond the limits of SPEC §3.4
   | 'E_SHAPE' // sizes that disagree with each other
   | 'E_BITWIDTH' // a bit-width outside its allowed set
   | 'E_LENGTH' // a bin whose byte length is not what the shapes imply
@@ -23,6 +23,8 @@ export class ModelFormatError extends Error {
   override readonly name = 'ModelFormatError';
   constructor(
     readonly code: ModelFormatErrorCode,
+    /** Byte offset in the file that SPEC §7 assigns to this error (every conforming reader reports the same one). */
+    readonly offset: number,
     /** Where in the file, e.g. `body.layers[2].w_bits[17]`. */
     readonly path: string,
     /** What is wrong, in a few words. */
@@ -33,7 +35,7 @@ export class ModelFormatError extends Error {
     readonly expected: string,
     hint?: string,
   ) {
-    super(`${path}: ${what} - got ${found}, expected ${expected}${hint ? `; ${hint}` : ''} [${code}]`);
+    super(`${path} (byte ${offset}): ${what} - got ${found}, expected ${expected}${hint ? `; ${hint}` : ''} [${code}]`);
   }
 }
 

@@ -1,8 +1,8 @@
 /**
- * @fileoverview `loadModel` and the loaded model. Lifecycle: (1) readModel validates the untrusted bytes, (2) the arena is
- * planned as a JS image, (3) it gets a block of the backend's shared instance memory (or of a private instance), checked
- * against the memory limit, and the image is copied in, (4) predict quantises in the host, runs `forward` in WASM,
- * dequantises in the host, (5) dispose() returns the block for reuse.
+ * @fileoverview `loadModel` and the loaded model. Lifecycle: (1) readModel validates the untrusted bytes (weights stay views
+ * of them), (2) the arena is laid out, (3) it gets a block of the backend's shared instance memory (or of a private
+ * instance), checked against the memory limit, and is written straight into it, (4) predict quantises in the host, runs
+ * `forward` in WASM, dequantises in the host, (5) dispose() returns the block for reuse.
  */
 import { encodeRawRow, rawColumnsOf } from '../formats/categories.js';
 import { readModel } from '../formats/read.js';
@@ -12,7 +12,7 @@ import { dequantizeValue } from '../formats/reference/arith.js';
 import { argmax } from '../formats/reference/forward.js';
 import { RuntimeError } from './errors.js';
 import type { Backend } from './pack.js';
-import { planArena, rebasePlan, type ArenaBytes, type ArenaPlan } from './plan.js';
+import { planArena, type ArenaBytes, type ArenaPlan } from './plan.js';
 import { isolatedPool, sharedPool, type ArenaPool } from './pool.js';
 import { compileBackend, relaxedWorks, type CompiledBackend, type RuntimeExports, type WasmSource } from './wasm.js';
 
@@ -80,7 +80,8 @@ const MAX_WASM32 = 65536 * 65536;
 
 /** Loads a model file. Throws ModelFormatError for bad bytes (before any WASM memory is written), RuntimeError otherwise. */
 export async function loadModel(bytes: Uint8Array, options: LoadOptions = {}): Promise<Model> {
-  const decoded = readModel(bytes);
+  // Views, not copies, of the weights: they are read once, while the arena is built (peak memory: file + arena).
+  const decoded = readModel(bytes, { copy: false });
   return loadDecoded(decoded, bytes.length, options);
 }
 
@@ -113,12 +114,20 @@ export async function loadDecoded(model: NmpModel, fileBytes: number, options: L
   // Modules supplied through options.wasm are not cached, so they get a private instance (no pool kept alive forever).
   const isolate = options.isolate === true || options.maxMemoryBytes !== undefined || options.wasm?.[backend] !== undefined;
   const pool = await (isolate ? isolatedPool(compiled, Math.min(limit, MAX_WASM32)) : sharedPool(compiled, MAX_WASM32));
-  // Plan at the heap base, then move the image to wherever the pool has room: nothing touches WASM memory before alloc.
-  const planned = planArena(model, backend, pool.x.heapBase());
-  const at = pool.alloc(planned.bytes.total, planned.bytes.weights);
-  const plan = rebasePlan(planned, at);
-  new Uint8Array(pool.x.memory.buffer).set(plan.image, at);
-  return new Model(model, pool, plan, compiled.moduleBytes, fileBytes);
+  // Lay out, then write the arena straight into the block the pool gives it (validated model only; nothing else touches
+  // WASM memory). A block may be reused, so it is cleared first: the packers set bits into zeros.
+  let block: { at: number; size: number } | null = null;
+  try {
+    const plan = planArena(model, backend, pool.x.heapBase(), undefined, (bytes) => {
+      block = { at: pool.alloc(bytes.total, bytes.weights), size: bytes.total };
+      pool.clear(block.at, bytes.total);
+      return { image: new Uint8Array(pool.x.memory.buffer, block.at, bytes.total), base: block.at };
+    });
+    return new Model(model, pool, plan, compiled.moduleBytes, fileBytes);
+  } catch (e) {
+    if (block) pool.release((block as { at: number; size: number }).at, (block as { at: number; size: number }).size);
+    throw e;
+  }
 }
 
 /** A model loaded into an arena of a WASM instance. Methods are synchronous; models never touch each other's arenas. */

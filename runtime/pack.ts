@@ -53,7 +53,11 @@ export function packSimdRows(values: ArrayLike<number>, rows: number, k: number,
   if (w === 8) {
     for (let r = 0; r < rows; r++) {
       const rowBase = offset + ((r >> 2) * chunks * 4 + (r & 3)) * 16;
-      for (let e = 0; e < k; e++) dst[rowBase + (e >> 4) * 64 + (e & 15)] = values[r * k + e] & 0xff;
+      // 16 elements at a time to consecutive bytes (a Uint8Array store keeps the low 8 bits).
+      for (let c = 0, src = r * k; c < chunks; c++, src += 16) {
+        const d = rowBase + c * 64, n = Math.min(16, k - c * 16);
+        for (let t = 0; t < n; t++) dst[d + t] = values[src + t];
+      }
     }
     return dst;
   }
@@ -75,14 +79,36 @@ export function packSimdRows(values: ArrayLike<number>, rows: number, k: number,
 /** Packs `rows` x `k` weight values into the scalar bit-plane layout of width `w` (see packSimdRows for `out`). */
 export function packScalarRows(values: ArrayLike<number>, rows: number, k: number, w: number, out?: Uint8Array, offset = 0): Uint8Array {
   const dst = out ?? new Uint8Array(scalarRowsBytes(rows, k, w));
-  const kw = Math.ceil(k / 64);
+  const kw = Math.ceil(k / 64), mask = (1 << w) - 1;
+  const field = (v: number) => (w === 1 ? (v > 0 ? 1 : 0) : v & mask); // encodeCode, inlined
+  // Eight elements at a time: their fields as an 8x8 bit matrix (byte j = element j) transposed in two 32-bit halves
+  // (byte i = plane i), then w byte stores: about 4x faster than a bit at a time at w = 8 (npm run bench:load).
   for (let r = 0; r < rows; r++) {
-    for (let e = 0; e < k; e++) {
-      const f = encodeCode(values[r * k + e], w);
-      const word = e >> 6, bit = e & 63;
-      for (let i = 0; i < w; i++) {
-        if ((f >> i) & 1) dst[offset + ((r * kw + word) * w + i) * 8 + (bit >> 3)] |= 1 << (bit & 7);
+    for (let e0 = 0; e0 < k; e0 += 8) {
+      const o = r * k + e0, n = k - e0;
+      let x = 0, y = 0;
+      if (n >= 8) {
+        x = field(values[o]) | (field(values[o + 1]) << 8) | (field(values[o + 2]) << 16) | (field(values[o + 3]) << 24);
+        y = field(values[o + 4]) | (field(values[o + 5]) << 8) | (field(values[o + 6]) << 16) | (field(values[o + 7]) << 24);
+      } else {
+        for (let j = 0; j < n; j++) {
+          if (j < 4) x |= field(values[o + j]) << (8 * j);
+          else y |= field(values[o + j]) << (8 * (j - 4));
+        }
       }
+      let t = (x ^ (x >>> 7)) & 0x00aa00aa;
+      x = x ^ t ^ (t << 7);
+      t = (y ^ (y >>> 7)) & 0x00aa00aa;
+      y = y ^ t ^ (t << 7);
+      t = (x ^ (x >>> 14)) & 0x0000cccc;
+      x = x ^ t ^ (t << 14);
+      t = (y ^ (y >>> 14)) & 0x0000cccc;
+      y = y ^ t ^ (t << 14);
+      t = (x ^ (y << 4)) & 0xf0f0f0f0;
+      x ^= t;
+      y ^= t >>> 4;
+      const at = offset + (r * kw + (e0 >> 6)) * w * 8 + ((e0 & 63) >> 3);
+      for (let i = 0; i < w; i++) dst[at + i * 8] |= (i < 4 ? x >>> (8 * i) : y >>> (8 * (i - 4))) & 0xff;
     }
   }
   return dst;

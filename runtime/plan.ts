@@ -1,7 +1,8 @@
 /**
- * @fileoverview Arena plan of one model for one backend: where every buffer lives in WASM memory and its exact bytes,
- * built entirely in JS (an image) before any WASM memory is touched. Descriptor and record layout: runtime/abi.ts,
- * documented in assembly/common/abi.ts.
+ * @fileoverview Arena plan of one model for one backend: where every buffer lives in WASM memory and its exact bytes.
+ * The layout is computed first; the arena is then written either into a JS image or, for loading, straight into its
+ * block of WASM memory (no intermediate copy: a 66 MB model needs no second 66 MB). Descriptor and record layout:
+ * runtime/abi.ts, documented in assembly/common/abi.ts.
  */
 import { unpackRow } from '../formats/pack.js';
 import type { NmpModel } from '../formats/schema.js';
@@ -40,7 +41,7 @@ export interface ArenaBytes {
 
 export interface ArenaPlan {
   backend: Backend;
-  /** Arena image, copied into memory at `base` in one step. */
+  /** Arena image: a JS buffer, or the arena's own block of WASM memory when planned `into` it. */
   image: Uint8Array;
   base: number;
   bytes: ArenaBytes;
@@ -87,6 +88,8 @@ class Layout {
 interface LayerPlan {
   k: number; n: number; perm: Uint16Array; groups: { kernel: number; rows: number }[];
   bias: Int32Array; xPlanes: number; yPlanes: number; yZs: number; i8: boolean;
+  /** Input offsets folded into the bias as offset * rowsum: `xZs` for int8 groups, `adj` for the others. */
+  adj: number; xZs: number;
   /** Table kind of the layer's input (4, 8) when it has KERNEL_LUT groups, else 0. */
   tKind: number;
   /** Column c of this layer's stored rows reads input cols[c] (null: natural order). */
@@ -157,10 +160,69 @@ export function simdKernels(weightBits: ArrayLike<number>, k: number, aIn: numbe
 export type KernelForce = 'dot16' | 'lut' | 'dot8';
 
 /**
- * Plans the arena of `model` for `backend`, placing it at `heapBase` rounded up to 16. Pure: no WASM involved.
- * `force` overrides the measured kernel choice (tests).
+ * Copies one row of weight values (`src[o..o+k)`, columns gathered through `cols` when the previous layer's neurons were
+ * reordered) to `dst[d..]` as int8, contiguous or (`blocked`) as SIMD int8 rows: 16 values per 16 bytes of a 64-byte
+ * 4-row chunk (packSimdRows w = 8). Returns the row's sum. Written for Int8Array (file rows) and Int32Array (unpacked)
+ * sources alike; each call site stays monomorphic.
  */
-export function planArena(model: NmpModel, backend: Backend, heapBase: number, force?: KernelForce): ArenaPlan {
+function placeRow(src: Int8Array | Int32Array, o: number, k: number, cols: Uint16Array | null, dst: Uint8Array, d: number, blocked: boolean): number {
+  let sum = 0;
+  if (!blocked && !cols && src instanceof Int8Array) {
+    // Contiguous int8 rows in file order: one byte copy, then the sum.
+    dst.set(new Uint8Array(src.buffer, src.byteOffset + o, k), d);
+    for (let e = 0; e < k; e++) sum += src[o + e];
+    return sum;
+  }
+  for (let c = 0; c < k; c += 16) {
+    const at = blocked ? d + c * 4 : d + c, n = Math.min(16, k - c);
+    if (cols) {
+      for (let t = 0; t < n; t++) {
+        const v = src[o + cols[c + t]];
+        dst[at + t] = v;
+        sum += v;
+      }
+    } else {
+      for (let t = 0; t < n; t++) {
+        const v = src[o + c + t];
+        dst[at + t] = v;
+        sum += v;
+      }
+    }
+  }
+  return sum;
+}
+
+/** The same into an int8 values buffer, row-major (the packers' input). */
+function gatherRow(src: Int8Array | Int32Array, o: number, k: number, cols: Uint16Array | null, dst: Int8Array, d: number): number {
+  let sum = 0;
+  if (cols) {
+    for (let e = 0; e < k; e++) {
+      const v = src[o + cols[e]];
+      dst[d + e] = v;
+      sum += v;
+    }
+  } else {
+    for (let e = 0; e < k; e++) {
+      const v = src[o + e];
+      dst[d + e] = v;
+      sum += v;
+    }
+  }
+  return sum;
+}
+
+/** Where planArena writes the arena once its size is known: a zeroed view of `bytes.total` bytes and its address. */
+export type ArenaTarget = (bytes: ArenaBytes) => { image: Uint8Array; base: number };
+
+/** Rows packed per step: a multiple of every layout's row block (4 SIMD, 16 tables), so steps concatenate exactly. */
+const PACK_ROWS = 64;
+
+/**
+ * Plans the arena of `model` for `backend`, placing it at `heapBase` rounded up to 16, into a new JS image (pure: no WASM
+ * involved), or, with `into`, wherever and into whatever memory `into` gives once the sizes are known. `force`
+ * overrides the measured kernel choice (tests).
+ */
+export function planArena(model: NmpModel, backend: Backend, heapBase: number, force?: KernelForce, into?: ArenaTarget): ArenaPlan {
   const L = model.layers.length;
   const simd = backend !== 'scalar';
   const inBits = Math.max(...model.input.bits);
@@ -197,28 +259,23 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number, f
     const order = (kern: number) => (kern > KERNEL_LUT ? kern - 64 : kern);
     const perm = Uint16Array.from({ length: n }, (_, j) => j).sort((a, b) => order(kernelOf[a]) - order(kernelOf[b]) || sh(a) - sh(b) || a - b);
     const groups: LayerPlan['groups'] = [];
+    // The folded offsets (adj * rowsum) are added while the rows are packed, so every row is read once.
     const bias = new Int32Array(n + LUT_ROWS);
-    const row = new Int32Array(k);
     for (let r = 0; r < n; r++) {
-      const j = perm[r], b = layer.weightBits[j];
+      const j = perm[r];
       let g = groups[groups.length - 1];
       if (!g || g.kernel !== kernelOf[j]) groups.push((g = { kernel: kernelOf[j], rows: 0 }));
-      let sum = 0;
-      if (b > 0) {
-        unpackRow(layer.weights, layer.rowOffsets[j], k, b, row);
-        for (let e = 0; e < k; e++) sum += row[e];
-      }
       g.rows++;
-      bias[r] = (layer.bias[j] + Math.imul(kernelOf[j] === KERNEL_I8 ? xZs : adj, sum)) | 0;
+      bias[r] = layer.bias[j];
     }
     const yPlanes = layer.act ? Math.max(...layer.act.bits) : 0;
     const yZs = yPlanes === 16 ? 32768 : 0;
-    layers.push({ k, n, perm, groups, bias, xPlanes, yPlanes, yZs, i8: groups.some((g) => g.kernel === KERNEL_I8), tKind, cols: inOrder });
+    layers.push({ k, n, perm, groups, bias, adj, xZs, xPlanes, yPlanes, yZs, i8: groups.some((g) => g.kernel === KERNEL_I8), tKind, cols: inOrder });
     inOrder = simd && layer.act ? perm : null;
   }
 
   const B = BATCH;
-  const base = align16(heapBase);
+  let base = align16(heapBase);
   const lay = new Layout(base);
   const descPtr = lay.take(4 * (HDR_WORDS + LAYER_WORDS * L), 'scratch');
   const maxN = Math.max(...layers.map((p) => p.n));
@@ -246,8 +303,12 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number, f
   lay.bytes.total = align16(lay.size);
   lay.bytes.alignment += lay.bytes.total - lay.size;
 
-  const image = new Uint8Array(lay.bytes.total);
-  const i32 = new Int32Array(image.buffer), u16 = new Uint16Array(image.buffer);
+  // Offsets inside the arena do not depend on its (16-aligned) base, so the target may move it.
+  let image: Uint8Array;
+  if (into) ({ image, base } = into(lay.bytes));
+  else image = new Uint8Array(lay.bytes.total);
+  if (base % 16 !== 0 || image.byteOffset % 4 !== 0 || image.length !== lay.bytes.total) throw new RangeError(`arena target at ${base} of ${image.length} bytes, expected 16-aligned and ${lay.bytes.total} bytes`);
+  const i32 = new Int32Array(image.buffer, image.byteOffset, image.length >> 2), u16 = new Uint16Array(image.buffer, image.byteOffset, image.length >> 1);
   const h = descPtr >> 2; // image index of the header
   i32[h + HDR_LAYERS] = L;
   i32[h + HDR_IN_PTR] = base + input.at;
@@ -286,7 +347,6 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number, f
       i32[d + LAYER_T_PTR] = base + tables[l];
       i32[d + LAYER_T_KIND] = p.tKind;
     }
-    i32.set(p.bias, q.bias >> 2);
     for (let r = 0; r < p.n; r++) {
       const j = p.perm[r], at = q.recs + REC_BYTES * r;
       u16[(at + REC_INDEX) >> 1] = j;
@@ -303,22 +363,45 @@ export function planArena(model: NmpModel, backend: Backend, heapBase: number, f
       i32[e + GROUP_ROWS] = g.rows;
       i32[e + GROUP_W_PTR] = g.kernel === KERNEL_PRUNED ? 0 : base + q.weights[i];
       i32[e + GROUP_BIAS_PTR] = base + q.bias + 4 * row;
-      if (g.kernel !== KERNEL_PRUNED) {
-        // One group's values at a time (int8 fits every width), so planning holds at most one group beside the image.
-        const values = new Int8Array(g.rows * p.k), tmp = new Int32Array(p.k), cols = p.cols;
+      const fold = g.kernel === KERNEL_I8 ? p.xZs : p.adj;
+      const int8Rows = g.kernel === KERNEL_I8 || g.kernel === KERNEL_DOT8 || (simd && g.kernel === 8);
+      if (int8Rows) {
+        // int8 layouts (scalar rows x k; SIMD 4-row blocks of 16-byte chunks, packSimdRows w = 8) are written straight
+        // from the file's rows, gathering columns where the previous layer's neurons were reordered: no values buffer.
+        const w8 = new Int8Array(layer.weights.buffer, layer.weights.byteOffset, layer.weights.length);
+        const tmp = new Int32Array(p.k), k = p.k, chunks = Math.ceil(k / 16), cols = p.cols, dst = q.weights[i];
         for (let r = 0; r < g.rows; r++) {
-          const j = p.perm[row + r];
-          unpackRow(layer.weights, layer.rowOffsets[j], p.k, layer.weightBits[j], tmp);
-          if (cols) for (let c = 0; c < p.k; c++) values[r * p.k + c] = tmp[cols[c]];
-          else values.set(tmp, r * p.k);
+          const j = p.perm[row + r], b = layer.weightBits[j];
+          const at = g.kernel === KERNEL_I8 ? dst + r * k : dst + ((r >> 2) * chunks * 4 + (r & 3)) * 16;
+          const blocked = g.kernel !== KERNEL_I8;
+          const sum = b === 8 ? placeRow(w8, layer.rowOffsets[j], k, cols, image, at, blocked)
+            : placeRow(unpackRow(layer.weights, layer.rowOffsets[j], k, b, tmp), 0, k, cols, image, at, blocked);
+          p.bias[row + r] = (p.bias[row + r] + Math.imul(fold, sum)) | 0;
         }
-        if (g.kernel === KERNEL_I8) image.set(new Uint8Array(values.buffer), q.weights[i]);
-        else if (g.kernel === KERNEL_DOT8) packSimdRows(values, g.rows, p.k, 8, image, q.weights[i]);
-        else if (g.kernel > KERNEL_LUT) packLutRows(values, g.rows, p.k, g.kernel - KERNEL_LUT, image, q.weights[i]);
-        else (simd ? packSimdRows : packScalarRows)(values, g.rows, p.k, g.kernel, image, q.weights[i]);
+      } else if (g.kernel !== KERNEL_PRUNED) {
+        // PACK_ROWS rows' values at a time (int8 fits every width), so planning holds 64 rows beside the arena, not a group.
+        const step = Math.min(g.rows, PACK_ROWS);
+        const values = new Int8Array(step * p.k), tmp = new Int32Array(p.k), cols = p.cols;
+        const w8 = new Int8Array(layer.weights.buffer, layer.weights.byteOffset, layer.weights.length);
+        for (let r0 = 0; r0 < g.rows; r0 += step) {
+          const rows = Math.min(step, g.rows - r0);
+          for (let r = 0; r < rows; r++) {
+            const j = p.perm[row + r0 + r], b = layer.weightBits[j];
+            const sum = b === 8 ? gatherRow(w8, layer.rowOffsets[j], p.k, cols, values, r * p.k)
+              : gatherRow(unpackRow(layer.weights, layer.rowOffsets[j], p.k, b, tmp), 0, p.k, cols, values, r * p.k);
+            p.bias[row + r0 + r] = (p.bias[row + r0 + r] + Math.imul(fold, sum)) | 0;
+          }
+          const v = rows === step ? values : values.subarray(0, rows * p.k);
+          const at = q.weights[i] + groupBytes(simd, r0, p.k, g.kernel);
+          if (g.kernel === KERNEL_I8) image.set(new Uint8Array(v.buffer, 0, v.length), at);
+          else if (g.kernel === KERNEL_DOT8) packSimdRows(v, rows, p.k, 8, image, at);
+          else if (g.kernel > KERNEL_LUT) packLutRows(v, rows, p.k, g.kernel - KERNEL_LUT, image, at);
+          else (simd ? packSimdRows : packScalarRows)(v, rows, p.k, g.kernel, image, at);
+        }
       }
       row += g.rows;
     });
+    i32.set(p.bias, q.bias >> 2);
   }
   const layerWeights = layers.map((p) => p.groups.reduce((s, g) => s + (g.kernel === KERNEL_PRUNED ? 0 : groupBytes(simd, g.rows, p.k, g.kernel)), 0));
   return {

@@ -11,6 +11,8 @@ const align16 = (n: number) => (n + 15) & ~15;
 export class ArenaPool {
   /** End of the highest arena handed out. */
   #top: number;
+  /** End of the highest arena ever handed out: memory above it is still the zeros WASM memory grows with. */
+  #clean: number;
   /** Freed blocks, sorted by address, adjacent ones merged. */
   readonly #free: { at: number; size: number }[] = [];
   /** Live arenas in this instance. */
@@ -18,6 +20,13 @@ export class ArenaPool {
 
   constructor(readonly x: RuntimeExports, readonly limit: number) {
     this.#top = align16(x.heapBase());
+    this.#clean = this.#top;
+  }
+
+  /** Zeroes the part of the block at `at` that an earlier arena may have written (the packers set bits into zeros). */
+  clear(at: number, size: number): void {
+    if (at < this.#clean) new Uint8Array(this.x.memory.buffer, at, Math.min(size, this.#clean - at)).fill(0);
+    this.#clean = Math.max(this.#clean, at + size);
   }
 
   /** Reserves `size` bytes (16-aligned), growing memory when needed; E_MEMORY_LIMIT beyond `limit` or when the engine refuses. */

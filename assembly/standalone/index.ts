@@ -6,7 +6,7 @@
  */
 import { E_MEMORY, HDR_IN_PTR, HDR_OUT_PTR, NMP_NO_MODEL } from '../common/abi';
 import { forward } from './forward';
-import { end, errAt, errCode, fail, head, hLen, hNext, hPtr, resetError, skip } from './msgpack';
+import { end, errAt, errCode, fail, head, hLen, hNext, hPtr, resetError, skip, touch } from './msgpack';
 import { arenaEnd, desc, plan, xin, yout } from './planner';
 import { centerP, F, gainP, inBitsP, O, offsetP, outNamesP, scaleP, validate } from './validator';
 
@@ -23,6 +23,7 @@ export function nmp_alloc(len: i32): usize {
   fileLen = <usize>len;
   const need = file + fileLen, have = <usize>memory.size() << 16;
   if (need > have && memory.grow(<i32>((need - have + 0xffff) >>> 16)) < 0) return 0;
+  touch(need); // the host writes the file here
   return file;
 }
 
@@ -39,6 +40,7 @@ export function nmp_load(ptr: usize, len: i32): i32 {
   }
   file = ptr;
   fileLen = <usize>len;
+  touch(ptr + fileLen);
   const e = validate(ptr, <usize>len);
   if (e) return e;
   const b = plan(ptr + <usize>len);
@@ -46,9 +48,12 @@ export function nmp_load(ptr: usize, len: i32): i32 {
   return b;
 }
 
-/** Byte offset in the file where the first error was found. */
+/**
+ * Byte offset in the file that SPEC §7 assigns to the last nmp_load's error (the one formats/read.ts reports); 0 for
+ * E_MEMORY raised outside the file (the arena). Never negative.
+ */
 export function nmp_error_offset(): i32 {
-  return <i32>(errAt - file);
+  return errAt >= file && errAt <= file + fileLen ? <i32>(errAt - file) : 0;
 }
 export function nmp_features(): i32 {
   return loaded ? F : 0;

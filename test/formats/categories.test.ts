@@ -27,20 +27,20 @@ test('categories › round trip; files without the key are unchanged', () => {
 });
 
 const BAD: Array<[string, unknown, string, RegExp]> = [
-  ['an unknown encoding', [{ ...GOOD[0], encoding: 'binary' }], 'E_VALUE', /categories\[0\]\.encoding: unknown encoding - got string "binary", expected "one_hot" or "ordinal"/],
-  ['no categories', [{ ...GOOD[0], values: [] }], 'E_LIMIT', /categories\[0\]\.values: category count out of range - got 0, expected 1\.\.1024/],
-  ['a category twice', [{ ...GOOD[1], values: ['2', '4', '2'] }], 'E_VALUE', /categories\[0\]\.values\[2\]: category listed twice - got "2"/],
-  ['a category that is not a string', [{ ...GOOD[1], values: ['2', 4] }], 'E_TYPE', /values\[1\]: wrong type - got integer 4, expected str/],
-  ['inputs beyond F', [{ ...GOOD[0], firstInput: 4 }], 'E_SHAPE', /categories\[0\]\.first_input: inputs beyond the features - got inputs 4\.\.6, expected within 0\.\.5/],
-  ['overlapping inputs', [GOOD[0], { ...GOOD[1], firstInput: 3 }], 'E_SHAPE', /categories\[1\]\.first_input: inputs shared with another categorical column - got input 3 also fed by entry 0/],
-  ['a column named twice', [GOOD[0], { ...GOOD[1], column: 'fuel' }], 'E_VALUE', /categories\[1\]\.column: column named twice/],
-  ['a column that is also a numeric input', [GOOD[0], { ...GOOD[1], column: 'age' }], 'E_VALUE', /column is also a numeric input - got "age" \(input 5\)/],
-  ['an empty column name', [{ ...GOOD[0], column: '' }], 'E_LIMIT', /categories\[0\]\.column: column name length out of range/],
-  ['a negative first input', [{ ...GOOD[0], firstInput: -1 }], 'E_TYPE', /first_input: wrong type - got integer -1, expected unsigned integer/],
+  ['an unknown encoding', [{ ...GOOD[0], encoding: 'binary' }], 'E_VALUE', /categories\[0\]\.encoding \(byte \d+\): unknown encoding - got "binary", expected "one_hot" or "ordinal"/],
+  ['no categories', [{ ...GOOD[0], values: [] }], 'E_LIMIT', /categories\[0\]\.values \(byte \d+\): category count out of range - got 0, expected 1\.\.1024/],
+  ['a category twice', [{ ...GOOD[1], values: ['2', '4', '2'] }], 'E_VALUE', /categories\[0\]\.values\[2\] \(byte \d+\): category listed twice - got "2"/],
+  ['a category that is not a string', [{ ...GOOD[1], values: ['2', 4] }], 'E_TYPE', /values\[1\] \(byte \d+\): wrong type - got integer 4, expected str/],
+  ['inputs beyond F', [{ ...GOOD[0], firstInput: 4 }], 'E_SHAPE', /categories\[0\]\.first_input \(byte \d+\): inputs beyond the features - got inputs 4\.\.6, expected within 0\.\.5/],
+  ['overlapping inputs', [GOOD[0], { ...GOOD[1], firstInput: 3 }], 'E_SHAPE', /categories\[1\]\.first_input \(byte \d+\): inputs shared with another categorical column - got input 3 also fed by entry 0/],
+  ['a column named twice', [GOOD[0], { ...GOOD[1], column: 'fuel' }], 'E_VALUE', /categories\[1\]\.column \(byte \d+\): column named twice/],
+  ['a column that is also a numeric input', [GOOD[0], { ...GOOD[1], column: 'age' }], 'E_VALUE', /categories\[1\]\.column \(byte \d+\): column is also a numeric input - got "age" \(input 5\)/],
+  ['an empty column name', [{ ...GOOD[0], column: '' }], 'E_LIMIT', /categories\[0\]\.column \(byte \d+\): empty column name/],
+  ['a negative first input', [{ ...GOOD[0], firstInput: -1 }], 'E_TYPE', /first_input \(byte \d+\): wrong type - got integer -1, expected non-negative integer/],
 ];
 for (const [name, table, code, re] of BAD) {
   test(`categories › R18 rejects ${name}`, () => {
-    assert.throws(() => encodeModel(carModel(table)), (e: unknown) => e instanceof ModelFormatError && e.code === code && re.test(e.message) || assert.fail(String(e)));
+    assert.throws(() => encodeModel(carModel(table)), (e: unknown) => (e instanceof ModelFormatError && e.code === code && re.test(e.message)) || assert.fail(String(e)));
   });
 }
 

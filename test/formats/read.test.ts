@@ -51,7 +51,7 @@ test('read › not msgpack / trailing bytes', () => {
   rejects(Uint8Array.of(0x93, 1, 2, 3), 'E_TYPE', '$', /expected map/);
 });
 
-test('read › wrong format name', () => rejects(encodeEnvelope(new Uint8Array(1), { format: 'gguf' }), 'E_FORMAT_NAME', '$.format', /got string "gguf", expected string "nmp-edge"/));
+test('read › wrong format name', () => rejects(encodeEnvelope(new Uint8Array(1), { format: 'gguf' }), 'E_FORMAT_NAME', '$.format', /got str "gguf", expected str "nmp-edge"/));
 
 test('read › newer version', () => rejects(encodeEnvelope(new Uint8Array(1), { version: 2 }), 'E_FORMAT_VERSION', '$.version', /format v2; this reader reads up to v1/));
 
@@ -76,7 +76,6 @@ test('read › shapes that disagree', () => {
   rejects(mutated((b) => { b.layers[1].in = 8; }), 'E_SHAPE', 'body.layers[1].in', /got 8, expected 9/);
   rejects(mutated((b) => { b.meta.feature_names.pop(); }), 'E_SHAPE', 'body.meta.feature_names');
   rejects(mutated((b) => { b.meta.output_names.push('extra'); }), 'E_SHAPE', 'body.meta.output_names');
-  rejects(mutated((b) => { b.layers[0].out = 0; }), 'E_SHAPE', 'body.layers[0].out');
 });
 
 test('read › a bin one byte short or long', () => {
@@ -108,13 +107,14 @@ test('read › requantisation parameters out of range', () => {
 test('read › a header claiming 2^31 neurons is rejected before any allocation', () => {
   const before = process.memoryUsage().arrayBuffers;
   const bytes = mutated((b) => { b.layers[0].out = 2 ** 31; });
-  rejects(bytes, 'E_LIMIT', 'body.layers[0].out', /got 2147483648, expected at most 4096/);
+  rejects(bytes, 'E_LIMIT', 'body.layers[0].out', /got 2147483648, expected 1\.\.4096/);
   // A 10-byte-style file: msgpack array header claiming 2^31 layers.
   rejects(encodeEnvelope(Uint8Array.of(0x81, 0xa6, ...new TextEncoder().encode('layers'), 0xdd, 0x80, 0, 0, 0)), 'E_MSGPACK', 'body');
   assert.ok(process.memoryUsage().arrayBuffers - before < 1 << 20, 'no large buffer was allocated');
 });
 
 test('read › limits on layers and features', () => {
+  rejects(mutated((b) => { b.layers[0].out = 0; }), 'E_LIMIT', 'body.layers[0].out', /expected 1\.\.4096/);
   rejects(mutated((b) => { b.layers = []; }), 'E_LIMIT', 'body.layers');
   rejects(mutated((b) => { b.layers = new Array(65).fill(b.layers[0]); }), 'E_LIMIT', 'body.layers', /expected 1\.\.64/);
   rejects(mutated((b) => { b.input.bits = new Uint8Array(4097).fill(8); }), 'E_LIMIT', 'body.input.bits');
@@ -173,7 +173,7 @@ test('read › 2000 seeded mutations: only ModelFormatError, never another excep
 
 test('read › outputs that could overflow float32, and names over 256 bytes of UTF-8', () => {
   rejects(mutated((b) => { b.output.scale.set(f64le(1e30), 0); }), 'E_VALUE', 'body.output.scale[0]', /overflow float32/);
-  rejects(mutated((b) => { b.meta.feature_names[0] = 'é'.repeat(129); }), 'E_LIMIT', 'body.meta.feature_names[0]', /258 bytes of UTF-8/);
+  rejects(mutated((b) => { b.meta.feature_names[0] = 'é'.repeat(129); }), 'E_LIMIT', 'body.meta.feature_names[0]', /got 258 bytes, expected at most 256 bytes/);
   assert.equal(readModel(mutated((b) => { b.meta.feature_names[0] = 'é'.repeat(128); })).meta.featureNames[0].length, 128);
   rejects(mutated((b) => { b.meta.target_column = null; }), 'E_TYPE', 'body.meta.target_column');
 });
@@ -194,7 +194,7 @@ test('read › msgpack extension types are rejected wherever they stand; a key n
   assert.equal(readModel(mutated((b) => { b.meta.constructor = 'x'; b.meta.provenance.metrics = { constructor: 1 }; })).meta.provenance.metrics.constructor, 1);
 });
 
-test('read › nesting deeper than 32 is rejected before decoding (no recursion on hostile input)', () => {
+test('read › nesting deeper than 16 is rejected before decoding (no recursion on hostile input)', () => {
   const deep = new Uint8Array(100_000).fill(0x91); // 100,000 nested one-element arrays
-  rejects(encodeEnvelope(Uint8Array.of(0x81, 0xa4, ...new TextEncoder().encode('meta'), ...deep, 0xc0)), 'E_MSGPACK', 'body byte', /nested too deep/);
+  rejects(encodeEnvelope(Uint8Array.of(0x81, 0xa4, ...new TextEncoder().encode('meta'), ...deep, 0xc0)), 'E_LIMIT', 'body byte', /nested too deep - got depth 17/);
 });

@@ -11,11 +11,16 @@ import { encodeEnvelope } from '../../../formats/write.js';
 import { conformanceVectors } from './exact.js';
 
 export function tsCode(bytes: Uint8Array): string {
+  return tsVerdict(bytes).code;
+}
+
+/** formats/read.ts's verdict: 'ok', or the SPEC §7 code and byte offset every reader must report. */
+export function tsVerdict(bytes: Uint8Array): { code: string; offset: number } {
   try {
     readModel(bytes);
-    return 'ok';
+    return { code: 'ok', offset: -1 };
   } catch (e) {
-    if (e instanceof ModelFormatError) return e.code;
+    if (e instanceof ModelFormatError) return { code: e.code, offset: e.offset };
     throw e;
   }
 }
@@ -58,13 +63,13 @@ export interface HostileVerdicts { errs: string[]; offsets: string[]; codes: Map
 
 /**
  * Runs every hostile file through `run` (a host process: exit status and stderr) and compares with formats/read.ts:
- * `errs` = wrong verdict, code or exit (a trap or crash included); `offsets` = offsets outside the file.
+ * `errs` = wrong verdict, code or exit (a trap or crash included); `offsets` = offsets other than the one formats/read.ts reports (SPEC §7: one offset per invalid file).
  */
 export function judgeHostile(files: { bytes: Uint8Array; what: string }[], engine: string, run: (bytes: Uint8Array) => { status: number | null; err: string }): HostileVerdicts {
   const errs: string[] = [], offsets: string[] = [];
   const codes = new Map<string, number>();
   for (const { bytes, what } of files) {
-    const want = tsCode(bytes);
+    const { code: want, offset } = tsVerdict(bytes);
     codes.set(want, (codes.get(want) ?? 0) + 1);
     const r = run(bytes);
     if (want === 'ok') {
@@ -74,7 +79,7 @@ export function judgeHostile(files: { bytes: Uint8Array; what: string }[], engin
     const m = /rejected: (E_[A-Z_]+) at byte (-?\d+)/.exec(r.err);
     if (r.status !== 5 || !m) errs.push(`${what}: expected rejection ${want}, the ${engine} host exited ${r.status}: ${r.err.trim()}`);
     else if (m[1] !== want) errs.push(`${what}: formats/read.ts says ${want}, the ${engine} host says ${m[1]}`);
-    else if (Number(m[2]) < 0 || Number(m[2]) > bytes.length) offsets.push(`${what}: ${want} at byte ${m[2]}, outside the ${bytes.length}-byte file`);
+    else if (Number(m[2]) !== offset) offsets.push(`${what}: ${want} at byte ${m[2]}, formats/read.ts at byte ${offset} (${bytes.length}-byte file)`);
   }
   return { errs, offsets, codes };
 }

@@ -1,0 +1,23 @@
+// Auto-generated from formats/constants.ts by formats/limits-asc.ts (`npm run gen:limits`). Do not edit.
+export const FORMAT_NAME = 'nmp-edge';
+export const FORMAT_VERSION: i32 = 1;
+export const MAX_FEATURES: i32 = 4096;
+export const MAX_NEURONS: i32 = 4096;
+export const MAX_LAYERS: i32 = 64;
+export const MAX_NAME_LENGTH: i32 = 256;
+export const MAX_DATASET_LENGTH: i32 = 4096;
+export const MAX_METRICS: i32 = 256;
+export const MAX_FILE_BYTES: i32 = 67108864;
+export const MAX_DEPTH: i32 = 16;
+export const MAX_MAP_ENTRIES: i32 = 1024;
+export const WEIGHT_BITS_MIN: i32 = 0;
+export const WEIGHT_BITS_MAX: i32 = 8;
+export const ACT_BITS_MIN: i32 = 1;
+export const ACT_BITS_MAX: i32 = 16;
+export const INPUT_BITS_MIN: i32 = 2;
+export const INPUT_BITS_MAX: i32 = 16;
+export const REQUANT_SHIFT_MIN: i32 = 1;
+export const REQUANT_SHIFT_MAX: i32 = 62;
+export const REQUANT_MULT_MAX: i32 = 2147483647;
+export const ACC_MAX: i32 = 2147483647;
+export const FLOAT32_MAX: f64 = 3.4028234663852886e+38;
