@@ -10,8 +10,10 @@
 
 /** ABI version the host checks before use. */
 export function trainAbiVersion(): i32 {
-  return 2;
+  return 3;
 }
+
+export { adam } from './step';
 
 // One 4x8-tiled body for both element types (Binaryen specialises it per type): f32 for training, i32 for the exact
 // integer evaluation, where wrapping adds make any summation order exact whenever the true result fits int32.

@@ -10,9 +10,10 @@ interface TrainExports {
   trainAbiVersion(): number;
   gemm_f32(a: number, rsA: number, csA: number, b: number, c: number, M: number, N: number, K: number, acc: number): void;
   gemm_i32(a: number, rsA: number, csA: number, b: number, c: number, M: number, N: number, K: number, acc: number): void;
+  adam(p: number, g: number, m: number, v: number, n: number, decay: number, b1: number, b2: number, c1: number, c2: number, lr: number, lo: number, hi: number): void;
 }
 
-const ABI_VERSION = 2;
+const ABI_VERSION = 3;
 let compiled: WebAssembly.Module | null = null;
 
 /** Path of the built kernel module, relative to this file in dist/tools/train/. */
@@ -105,9 +106,41 @@ export class Arena {
     else gemmI32Js(a, rsA, csA, b, c, M, N, K, accumulate);
   }
 
+  /** One Adam step on p (adamJs); all four views of this arena and of one length. */
+  adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamHyper): void {
+    if (this.ex) this.ex.adam(this.ptr(p), this.ptr(g), this.ptr(m), this.ptr(v), p.length, h.decay, h.b1, h.b2, h.c1, h.c2, h.lr, h.lo, h.hi);
+    else adamJs(p, g, m, v, h);
+  }
+
   private ptr(v: View): number {
     if (v.buffer !== this.buffer) throw new Error('gemm operand is not a view of this arena');
     return v.byteOffset;
+  }
+}
+
+/** Adam's constants for one tensor and step: decay (L2), moment rates, bias corrections 1 - b^t, rate and bounds. */
+export interface AdamHyper {
+  decay: number;
+  b1: number;
+  b2: number;
+  c1: number;
+  c2: number;
+  lr: number;
+  lo: number;
+  hi: number;
+}
+
+/** Plain-JS Adam step, the reference the wasm kernel (assembly/train/step.ts) reproduces bit for bit. */
+export function adamJs(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamHyper): void {
+  const { decay, b1, b2, c1, c2, lr, lo, hi } = h;
+  for (let i = 0; i < p.length; i++) {
+    const gi = g[i] + decay * p[i];
+    m[i] = b1 * m[i] + (1 - b1) * gi;
+    v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+    let x = p[i] - (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + 1e-8);
+    if (x < lo) x = lo;
+    else if (x > hi) x = hi;
+    p[i] = x;
   }
 }
 

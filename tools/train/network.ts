@@ -93,7 +93,8 @@ export class Network {
   constructor(readonly r: Resolved, widths: number[], readonly inputScale: Float64Array, rng: Rng, useWasm: boolean) {
     const B = r.batch;
     let bytes = 8 * B * widths[0] + 128;
-    for (let l = 0; l + 1 < widths.length; l++) bytes += 4 * (3 * widths[l] * widths[l + 1] + 4 * B * widths[l + 1]) + 64 * 8;
+    // Per layer: W, Weff, WeffT, gW and W's two Adam moments; 13 per-neuron vectors (parameters, gradients, moments).
+    for (let l = 0; l + 1 < widths.length; l++) bytes += 4 * (6 * widths[l] * widths[l + 1] + 4 * B * widths[l + 1] + 13 * widths[l + 1]) + 64 * 24;
     this.arena = new Arena(bytes, useWasm);
     this.Xb = this.arena.f32(B * widths[0]);
     this.dX = this.arena.f32(B * widths[0]);
@@ -102,20 +103,22 @@ export class Network {
       const fin = widths[l];
       const fout = widths[l + 1];
       total += fin * fout;
-      const W = new Float32Array(fin * fout);
+      // Parameters and gradients live in the arena, so the optimiser runs on them in wasm without copies.
+      const f32 = (n: number) => this.arena.f32(n);
+      const W = f32(fin * fout);
       const sd = Math.sqrt(2 / fin);
       for (let i = 0; i < W.length; i++) W[i] = rng.normal() * sd;
       this.layers.push({
         in: fin, out: fout, hidden: l + 2 < widths.length, W,
-        b: new Float32Array(fout),
-        weightStrength: new Float32Array(fout).fill(bandMiddle(r.weightStart, r.weightThresholds)),
-        actStrength: new Float32Array(fout).fill(bandMiddle(r.actStart, r.actThresholds)),
-        alpha: new Float32Array(fout).fill(1),
+        b: f32(fout),
+        weightStrength: f32(fout).fill(bandMiddle(r.weightStart, r.weightThresholds)),
+        actStrength: f32(fout).fill(bandMiddle(r.actStart, r.actThresholds)),
+        alpha: f32(fout).fill(1),
         gW: this.arena.f32(fin * fout),
-        gb: new Float32Array(fout),
-        gWeightStrength: new Float32Array(fout),
-        gActStrength: new Float32Array(fout),
-        galpha: new Float32Array(fout),
+        gb: f32(fout),
+        gWeightStrength: f32(fout),
+        gActStrength: f32(fout),
+        galpha: f32(fout),
         Weff: this.arena.f32(fin * fout),
         WeffT: this.arena.f32(fin * fout),
         Beff: new Float32Array(fout),
@@ -133,7 +136,7 @@ export class Network {
     const adam = r.optimizer === 'adam';
     for (const st of this.layers) {
       const slot = (p: Float32Array, g: Float32Array, lr: number, isAdam: boolean, decay: number, lo: number, hi: number) =>
-        this.#slots.push({ p, g, m: new Float32Array(p.length), v: new Float32Array(p.length), lr, adam: isAdam, decay, lo, hi, isStrength: p === st.weightStrength || p === st.actStrength });
+        this.#slots.push({ p, g, m: this.arena.f32(p.length), v: this.arena.f32(p.length), lr, adam: isAdam, decay, lo, hi, isStrength: p === st.weightStrength || p === st.actStrength });
       slot(st.W, st.gW, r.lr, adam, r.weightDecay, -Infinity, Infinity);
       slot(st.b, st.gb, r.lr, adam, 0, -Infinity, Infinity);
       if (st.hidden && r.quantA) slot(st.alpha, st.galpha, r.lrAlpha, adam, 0, r.actScale === 'log' ? -Infinity : 1e-4, Infinity);
@@ -530,18 +533,8 @@ export class Network {
       if (s.isStrength && strengthsFrozen) continue;
       const { p, g, m, v } = s;
       const lrNow = s.isStrength ? s.lr : s.lr * decay;
-      if (s.adam) {
-        const lr = lrNow;
-        for (let i = 0; i < p.length; i++) {
-          const gi = g[i] + s.decay * p[i];
-          m[i] = b1 * m[i] + (1 - b1) * gi;
-          v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-          let x = p[i] - (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + 1e-8);
-          if (x < s.lo) x = s.lo;
-          else if (x > s.hi) x = s.hi;
-          p[i] = x;
-        }
-      } else {
+      if (s.adam) this.arena.adam(p, g, m, v, { decay: s.decay, b1, b2, c1, c2, lr: lrNow, lo: s.lo, hi: s.hi });
+      else {
         const mom = this.r.momentum;
         for (let i = 0; i < p.length; i++) {
           m[i] = mom * m[i] + g[i] + s.decay * p[i];

@@ -1,0 +1,62 @@
+/**
+ * @fileoverview Elementwise steps of the trainer (WASM SIMD), bit-identical to the JS loops they replace: JS computes on
+ * Float32Array elements in f64 and rounds once on store, so these promote f32 lanes to f64x2, keep the JS operation
+ * order, and round on store (IEEE f64 add/mul/div/sqrt and round-to-nearest are the same in both).
+ */
+
+// @ts-ignore: decorator
+@inline function low(x: v128): v128 {
+  return f64x2.promote_low_f32x4(x);
+}
+
+// @ts-ignore: decorator
+@inline function high(x: v128): v128 {
+  return f64x2.promote_low_f32x4(i32x4.shuffle(x, x, 2, 3, 0, 1));
+}
+
+/** Two f64x2 rounded to one f32x4, lanes of `a` first. */
+// @ts-ignore: decorator
+@inline function round4(a: v128, b: v128): v128 {
+  return i32x4.shuffle(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5);
+}
+
+/**
+ * One Adam step on n parameters at p with gradients g and moments m, v (f32 arrays), as network.ts adamJs:
+ * gi = g + decay p; m = b1 m + (1 - b1) gi; v = b2 v + (1 - b2) gi gi; p = clamp(p - lr (m / c1) / (sqrt(v / c2) + 1e-8), lo, hi).
+ */
+export function adam(p: usize, g: usize, m: usize, v: usize, n: i32, decay: f64, b1: f64, b2: f64, c1: f64, c2: f64, lr: f64, lo: f64, hi: f64): void {
+  const k1 = 1 - b1, k2 = 1 - b2;
+  const vDecay = f64x2.splat(decay), vb1 = f64x2.splat(b1), vb2 = f64x2.splat(b2), vk1 = f64x2.splat(k1), vk2 = f64x2.splat(k2);
+  const vc1 = f64x2.splat(c1), vc2 = f64x2.splat(c2), vlr = f64x2.splat(lr), eps = f64x2.splat(1e-8), vlo = f64x2.splat(lo), vhi = f64x2.splat(hi);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const p4 = v128.load(p + o), g4 = v128.load(g + o), m4 = v128.load(m + o), v4 = v128.load(v + o);
+    const pl = low(p4), ph = high(p4);
+    const gl = f64x2.add(low(g4), f64x2.mul(vDecay, pl));
+    const gh = f64x2.add(high(g4), f64x2.mul(vDecay, ph));
+    const mr = round4(f64x2.add(f64x2.mul(vb1, low(m4)), f64x2.mul(vk1, gl)), f64x2.add(f64x2.mul(vb1, high(m4)), f64x2.mul(vk1, gh)));
+    const vr = round4(f64x2.add(f64x2.mul(vb2, low(v4)), f64x2.mul(f64x2.mul(vk2, gl), gl)), f64x2.add(f64x2.mul(vb2, high(v4)), f64x2.mul(f64x2.mul(vk2, gh), gh)));
+    v128.store(m + o, mr);
+    v128.store(v + o, vr);
+    let xl = f64x2.sub(pl, f64x2.div(f64x2.mul(vlr, f64x2.div(low(mr), vc1)), f64x2.add(f64x2.sqrt(f64x2.div(low(vr), vc2)), eps)));
+    let xh = f64x2.sub(ph, f64x2.div(f64x2.mul(vlr, f64x2.div(high(mr), vc1)), f64x2.add(f64x2.sqrt(f64x2.div(high(vr), vc2)), eps)));
+    // pmax(x, lo) = x < lo ? lo : x and pmin(x, hi) = hi < x ? hi : x: the JS clamp, NaN kept.
+    xl = f64x2.pmin(f64x2.pmax(xl, vlo), vhi);
+    xh = f64x2.pmin(f64x2.pmax(xh, vlo), vhi);
+    v128.store(p + o, round4(xl, xh));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const pi = <f64>load<f32>(p + o);
+    const gi = <f64>load<f32>(g + o) + decay * pi;
+    const mi = <f32>(b1 * <f64>load<f32>(m + o) + k1 * gi);
+    const vi = <f32>(b2 * <f64>load<f32>(v + o) + k2 * gi * gi);
+    store<f32>(m + o, mi);
+    store<f32>(v + o, vi);
+    let x = pi - (lr * (<f64>mi / c1)) / (Math.sqrt(<f64>vi / c2) + 1e-8);
+    if (x < lo) x = lo;
+    else if (x > hi) x = hi;
+    store<f32>(p + o, <f32>x);
+  }
+}
