@@ -60,3 +60,61 @@ export function adam(p: usize, g: usize, m: usize, v: usize, n: i32, decay: f64,
     store<f32>(p + o, <f32>x);
   }
 }
+
+/** Z[i, j] += bias[j] for M rows of N (forwardLayer's bias). */
+export function addBias(z: usize, bias: usize, M: i32, N: i32): void {
+  for (let i = 0; i < M; i++) {
+    const row = z + ((<usize>i * N) << 2);
+    let j = 0;
+    for (; j + 4 <= N; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(row + o, f32x4.add(v128.load(row + o), v128.load(bias + o)));
+    }
+    for (; j < N; j++) {
+      const o = <usize>j << 2;
+      store<f32>(row + o, load<f32>(row + o) + load<f32>(bias + o));
+    }
+  }
+}
+
+/** out = x > 0 ? y : 0 on n elements: ReLU (y = x) and its backward (y = dA, out = dZ). */
+export function reluMask(x: usize, y: usize, out: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, v128.and(v128.load(y + o), f32x4.gt(v128.load(x + o), zero)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, load<f32>(x + o) > 0 ? load<f32>(y + o) : 0);
+  }
+}
+
+/**
+ * The activation fake-quantiser on M rows of N (network.ts activate): with x = z inv[j] + 0.5 (f64),
+ * a = (x < 1 ? 0 : x >= top[j] ? top[j] : floor(x)) step[j], where inv, top and step are f64 per column.
+ */
+export function actQuant(z: usize, a: usize, inv: usize, top: usize, step: usize, M: i32, N: i32): void {
+  const half = f64x2.splat(0.5), one = f64x2.splat(1);
+  for (let i = 0; i < M; i++) {
+    const zr = z + ((<usize>i * N) << 2);
+    const ar = a + ((<usize>i * N) << 2);
+    let j = 0;
+    for (; j + 2 <= N; j += 2) {
+      const o = <usize>j << 3;
+      const x = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(zr + (<usize>j << 2))), v128.load(inv + o)), half);
+      const n = v128.load(top + o);
+      // JS takes x | 0, which is floor(x) on [1, n) and 0 for NaN; the masks give the same lanes.
+      let c = v128.bitselect(n, f64x2.floor(x), f64x2.ge(x, n));
+      c = v128.andnot(c, f64x2.lt(x, one));
+      c = v128.and(c, f64x2.eq(x, x));
+      v128.store64_lane(ar + (<usize>j << 2), f32x4.demote_f64x2_zero(f64x2.mul(c, v128.load(step + o))), 0);
+    }
+    for (; j < N; j++) {
+      const x = <f64>load<f32>(zr + (<usize>j << 2)) * load<f64>(inv + (<usize>j << 3)) + 0.5;
+      const n = load<f64>(top + (<usize>j << 3));
+      store<f32>(ar + (<usize>j << 2), <f32>((x < 1 ? 0 : x >= n ? n : Math.floor(x)) * load<f64>(step + (<usize>j << 3))));
+    }
+  }
+}

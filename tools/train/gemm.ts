@@ -11,6 +11,9 @@ interface TrainExports {
   gemm_f32(a: number, rsA: number, csA: number, b: number, c: number, M: number, N: number, K: number, acc: number): void;
   gemm_i32(a: number, rsA: number, csA: number, b: number, c: number, M: number, N: number, K: number, acc: number): void;
   adam(p: number, g: number, m: number, v: number, n: number, decay: number, b1: number, b2: number, c1: number, c2: number, lr: number, lo: number, hi: number): void;
+  addBias(z: number, bias: number, M: number, N: number): void;
+  reluMask(x: number, y: number, out: number, n: number): void;
+  actQuant(z: number, a: number, inv: number, top: number, step: number, M: number, N: number): void;
 }
 
 const ABI_VERSION = 3;
@@ -32,7 +35,7 @@ function trainModule(): WebAssembly.Module {
   return compiled;
 }
 
-type View = Float32Array | Int32Array;
+type View = Float32Array | Int32Array | Float64Array;
 
 /** First byte of an arena: page 0 holds the module's (tiny) static data. */
 const BASE = 65536;
@@ -80,6 +83,11 @@ export class Arena {
     return new Float32Array(this.buffer, this.take(n * 4), n);
   }
 
+  /** A zeroed float64 view of n elements, 16-byte aligned. */
+  f64(n: number): Float64Array {
+    return new Float64Array(this.buffer, this.take(n * 8), n);
+  }
+
   /** A zeroed int32 view of n elements, 16-byte aligned. */
   i32(n: number): Int32Array {
     return new Int32Array(this.buffer, this.take(n * 4), n);
@@ -110,6 +118,38 @@ export class Arena {
   adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamHyper): void {
     if (this.ex) this.ex.adam(this.ptr(p), this.ptr(g), this.ptr(m), this.ptr(v), p.length, h.decay, h.b1, h.b2, h.c1, h.c2, h.lr, h.lo, h.hi);
     else adamJs(p, g, m, v, h);
+  }
+
+  /** Z[i, j] += bias[j] on M rows of N (Z and bias views of this arena). */
+  addBias(z: Float32Array, bias: Float32Array, M: number, N: number): void {
+    if (this.ex) this.ex.addBias(this.ptr(z), this.ptr(bias), M, N);
+    else for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) z[i * N + j] += bias[j];
+  }
+
+  /** out[i] = x[i] > 0 ? y[i] : 0 on n elements: ReLU (y = x) and its backward (y = dA). */
+  reluMask(x: Float32Array, y: Float32Array, out: Float32Array, n: number): void {
+    if (this.ex) this.ex.reluMask(this.ptr(x), this.ptr(y), this.ptr(out), n);
+    else for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? y[i] : 0;
+  }
+
+  /**
+   * The activation fake-quantiser on M rows of N: a = (x < 1 ? 0 : x >= top[j] ? top[j] : floor(x)) step[j] with
+   * x = z inv[j] + 0.5, in f64 as written (inv, top, step: per-column float64 views of this arena).
+   */
+  actQuant(z: Float32Array, a: Float32Array, inv: Float64Array, top: Float64Array, step: Float64Array, M: number, N: number): void {
+    if (this.ex) {
+      this.ex.actQuant(this.ptr(z), this.ptr(a), this.ptr(inv), this.ptr(top), this.ptr(step), M, N);
+      return;
+    }
+    for (let i = 0; i < M; i++) {
+      const base = i * N;
+      for (let j = 0; j < N; j++) {
+        // floor(x) for x in [0, n+1) is x | 0 (integer ops are ~2x faster here than Math.floor on doubles).
+        const x = z[base + j] * inv[j] + 0.5;
+        const n = top[j];
+        a[base + j] = (x < 1 ? 0 : x >= n ? n : x | 0) * step[j];
+      }
+    }
   }
 
   private ptr(v: View): number {

@@ -29,6 +29,10 @@ export interface LayerState {
   Weff: Float32Array; // arena, out x in
   WeffT: Float32Array; // arena, in x out
   Beff: Float32Array;
+  /** activate()'s per-neuron step, its inverse and top code (arena scratch for the wasm quantiser). */
+  actSteps: Float64Array;
+  actInvSteps: Float64Array;
+  actTops: Float64Array;
   Z: Float32Array; // arena, batch x out
   A: Float32Array; // arena, batch x out (hidden)
   dZ: Float32Array; // arena, batch x out
@@ -93,8 +97,8 @@ export class Network {
   constructor(readonly r: Resolved, widths: number[], readonly inputScale: Float64Array, rng: Rng, useWasm: boolean) {
     const B = r.batch;
     let bytes = 8 * B * widths[0] + 128;
-    // Per layer: W, Weff, WeffT, gW and W's two Adam moments; 13 per-neuron vectors (parameters, gradients, moments).
-    for (let l = 0; l + 1 < widths.length; l++) bytes += 4 * (6 * widths[l] * widths[l + 1] + 4 * B * widths[l + 1] + 13 * widths[l + 1]) + 64 * 24;
+    // Per layer: W, Weff, WeffT, gW and W's two Adam moments; 14 float and 3 double per-neuron vectors.
+    for (let l = 0; l + 1 < widths.length; l++) bytes += 4 * (6 * widths[l] * widths[l + 1] + 4 * B * widths[l + 1] + 20 * widths[l + 1]) + 64 * 24;
     this.arena = new Arena(bytes, useWasm);
     this.Xb = this.arena.f32(B * widths[0]);
     this.dX = this.arena.f32(B * widths[0]);
@@ -121,7 +125,10 @@ export class Network {
         galpha: f32(fout),
         Weff: this.arena.f32(fin * fout),
         WeffT: this.arena.f32(fin * fout),
-        Beff: new Float32Array(fout),
+        Beff: f32(fout),
+        actInvSteps: this.arena.f64(fout),
+        actTops: this.arena.f64(fout),
+        actSteps: this.arena.f64(fout),
         Z: this.arena.f32(B * fout),
         A: this.arena.f32(B * fout),
         dZ: this.arena.f32(B * fout),
@@ -223,39 +230,25 @@ export class Network {
   /** Forward of layer l on M rows of X (arena view). */
   forwardLayer(l: number, X: Float32Array, M: number): void {
     const st = this.layers[l];
-    const N = st.out;
-    this.arena.gemmF32(X, st.in, 1, st.WeffT, st.Z, M, N, st.in, false);
-    const Z = st.Z;
-    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) Z[i * N + j] += st.Beff[j];
+    this.arena.gemmF32(X, st.in, 1, st.WeffT, st.Z, M, st.out, st.in, false);
+    this.arena.addBias(st.Z, st.Beff, M, st.out);
   }
 
   /** Activation of hidden layer l: ReLU, or the activation fake-quantiser at each neuron's width and step. */
   activate(l: number, M: number): void {
     const st = this.layers[l];
     const N = st.out;
-    const Z = st.Z;
-    const A = st.A;
     if (!this.r.quantA) {
-      for (let i = 0; i < M * N; i++) A[i] = Z[i] > 0 ? Z[i] : 0;
+      this.arena.reluMask(st.Z, st.Z, st.A, M * N);
       return;
     }
-    const nArr = new Float64Array(N);
-    const sArr = new Float64Array(N);
-    const invArr = new Float64Array(N);
+    const { actInvSteps, actTops, actSteps } = st;
     for (let j = 0; j < N; j++) {
-      nArr[j] = 2 ** st.actBits[j] - 1;
-      sArr[j] = this.actStep(st.alpha[j], st.actBits[j]);
-      invArr[j] = 1 / sArr[j];
+      actTops[j] = 2 ** st.actBits[j] - 1;
+      actSteps[j] = this.actStep(st.alpha[j], st.actBits[j]);
+      actInvSteps[j] = 1 / actSteps[j];
     }
-    for (let i = 0; i < M; i++) {
-      const base = i * N;
-      for (let j = 0; j < N; j++) {
-        // floor(x) for x in [0, n+1) is x | 0 (integer ops are ~2x faster here than Math.floor on doubles).
-        const x = Z[base + j] * invArr[j] + 0.5;
-        const n = nArr[j];
-        A[base + j] = (x < 1 ? 0 : x >= n ? n : x | 0) * sArr[j];
-      }
-    }
+    this.arena.actQuant(st.Z, st.A, actInvSteps, actTops, actSteps, M, N);
   }
 
   /** Forward of the M rows in Xb; returns the last layer's pre-activations (arena view). */
@@ -398,7 +391,7 @@ export class Network {
     const dA = st.dA;
     const dZ = st.dZ;
     if (!r.quantA) {
-      for (let i = 0; i < M * N; i++) dZ[i] = Z[i] > 0 ? dA[i] : 0;
+      this.arena.reluMask(Z, dA, dZ, M * N);
       return;
     }
     if (!learn) st.gActStrength.fill(0);
