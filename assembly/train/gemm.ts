@@ -42,10 +42,10 @@ export { actQuant, adam, addBias, reluMask } from './step';
       for (let k = 0; k < K; k++) {
         const b0 = v128.load(pb);
         const b1 = v128.load(pb, 16);
-        const a0 = v128.splat<T>(load<T>(pk));
-        const a1 = v128.splat<T>(load<T>(pk + rs));
-        const a2 = v128.splat<T>(load<T>(pk + 2 * rs));
-        const a3 = v128.splat<T>(load<T>(pk + 3 * rs));
+        const a0 = v128.load_splat<T>(pk);
+        const a1 = v128.load_splat<T>(pk + rs);
+        const a2 = v128.load_splat<T>(pk + 2 * rs);
+        const a3 = v128.load_splat<T>(pk + 3 * rs);
         c00 = v128.add<T>(c00, v128.mul<T>(a0, b0)); c01 = v128.add<T>(c01, v128.mul<T>(a0, b1));
         c10 = v128.add<T>(c10, v128.mul<T>(a1, b0)); c11 = v128.add<T>(c11, v128.mul<T>(a1, b1));
         c20 = v128.add<T>(c20, v128.mul<T>(a2, b0)); c21 = v128.add<T>(c21, v128.mul<T>(a2, b1));
@@ -73,7 +73,7 @@ export { actQuant, adam, addBias, reluMask } from './step';
       let pk = pa;
       let pb = b + (<usize>j << 2);
       for (let k = 0; k < K; k++) {
-        const a0 = v128.splat<T>(load<T>(pk));
+        const a0 = v128.load_splat<T>(pk);
         c0 = v128.add<T>(c0, v128.mul<T>(a0, v128.load(pb)));
         c1 = v128.add<T>(c1, v128.mul<T>(a0, v128.load(pb, 16)));
         pk += cs;
