@@ -118,3 +118,58 @@ export function actQuant(z: usize, a: usize, inv: usize, top: usize, step: usize
     }
   }
 }
+
+/**
+ * Hard weights of one layer (network.ts prepare, quant.ts quantizeRow): row j of W [N, fin] times the input scales is
+ * quantised at bits[j] (ternary: 2-bit rows use -1..1), its scale goes to S[j], and S q_k / inScale_k to Weff [N, fin]
+ * and its transpose WeffT [fin, N]. inv holds 1 / inScale. Every value is computed as quantizeRow computes it.
+ */
+export function quantizeRows(w: usize, inScale: usize, inv: usize, bits: usize, ternary: i32, S: usize, weff: usize, weffT: usize, N: i32, fin: i32): void {
+  const tiny = 1e-12;
+  for (let j = 0; j < N; j++) {
+    const row = w + ((<usize>j * fin) << 2);
+    let sum = 0.0, max = 0.0;
+    for (let k = 0; k < fin; k++) {
+      const a = Math.abs(<f64>load<f32>(row + (<usize>k << 2)) * load<f64>(inScale + (<usize>k << 3)));
+      sum += a;
+      if (a > max) max = a;
+    }
+    const meanAbs = sum / fin;
+    const b = load<i32>(bits + (<usize>j << 2));
+    let s: f64, lo: f64 = 0, hi: f64 = 0;
+    if (b <= 1) s = Math.max(meanAbs, tiny);
+    else {
+      if (b === 2 && ternary) {
+        s = 1.4 * meanAbs;
+        lo = -1;
+        hi = 1;
+      } else if (b === 2) {
+        s = max / 2;
+        lo = -2;
+        hi = 1;
+      } else {
+        hi = <f64>(1 << (b - 1)) - 1; // an i32 shift, then a double, as in JS
+        lo = -hi;
+        s = max / hi;
+      }
+      s = Math.max(s, tiny);
+    }
+    store<f64>(S + (<usize>j << 3), s);
+    const invS = 1 / s;
+    const out = weff + ((<usize>j * fin) << 2);
+    for (let k = 0; k < fin; k++) {
+      const wp = <f64>load<f32>(row + (<usize>k << 2)) * load<f64>(inScale + (<usize>k << 3));
+      let c: f64;
+      if (b === 0) c = 0;
+      else if (b === 1) c = wp >= 0 ? 1 : -1;
+      else {
+        c = Math.floor(wp * invS + 0.5);
+        c = c < lo ? lo : c > hi ? hi : c;
+        if (c != c) c = 0; // JS stores the code in an Int32Array: NaN becomes 0
+      }
+      const v = <f32>(s * c * load<f64>(inv + (<usize>k << 3)));
+      store<f32>(out + (<usize>k << 2), v);
+      store<f32>(weffT + ((<usize>k * N + j) << 2), v);
+    }
+  }
+}

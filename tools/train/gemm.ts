@@ -4,6 +4,7 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { quantizeRow, type TwoBitMode } from './quant.js';
 
 interface TrainExports {
   memory: WebAssembly.Memory;
@@ -14,6 +15,7 @@ interface TrainExports {
   addBias(z: number, bias: number, M: number, N: number): void;
   reluMask(x: number, y: number, out: number, n: number): void;
   actQuant(z: number, a: number, inv: number, top: number, step: number, M: number, N: number): void;
+  quantizeRows(w: number, inScale: number, inv: number, bits: number, ternary: number, S: number, weff: number, weffT: number, N: number, fin: number): void;
 }
 
 const ABI_VERSION = 3;
@@ -148,6 +150,30 @@ export class Arena {
         const x = z[base + j] * inv[j] + 0.5;
         const n = top[j];
         a[base + j] = (x < 1 ? 0 : x >= n ? n : x | 0) * step[j];
+      }
+    }
+  }
+
+  /**
+   * Hard weights of a layer (quant.ts quantizeRow on every row of W [N, fin] times the input scales, at bits[j]): the
+   * row scales to S, S q / inScale to Weff and its transpose WeffT (inv = 1 / inScale); all views of this arena.
+   */
+  quantizeRows(W: Float32Array, inScale: Float64Array, inv: Float64Array, bits: Int32Array, twoBit: TwoBitMode, S: Float64Array, Weff: Float32Array, WeffT: Float32Array, N: number, fin: number): void {
+    if (this.ex) {
+      this.ex.quantizeRows(this.ptr(W), this.ptr(inScale), this.ptr(inv), this.ptr(bits), twoBit === 'ternary' ? 1 : 0, this.ptr(S), this.ptr(Weff), this.ptr(WeffT), N, fin);
+      return;
+    }
+    const wp = new Float64Array(fin);
+    const q = new Int32Array(fin);
+    for (let j = 0; j < N; j++) {
+      const row = j * fin;
+      for (let k = 0; k < fin; k++) wp[k] = W[row + k] * inScale[k];
+      const s = quantizeRow(wp, 0, fin, bits[j], twoBit, q, 0);
+      S[j] = s;
+      for (let k = 0; k < fin; k++) {
+        const v = s * q[k] * inv[k];
+        Weff[row + k] = v;
+        WeffT[k * N + j] = v; // transposed copy for the forward GEMM, written here rather than in a second pass
       }
     }
   }

@@ -6,7 +6,7 @@
 
 import { Arena } from './gemm.js';
 import type { Resolved } from './options.js';
-import { bandMiddle, fakeQuantActStep, gateSlopes, quantizeRow } from './quant.js';
+import { bandMiddle, fakeQuantActStep, gateSlopes } from './quant.js';
 import type { Rng } from './rng.js';
 
 /** One dense layer: float parameters, their gradients, the precision strengths and the current hard widths. */
@@ -42,8 +42,11 @@ export interface LayerState {
   actBits: Uint8Array;
   /** Row scale S_j of the current quantisation (real value of one accumulator unit). */
   S: Float64Array;
-  /** Real value of code 1 of each input of this layer. */
+  /** Real value of code 1 of each input of this layer, and its inverse (prepare's scratch). */
   inScale: Float64Array;
+  invInScale: Float64Array;
+  /** weightBits as int32 for the wasm quantiser (prepare's scratch). */
+  rowBits: Int32Array;
 }
 
 /** One parameter tensor the optimiser updates, with its moments and bounds. */
@@ -97,8 +100,9 @@ export class Network {
   constructor(readonly r: Resolved, widths: number[], readonly inputScale: Float64Array, rng: Rng, useWasm: boolean) {
     const B = r.batch;
     let bytes = 8 * B * widths[0] + 128;
-    // Per layer: W, Weff, WeffT, gW and W's two Adam moments; 14 float and 3 double per-neuron vectors.
-    for (let l = 0; l + 1 < widths.length; l++) bytes += 4 * (6 * widths[l] * widths[l + 1] + 4 * B * widths[l + 1] + 20 * widths[l + 1]) + 64 * 24;
+    // Per layer: W, Weff, WeffT, gW and W's two Adam moments; 15 float and 4 double per-neuron vectors, 2 double
+    // per-input vectors.
+    for (let l = 0; l + 1 < widths.length; l++) bytes += 4 * (6 * widths[l] * widths[l + 1] + 4 * B * widths[l + 1] + 23 * widths[l + 1] + 4 * widths[l]) + 64 * 24;
     this.arena = new Arena(bytes, useWasm);
     this.Xb = this.arena.f32(B * widths[0]);
     this.dX = this.arena.f32(B * widths[0]);
@@ -135,8 +139,10 @@ export class Network {
         dA: this.arena.f32(B * fout),
         weightBits: new Uint8Array(fout).fill(255),
         actBits: new Uint8Array(fout),
-        S: new Float64Array(fout),
-        inScale: new Float64Array(fin).fill(1),
+        S: this.arena.f64(fout),
+        inScale: this.arena.f64(fin).fill(1),
+        invInScale: this.arena.f64(fin),
+        rowBits: this.arena.i32(fout),
       });
     }
     this.totalWeights = total;
@@ -198,22 +204,12 @@ export class Network {
         const p = this.layers[l - 1];
         for (let k = 0; k < fin; k++) st.inScale[k] = this.actStep(p.alpha[k], p.actBits[k]);
       }
-      const wp = new Float64Array(fin);
-      const q = new Int32Array(fin);
-      const inv = new Float64Array(fin);
+      const inv = st.invInScale;
       for (let k = 0; k < fin; k++) inv[k] = 1 / st.inScale[k];
+      st.rowBits.set(st.weightBits);
+      this.arena.quantizeRows(st.W, st.inScale, inv, st.rowBits, r.twoBit, st.S, st.Weff, st.WeffT, st.out, fin);
       for (let j = 0; j < st.out; j++) {
-        const row = j * fin;
-        for (let k = 0; k < fin; k++) wp[k] = st.W[row + k] * st.inScale[k];
-        const S = quantizeRow(wp, 0, fin, st.weightBits[j], r.twoBit, q, 0);
-        st.S[j] = S;
-        const N = st.out;
-        const WT = st.WeffT;
-        for (let k = 0; k < fin; k++) {
-          const v = S * q[k] * inv[k];
-          st.Weff[row + k] = v;
-          WT[k * N + j] = v; // transposed copy for the forward GEMM, written here rather than in a second pass
-        }
+        const S = st.S[j];
         st.Beff[j] = S * Math.floor(st.b[j] / S + 0.5);
       }
       return;
