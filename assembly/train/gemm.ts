@@ -13,7 +13,7 @@ export function trainAbiVersion(): i32 {
   return 3;
 }
 
-export { actQuant, adam, addBias, quantizeRows, reluMask } from './step';
+export { actBackwardFrozen, actQuant, adam, addBias, quantizeRows, reluMask } from './step';
 
 // One 4x8-tiled body for both element types (Binaryen specialises it per type): f32 for training, i32 for the exact
 // integer evaluation, where wrapping adds make any summation order exact whenever the true result fits int32.

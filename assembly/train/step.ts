@@ -173,3 +173,36 @@ export function quantizeRows(w: usize, inScale: usize, inv: usize, bits: usize, 
     }
   }
 }
+
+/**
+ * Backward through the activation quantiser at frozen widths (network.ts actBackwardRows without strength learning):
+ * dZ = dA inside (0, clip), else 0; ga[j] = d loss / d alpha summed over the M rows in row order, from f64 per-column
+ * inv (1 / step), top (2^b - 1), clip (top x step) and slope (d step / d alpha).
+ */
+export function actBackwardFrozen(z: usize, dA: usize, dZ: usize, inv: usize, top: usize, clip: usize, slope: usize, ga: usize, M: i32, N: i32): void {
+  memory.fill(ga, 0, <usize>N << 3);
+  for (let i = 0; i < M; i++) {
+    const base = (<usize>i * N) << 2;
+    for (let j = 0; j < N; j++) {
+      const o = base + (<usize>j << 2);
+      const zj = <f64>load<f32>(z + o);
+      if (zj <= 0) {
+        store<f32>(dZ + o, 0);
+        continue;
+      }
+      const g = load<f32>(dA + o);
+      const n = load<f64>(top + (<usize>j << 3));
+      const zInv = zj * load<f64>(inv + (<usize>j << 3));
+      const x = zInv + 0.5;
+      const R = x == x ? Math.floor(x) : 0; // JS: x | 0 (x > 0.5 here), or floor for x >= 2^31 - 1
+      const pg = ga + (<usize>j << 3);
+      if (zj >= load<f64>(clip + (<usize>j << 3))) {
+        store<f32>(dZ + o, 0);
+        store<f64>(pg, load<f64>(pg) + <f64>g * n * load<f64>(slope + (<usize>j << 3)));
+      } else {
+        store<f32>(dZ + o, g);
+        store<f64>(pg, load<f64>(pg) + <f64>g * ((R > n ? n : R) - zInv) * load<f64>(slope + (<usize>j << 3)));
+      }
+    }
+  }
+}

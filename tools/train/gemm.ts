@@ -16,6 +16,7 @@ interface TrainExports {
   reluMask(x: number, y: number, out: number, n: number): void;
   actQuant(z: number, a: number, inv: number, top: number, step: number, M: number, N: number): void;
   quantizeRows(w: number, inScale: number, inv: number, bits: number, ternary: number, S: number, weff: number, weffT: number, N: number, fin: number): void;
+  actBackwardFrozen(z: number, dA: number, dZ: number, inv: number, top: number, clip: number, slope: number, ga: number, M: number, N: number): void;
 }
 
 const ABI_VERSION = 3;
@@ -176,6 +177,15 @@ export class Arena {
         WeffT[k * N + j] = v; // transposed copy for the forward GEMM, written here rather than in a second pass
       }
     }
+  }
+
+  /**
+   * Backward through the activation quantiser at frozen widths (wasm only; network.ts actBackwardRows is the JS
+   * version): dZ from dA inside (0, clip), and ga = d loss / d alpha per column.
+   */
+  actBackwardFrozen(Z: Float32Array, dA: Float32Array, dZ: Float32Array, inv: Float64Array, top: Float64Array, clip: Float64Array, slope: Float64Array, ga: Float64Array, M: number, N: number): void {
+    if (!this.ex) throw new Error('actBackwardFrozen needs the wasm kernels');
+    this.ex.actBackwardFrozen(this.ptr(Z), this.ptr(dA), this.ptr(dZ), this.ptr(inv), this.ptr(top), this.ptr(clip), this.ptr(slope), this.ptr(ga), M, N);
   }
 
   private ptr(v: View): number {

@@ -29,10 +29,13 @@ export interface LayerState {
   Weff: Float32Array; // arena, out x in
   WeffT: Float32Array; // arena, in x out
   Beff: Float32Array;
-  /** activate()'s per-neuron step, its inverse and top code (arena scratch for the wasm quantiser). */
+  /** Per-neuron step, its inverse, top code, clip, d step / d alpha and alpha's gradient (arena scratch of the wasm quantiser). */
   actSteps: Float64Array;
   actInvSteps: Float64Array;
   actTops: Float64Array;
+  actClips: Float64Array;
+  actSlopes: Float64Array;
+  actAlphaGrads: Float64Array;
   Z: Float32Array; // arena, batch x out
   A: Float32Array; // arena, batch x out (hidden)
   dZ: Float32Array; // arena, batch x out
@@ -100,9 +103,9 @@ export class Network {
   constructor(readonly r: Resolved, widths: number[], readonly inputScale: Float64Array, rng: Rng, useWasm: boolean) {
     const B = r.batch;
     let bytes = 8 * B * widths[0] + 128;
-    // Per layer: W, Weff, WeffT, gW and W's two Adam moments; 15 float and 4 double per-neuron vectors, 2 double
+    // Per layer: W, Weff, WeffT, gW and W's two Adam moments; 15 float and 7 double per-neuron vectors, 2 double
     // per-input vectors.
-    for (let l = 0; l + 1 < widths.length; l++) bytes += 4 * (6 * widths[l] * widths[l + 1] + 4 * B * widths[l + 1] + 23 * widths[l + 1] + 4 * widths[l]) + 64 * 24;
+    for (let l = 0; l + 1 < widths.length; l++) bytes += 4 * (6 * widths[l] * widths[l + 1] + 4 * B * widths[l + 1] + 29 * widths[l + 1] + 4 * widths[l]) + 64 * 28;
     this.arena = new Arena(bytes, useWasm);
     this.Xb = this.arena.f32(B * widths[0]);
     this.dX = this.arena.f32(B * widths[0]);
@@ -133,6 +136,9 @@ export class Network {
         actInvSteps: this.arena.f64(fout),
         actTops: this.arena.f64(fout),
         actSteps: this.arena.f64(fout),
+        actClips: this.arena.f64(fout),
+        actSlopes: this.arena.f64(fout),
+        actAlphaGrads: this.arena.f64(fout),
         Z: this.arena.f32(B * fout),
         A: this.arena.f32(B * fout),
         dZ: this.arena.f32(B * fout),
@@ -444,6 +450,19 @@ export class Network {
     const Z = st.Z;
     const dA = st.dA;
     const dZ = st.dZ;
+    if (!learn && this.arena.usesWasm) {
+      const { actInvSteps, actTops, actClips, actSlopes, actAlphaGrads } = st;
+      for (let j = 0; j < N; j++) {
+        const s = this.actStep(st.alpha[j], st.actBits[j]);
+        actTops[j] = 2 ** st.actBits[j] - 1;
+        actInvSteps[j] = 1 / s;
+        actClips[j] = actTops[j] * s;
+        actSlopes[j] = this.#stepSlope(st.alpha[j], s);
+      }
+      this.arena.actBackwardFrozen(Z, dA, dZ, actInvSteps, actTops, actClips, actSlopes, actAlphaGrads, M, N);
+      st.galpha.set(actAlphaGrads);
+      return;
+    }
     const T = r.actBitsMenu.length - 1;
     const nMenu = r.actBitsMenu.map((b) => 2 ** b - 1);
     const nLow = nMenu[0];
