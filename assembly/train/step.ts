@@ -148,7 +148,8 @@ export function quantizeRows(w: usize, inScale: usize, inv: usize, bits: usize, 
         lo = -2;
         hi = 1;
       } else {
-        hi = <f64>(1 << (b - 1)) - 1; // an i32 shift, then a double, as in JS
+        const top: i32 = 1 << (b - 1); // an i32 shift (count mod 32), then a double, as in JS
+        hi = <f64>top - 1;
         lo = -hi;
         s = max / hi;
       }
