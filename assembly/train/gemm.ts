@@ -10,8 +10,10 @@
 
 /** ABI version the host checks before use. */
 export function trainAbiVersion(): i32 {
-  return 2;
+  return 3;
 }
+
+export { actBackwardFrozen, actQuant, adam, addBias, quantizeRows, reluMask } from './step';
 
 // One 4x8-tiled body for both element types (Binaryen specialises it per type): f32 for training, i32 for the exact
 // integer evaluation, where wrapping adds make any summation order exact whenever the true result fits int32.
@@ -40,10 +42,10 @@ export function trainAbiVersion(): i32 {
       for (let k = 0; k < K; k++) {
         const b0 = v128.load(pb);
         const b1 = v128.load(pb, 16);
-        const a0 = v128.splat<T>(load<T>(pk));
-        const a1 = v128.splat<T>(load<T>(pk + rs));
-        const a2 = v128.splat<T>(load<T>(pk + 2 * rs));
-        const a3 = v128.splat<T>(load<T>(pk + 3 * rs));
+        const a0 = v128.load_splat<T>(pk);
+        const a1 = v128.load_splat<T>(pk + rs);
+        const a2 = v128.load_splat<T>(pk + 2 * rs);
+        const a3 = v128.load_splat<T>(pk + 3 * rs);
         c00 = v128.add<T>(c00, v128.mul<T>(a0, b0)); c01 = v128.add<T>(c01, v128.mul<T>(a0, b1));
         c10 = v128.add<T>(c10, v128.mul<T>(a1, b0)); c11 = v128.add<T>(c11, v128.mul<T>(a1, b1));
         c20 = v128.add<T>(c20, v128.mul<T>(a2, b0)); c21 = v128.add<T>(c21, v128.mul<T>(a2, b1));
@@ -71,7 +73,7 @@ export function trainAbiVersion(): i32 {
       let pk = pa;
       let pb = b + (<usize>j << 2);
       for (let k = 0; k < K; k++) {
-        const a0 = v128.splat<T>(load<T>(pk));
+        const a0 = v128.load_splat<T>(pk);
         c0 = v128.add<T>(c0, v128.mul<T>(a0, v128.load(pb)));
         c1 = v128.add<T>(c1, v128.mul<T>(a0, v128.load(pb, 16)));
         pk += cs;

@@ -4,15 +4,22 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { quantizeRow, type TwoBitMode } from './quant.js';
 
 interface TrainExports {
   memory: WebAssembly.Memory;
   trainAbiVersion(): number;
   gemm_f32(a: number, rsA: number, csA: number, b: number, c: number, M: number, N: number, K: number, acc: number): void;
   gemm_i32(a: number, rsA: number, csA: number, b: number, c: number, M: number, N: number, K: number, acc: number): void;
+  adam(p: number, g: number, m: number, v: number, n: number, decay: number, b1: number, b2: number, c1: number, c2: number, lr: number, lo: number, hi: number): void;
+  addBias(z: number, bias: number, M: number, N: number): void;
+  reluMask(x: number, y: number, out: number, n: number): void;
+  actQuant(z: number, a: number, inv: number, top: number, step: number, M: number, N: number): void;
+  quantizeRows(w: number, inScale: number, inv: number, bits: number, ternary: number, S: number, weff: number, weffT: number, N: number, fin: number): void;
+  actBackwardFrozen(z: number, dA: number, dZ: number, inv: number, top: number, clip: number, slope: number, ga: number, M: number, N: number): void;
 }
 
-const ABI_VERSION = 2;
+const ABI_VERSION = 3;
 let compiled: WebAssembly.Module | null = null;
 
 /** Path of the built kernel module, relative to this file in dist/tools/train/. */
@@ -31,7 +38,7 @@ function trainModule(): WebAssembly.Module {
   return compiled;
 }
 
-type View = Float32Array | Int32Array;
+type View = Float32Array | Int32Array | Float64Array;
 
 /** First byte of an arena: page 0 holds the module's (tiny) static data. */
 const BASE = 65536;
@@ -79,6 +86,11 @@ export class Arena {
     return new Float32Array(this.buffer, this.take(n * 4), n);
   }
 
+  /** A zeroed float64 view of n elements, 16-byte aligned. */
+  f64(n: number): Float64Array {
+    return new Float64Array(this.buffer, this.take(n * 8), n);
+  }
+
   /** A zeroed int32 view of n elements, 16-byte aligned. */
   i32(n: number): Int32Array {
     return new Int32Array(this.buffer, this.take(n * 4), n);
@@ -105,9 +117,106 @@ export class Arena {
     else gemmI32Js(a, rsA, csA, b, c, M, N, K, accumulate);
   }
 
+  /** One Adam step on p (adamJs); all four views of this arena and of one length. */
+  adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamHyper): void {
+    if (this.ex) this.ex.adam(this.ptr(p), this.ptr(g), this.ptr(m), this.ptr(v), p.length, h.decay, h.b1, h.b2, h.c1, h.c2, h.lr, h.lo, h.hi);
+    else adamJs(p, g, m, v, h);
+  }
+
+  /** Z[i, j] += bias[j] on M rows of N (Z and bias views of this arena). */
+  addBias(z: Float32Array, bias: Float32Array, M: number, N: number): void {
+    if (this.ex) this.ex.addBias(this.ptr(z), this.ptr(bias), M, N);
+    else for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) z[i * N + j] += bias[j];
+  }
+
+  /** out[i] = x[i] > 0 ? y[i] : 0 on n elements: ReLU (y = x) and its backward (y = dA). */
+  reluMask(x: Float32Array, y: Float32Array, out: Float32Array, n: number): void {
+    if (this.ex) this.ex.reluMask(this.ptr(x), this.ptr(y), this.ptr(out), n);
+    else for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? y[i] : 0;
+  }
+
+  /**
+   * The activation fake-quantiser on M rows of N: a = (x < 1 ? 0 : x >= top[j] ? top[j] : floor(x)) step[j] with
+   * x = z inv[j] + 0.5, in f64 as written (inv, top, step: per-column float64 views of this arena).
+   */
+  actQuant(z: Float32Array, a: Float32Array, inv: Float64Array, top: Float64Array, step: Float64Array, M: number, N: number): void {
+    if (this.ex) {
+      this.ex.actQuant(this.ptr(z), this.ptr(a), this.ptr(inv), this.ptr(top), this.ptr(step), M, N);
+      return;
+    }
+    for (let i = 0; i < M; i++) {
+      const base = i * N;
+      for (let j = 0; j < N; j++) {
+        // floor(x) for x in [0, n+1) is x | 0 (integer ops are ~2x faster here than Math.floor on doubles).
+        const x = z[base + j] * inv[j] + 0.5;
+        const n = top[j];
+        a[base + j] = (x < 1 ? 0 : x >= n ? n : x | 0) * step[j];
+      }
+    }
+  }
+
+  /**
+   * Hard weights of a layer (quant.ts quantizeRow on every row of W [N, fin] times the input scales, at bits[j]): the
+   * row scales to S, S q / inScale to Weff and its transpose WeffT (inv = 1 / inScale); all views of this arena.
+   */
+  quantizeRows(W: Float32Array, inScale: Float64Array, inv: Float64Array, bits: Int32Array, twoBit: TwoBitMode, S: Float64Array, Weff: Float32Array, WeffT: Float32Array, N: number, fin: number): void {
+    if (this.ex) {
+      this.ex.quantizeRows(this.ptr(W), this.ptr(inScale), this.ptr(inv), this.ptr(bits), twoBit === 'ternary' ? 1 : 0, this.ptr(S), this.ptr(Weff), this.ptr(WeffT), N, fin);
+      return;
+    }
+    const wp = new Float64Array(fin);
+    const q = new Int32Array(fin);
+    for (let j = 0; j < N; j++) {
+      const row = j * fin;
+      for (let k = 0; k < fin; k++) wp[k] = W[row + k] * inScale[k];
+      const s = quantizeRow(wp, 0, fin, bits[j], twoBit, q, 0);
+      S[j] = s;
+      for (let k = 0; k < fin; k++) {
+        const v = s * q[k] * inv[k];
+        Weff[row + k] = v;
+        WeffT[k * N + j] = v; // transposed copy for the forward GEMM, written here rather than in a second pass
+      }
+    }
+  }
+
+  /**
+   * Backward through the activation quantiser at frozen widths (wasm only; network.ts actBackwardRows is the JS
+   * version): dZ from dA inside (0, clip), and ga = d loss / d alpha per column.
+   */
+  actBackwardFrozen(Z: Float32Array, dA: Float32Array, dZ: Float32Array, inv: Float64Array, top: Float64Array, clip: Float64Array, slope: Float64Array, ga: Float64Array, M: number, N: number): void {
+    if (!this.ex) throw new Error('actBackwardFrozen needs the wasm kernels');
+    this.ex.actBackwardFrozen(this.ptr(Z), this.ptr(dA), this.ptr(dZ), this.ptr(inv), this.ptr(top), this.ptr(clip), this.ptr(slope), this.ptr(ga), M, N);
+  }
+
   private ptr(v: View): number {
     if (v.buffer !== this.buffer) throw new Error('gemm operand is not a view of this arena');
     return v.byteOffset;
+  }
+}
+
+/** Adam's constants for one tensor and step: decay (L2), moment rates, bias corrections 1 - b^t, rate and bounds. */
+export interface AdamHyper {
+  decay: number;
+  b1: number;
+  b2: number;
+  c1: number;
+  c2: number;
+  lr: number;
+  lo: number;
+  hi: number;
+}
+
+/** Plain-JS Adam step, the reference the wasm kernel (assembly/train/step.ts) reproduces bit for bit. */
+export function adamJs(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, h: AdamHyper): void {
+  const { decay, b1, b2, c1, c2, lr, lo, hi } = h;
+  for (let i = 0; i < p.length; i++) {
+    const gi = g[i] + decay * p[i];
+    m[i] = b1 * m[i] + (1 - b1) * gi;
+    v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+    let x = p[i] - (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + 1e-8);
+    if (x < lo) x = lo;
+    else if (x > hi) x = hi;
+    p[i] = x;
   }
 }
 

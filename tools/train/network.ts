@@ -6,7 +6,7 @@
 
 import { Arena } from './gemm.js';
 import type { Resolved } from './options.js';
-import { bandMiddle, fakeQuantActStep, gateSlopes, quantizeRow } from './quant.js';
+import { bandMiddle, fakeQuantActStep, gateSlopes } from './quant.js';
 import type { Rng } from './rng.js';
 
 /** One dense layer: float parameters, their gradients, the precision strengths and the current hard widths. */
@@ -29,6 +29,13 @@ export interface LayerState {
   Weff: Float32Array; // arena, out x in
   WeffT: Float32Array; // arena, in x out
   Beff: Float32Array;
+  /** Per-neuron step, its inverse, top code, clip, d step / d alpha and alpha's gradient (arena scratch of the wasm quantiser). */
+  actSteps: Float64Array;
+  actInvSteps: Float64Array;
+  actTops: Float64Array;
+  actClips: Float64Array;
+  actSlopes: Float64Array;
+  actAlphaGrads: Float64Array;
   Z: Float32Array; // arena, batch x out
   A: Float32Array; // arena, batch x out (hidden)
   dZ: Float32Array; // arena, batch x out
@@ -38,8 +45,11 @@ export interface LayerState {
   actBits: Uint8Array;
   /** Row scale S_j of the current quantisation (real value of one accumulator unit). */
   S: Float64Array;
-  /** Real value of code 1 of each input of this layer. */
+  /** Real value of code 1 of each input of this layer, and its inverse (prepare's scratch). */
   inScale: Float64Array;
+  invInScale: Float64Array;
+  /** weightBits as int32 for the wasm quantiser (prepare's scratch). */
+  rowBits: Int32Array;
 }
 
 /** One parameter tensor the optimiser updates, with its moments and bounds. */
@@ -93,7 +103,9 @@ export class Network {
   constructor(readonly r: Resolved, widths: number[], readonly inputScale: Float64Array, rng: Rng, useWasm: boolean) {
     const B = r.batch;
     let bytes = 8 * B * widths[0] + 128;
-    for (let l = 0; l + 1 < widths.length; l++) bytes += 4 * (3 * widths[l] * widths[l + 1] + 4 * B * widths[l + 1]) + 64 * 8;
+    // Per layer: W, Weff, WeffT, gW and W's two Adam moments; 15 float and 7 double per-neuron vectors, 2 double
+    // per-input vectors.
+    for (let l = 0; l + 1 < widths.length; l++) bytes += 4 * (6 * widths[l] * widths[l + 1] + 4 * B * widths[l + 1] + 29 * widths[l + 1] + 4 * widths[l]) + 64 * 28;
     this.arena = new Arena(bytes, useWasm);
     this.Xb = this.arena.f32(B * widths[0]);
     this.dX = this.arena.f32(B * widths[0]);
@@ -102,38 +114,48 @@ export class Network {
       const fin = widths[l];
       const fout = widths[l + 1];
       total += fin * fout;
-      const W = new Float32Array(fin * fout);
+      // Parameters and gradients live in the arena, so the optimiser runs on them in wasm without copies.
+      const f32 = (n: number) => this.arena.f32(n);
+      const W = f32(fin * fout);
       const sd = Math.sqrt(2 / fin);
       for (let i = 0; i < W.length; i++) W[i] = rng.normal() * sd;
       this.layers.push({
         in: fin, out: fout, hidden: l + 2 < widths.length, W,
-        b: new Float32Array(fout),
-        weightStrength: new Float32Array(fout).fill(bandMiddle(r.weightStart, r.weightThresholds)),
-        actStrength: new Float32Array(fout).fill(bandMiddle(r.actStart, r.actThresholds)),
-        alpha: new Float32Array(fout).fill(1),
+        b: f32(fout),
+        weightStrength: f32(fout).fill(bandMiddle(r.weightStart, r.weightThresholds)),
+        actStrength: f32(fout).fill(bandMiddle(r.actStart, r.actThresholds)),
+        alpha: f32(fout).fill(1),
         gW: this.arena.f32(fin * fout),
-        gb: new Float32Array(fout),
-        gWeightStrength: new Float32Array(fout),
-        gActStrength: new Float32Array(fout),
-        galpha: new Float32Array(fout),
+        gb: f32(fout),
+        gWeightStrength: f32(fout),
+        gActStrength: f32(fout),
+        galpha: f32(fout),
         Weff: this.arena.f32(fin * fout),
         WeffT: this.arena.f32(fin * fout),
-        Beff: new Float32Array(fout),
+        Beff: f32(fout),
+        actInvSteps: this.arena.f64(fout),
+        actTops: this.arena.f64(fout),
+        actSteps: this.arena.f64(fout),
+        actClips: this.arena.f64(fout),
+        actSlopes: this.arena.f64(fout),
+        actAlphaGrads: this.arena.f64(fout),
         Z: this.arena.f32(B * fout),
         A: this.arena.f32(B * fout),
         dZ: this.arena.f32(B * fout),
         dA: this.arena.f32(B * fout),
         weightBits: new Uint8Array(fout).fill(255),
         actBits: new Uint8Array(fout),
-        S: new Float64Array(fout),
-        inScale: new Float64Array(fin).fill(1),
+        S: this.arena.f64(fout),
+        inScale: this.arena.f64(fin).fill(1),
+        invInScale: this.arena.f64(fin),
+        rowBits: this.arena.i32(fout),
       });
     }
     this.totalWeights = total;
     const adam = r.optimizer === 'adam';
     for (const st of this.layers) {
       const slot = (p: Float32Array, g: Float32Array, lr: number, isAdam: boolean, decay: number, lo: number, hi: number) =>
-        this.#slots.push({ p, g, m: new Float32Array(p.length), v: new Float32Array(p.length), lr, adam: isAdam, decay, lo, hi, isStrength: p === st.weightStrength || p === st.actStrength });
+        this.#slots.push({ p, g, m: this.arena.f32(p.length), v: this.arena.f32(p.length), lr, adam: isAdam, decay, lo, hi, isStrength: p === st.weightStrength || p === st.actStrength });
       slot(st.W, st.gW, r.lr, adam, r.weightDecay, -Infinity, Infinity);
       slot(st.b, st.gb, r.lr, adam, 0, -Infinity, Infinity);
       if (st.hidden && r.quantA) slot(st.alpha, st.galpha, r.lrAlpha, adam, 0, r.actScale === 'log' ? -Infinity : 1e-4, Infinity);
@@ -188,22 +210,12 @@ export class Network {
         const p = this.layers[l - 1];
         for (let k = 0; k < fin; k++) st.inScale[k] = this.actStep(p.alpha[k], p.actBits[k]);
       }
-      const wp = new Float64Array(fin);
-      const q = new Int32Array(fin);
-      const inv = new Float64Array(fin);
+      const inv = st.invInScale;
       for (let k = 0; k < fin; k++) inv[k] = 1 / st.inScale[k];
+      st.rowBits.set(st.weightBits);
+      this.arena.quantizeRows(st.W, st.inScale, inv, st.rowBits, r.twoBit, st.S, st.Weff, st.WeffT, st.out, fin);
       for (let j = 0; j < st.out; j++) {
-        const row = j * fin;
-        for (let k = 0; k < fin; k++) wp[k] = st.W[row + k] * st.inScale[k];
-        const S = quantizeRow(wp, 0, fin, st.weightBits[j], r.twoBit, q, 0);
-        st.S[j] = S;
-        const N = st.out;
-        const WT = st.WeffT;
-        for (let k = 0; k < fin; k++) {
-          const v = S * q[k] * inv[k];
-          st.Weff[row + k] = v;
-          WT[k * N + j] = v; // transposed copy for the forward GEMM, written here rather than in a second pass
-        }
+        const S = st.S[j];
         st.Beff[j] = S * Math.floor(st.b[j] / S + 0.5);
       }
       return;
@@ -220,39 +232,25 @@ export class Network {
   /** Forward of layer l on M rows of X (arena view). */
   forwardLayer(l: number, X: Float32Array, M: number): void {
     const st = this.layers[l];
-    const N = st.out;
-    this.arena.gemmF32(X, st.in, 1, st.WeffT, st.Z, M, N, st.in, false);
-    const Z = st.Z;
-    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) Z[i * N + j] += st.Beff[j];
+    this.arena.gemmF32(X, st.in, 1, st.WeffT, st.Z, M, st.out, st.in, false);
+    this.arena.addBias(st.Z, st.Beff, M, st.out);
   }
 
   /** Activation of hidden layer l: ReLU, or the activation fake-quantiser at each neuron's width and step. */
   activate(l: number, M: number): void {
     const st = this.layers[l];
     const N = st.out;
-    const Z = st.Z;
-    const A = st.A;
     if (!this.r.quantA) {
-      for (let i = 0; i < M * N; i++) A[i] = Z[i] > 0 ? Z[i] : 0;
+      this.arena.reluMask(st.Z, st.Z, st.A, M * N);
       return;
     }
-    const nArr = new Float64Array(N);
-    const sArr = new Float64Array(N);
-    const invArr = new Float64Array(N);
+    const { actInvSteps, actTops, actSteps } = st;
     for (let j = 0; j < N; j++) {
-      nArr[j] = 2 ** st.actBits[j] - 1;
-      sArr[j] = this.actStep(st.alpha[j], st.actBits[j]);
-      invArr[j] = 1 / sArr[j];
+      actTops[j] = 2 ** st.actBits[j] - 1;
+      actSteps[j] = this.actStep(st.alpha[j], st.actBits[j]);
+      actInvSteps[j] = 1 / actSteps[j];
     }
-    for (let i = 0; i < M; i++) {
-      const base = i * N;
-      for (let j = 0; j < N; j++) {
-        // floor(x) for x in [0, n+1) is x | 0 (integer ops are ~2x faster here than Math.floor on doubles).
-        const x = Z[base + j] * invArr[j] + 0.5;
-        const n = nArr[j];
-        A[base + j] = (x < 1 ? 0 : x >= n ? n : x | 0) * sArr[j];
-      }
-    }
+    this.arena.actQuant(st.Z, st.A, actInvSteps, actTops, actSteps, M, N);
   }
 
   /** Forward of the M rows in Xb; returns the last layer's pre-activations (arena view). */
@@ -395,7 +393,7 @@ export class Network {
     const dA = st.dA;
     const dZ = st.dZ;
     if (!r.quantA) {
-      for (let i = 0; i < M * N; i++) dZ[i] = Z[i] > 0 ? dA[i] : 0;
+      this.arena.reluMask(Z, dA, dZ, M * N);
       return;
     }
     if (!learn) st.gActStrength.fill(0);
@@ -452,6 +450,19 @@ export class Network {
     const Z = st.Z;
     const dA = st.dA;
     const dZ = st.dZ;
+    if (!learn && this.arena.usesWasm) {
+      const { actInvSteps, actTops, actClips, actSlopes, actAlphaGrads } = st;
+      for (let j = 0; j < N; j++) {
+        const s = this.actStep(st.alpha[j], st.actBits[j]);
+        actTops[j] = 2 ** st.actBits[j] - 1;
+        actInvSteps[j] = 1 / s;
+        actClips[j] = actTops[j] * s;
+        actSlopes[j] = this.#stepSlope(st.alpha[j], s);
+      }
+      this.arena.actBackwardFrozen(Z, dA, dZ, actInvSteps, actTops, actClips, actSlopes, actAlphaGrads, M, N);
+      st.galpha.set(actAlphaGrads);
+      return;
+    }
     const T = r.actBitsMenu.length - 1;
     const nMenu = r.actBitsMenu.map((b) => 2 ** b - 1);
     const nLow = nMenu[0];
@@ -530,18 +541,8 @@ export class Network {
       if (s.isStrength && strengthsFrozen) continue;
       const { p, g, m, v } = s;
       const lrNow = s.isStrength ? s.lr : s.lr * decay;
-      if (s.adam) {
-        const lr = lrNow;
-        for (let i = 0; i < p.length; i++) {
-          const gi = g[i] + s.decay * p[i];
-          m[i] = b1 * m[i] + (1 - b1) * gi;
-          v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-          let x = p[i] - (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + 1e-8);
-          if (x < s.lo) x = s.lo;
-          else if (x > s.hi) x = s.hi;
-          p[i] = x;
-        }
-      } else {
+      if (s.adam) this.arena.adam(p, g, m, v, { decay: s.decay, b1, b2, c1, c2, lr: lrNow, lo: s.lo, hi: s.hi });
+      else {
         const mom = this.r.momentum;
         for (let i = 0; i < p.length; i++) {
           m[i] = mom * m[i] + g[i] + s.decay * p[i];
