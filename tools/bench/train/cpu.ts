@@ -2,7 +2,7 @@
  * @fileoverview Paired training-time benchmark of two builds: alternating rounds of the same `nmp train` command on
  * Letter in each build, timed as the child process's CPU time (user + sys), which a busy shared machine disturbs far
  * less than wall time. Prints every round and the ratio new/base (median, min..max over rounds).
- * Run: `node dist/tools/train/bench/cpu.js <base repo root> [rounds] [-- extra train args]`, e.g. with the base
+ * Run: `node dist/tools/bench/train/cpu.js <base repo root> [rounds] [-- extra train args]`, e.g. with the base
  * commit built in /tmp/speed-base (`git archive <commit> | tar -x -C /tmp/speed-base`, node_modules linked, npm run build).
  */
 import { spawnSync } from 'node:child_process';

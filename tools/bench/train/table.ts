@@ -1,11 +1,11 @@
 /**
  * @fileoverview Accuracy table of NMP-QAT against the baselines on one data set and split (issue #4): every row is an
- * exported model scored by the integer forward pass. Run: `node dist/tools/train/bench/table.js [letter|covertype] [epochs] [rows]`.
+ * exported model scored by the integer forward pass. Run: `node dist/tools/bench/train/table.js [letter|covertype] [epochs] [rows]`.
  */
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { readCsv, splitDataset, type Split } from '../data.js';
-import { train, type TrainOptions } from '../index.js';
+import { readCsv, splitDataset, type Split } from '../../train/data.js';
+import { train, type TrainOptions } from '../../train/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 

@@ -1,10 +1,10 @@
 /**
  * @fileoverview Training-speed benchmark (issue #4 target): 54->256->256->7 MLP, batch 256, Adam, on synthetic
- * Covertype-shaped data; fp32 vs NMP-QAT weights+activations. Run: `node dist/tools/train/bench/speed.js [rows] [epochs]`.
+ * Covertype-shaped data; fp32 vs NMP-QAT weights+activations. Run: `node dist/tools/bench/train/speed.js [rows] [epochs]`.
  */
-import { Rng } from '../rng.js';
-import type { Dataset } from '../data.js';
-import { Trainer, type TrainOptions } from '../index.js';
+import { Rng } from '../../train/rng.js';
+import type { Dataset } from '../../train/data.js';
+import { Trainer, type TrainOptions } from '../../train/index.js';
 
 /** Synthetic classification data: 54 features (10 Gaussian, 44 binary), 7 classes from a random linear teacher. */
 export function syntheticCovertype(rows: number, seed = 1): Dataset {
