@@ -9,3 +9,4 @@ export * from './reference/index.js';
 export type * from './schema.js';
 export * from './write.js';
 export * from './summary.js';
+export * from './categories.js';

@@ -7,13 +7,13 @@
 
 import {
   ACC_MAX, ACT_BITS_MAX, FLOAT32_MAX, ACT_BITS_MIN, FORMAT_NAME, FORMAT_VERSION, INPUT_BITS_MAX, INPUT_BITS_MIN,
-  KNOWN_REQUIREMENTS, MAX_DATASET_LENGTH, MAX_DEPTH, MAX_FEATURES, MAX_FILE_BYTES, MAX_LAYERS, MAX_MAP_ENTRIES, MAX_METRICS,
+  KNOWN_REQUIREMENTS, MAX_CATEGORIES, MAX_DATASET_LENGTH, MAX_DEPTH, MAX_FEATURES, MAX_FILE_BYTES, MAX_LAYERS, MAX_MAP_ENTRIES, MAX_METRICS,
   MAX_NAME_LENGTH, MAX_NEURONS, REQUANT_MULT_MAX, REQUANT_SHIFT_MAX, REQUANT_SHIFT_MIN, WEIGHT_BITS_MAX, WEIGHT_BITS_MIN,
 } from './constants.js';
 import { crc32 } from './crc32.js';
 import { ModelFormatError, type ModelFormatErrorCode } from './errors.js';
 import { rowBytes } from './pack.js';
-import type { ActivationQuantizer, InputQuantizer, Layer, ModelMeta, NmpModel, OutputDequantizer, Provenance, TaskKind } from './schema.js';
+import type { ActivationQuantizer, CategoricalColumn, InputQuantizer, Layer, ModelMeta, NmpModel, OutputDequantizer, Provenance, TaskKind } from './schema.js';
 
 // Kinds of a msgpack head (SPEC §2.1); extension types and 0xc1 never get past the structure walk.
 const NIL: number = 0, BOOL: number = 1, INT: number = 2, FLOAT: number = 3, STR: number = 4, BIN: number = 5, ARRAY: number = 6, MAP: number = 7;
@@ -474,8 +474,66 @@ function readProvenance(c: Cursor, p: number, at: number, path: string): Provena
   return { method, dataset, seed, metrics: { ...metrics }, tool, createdAt };
 }
 
+const CATEGORY_KEYS = ['column', 'encoding', 'values', 'first_input'] as const;
+const ENCODINGS = ['one_hot', 'ordinal'] as const;
+
+/**
+ * R18 (SPEC §3.7): the optional `meta.categories` table, entry by entry in field order, then the raw column names against
+ * the numeric inputs' names (which needs every entry's inputs first). Runs after R17, as everything it refers to (F,
+ * `feature_names`) has passed its rule by then.
+ */
+function readCategories(c: Cursor, p: number, path: string, featureNames: string[]): CategoricalColumn[] {
+  if (!c.head(p, Infinity) || c.kind !== ARRAY) typeError(c, p, p, path, 'array of maps');
+  const F = featureNames.length, n = c.len;
+  if (n > F) fail('E_LIMIT', p, path, 'more categorical columns than inputs', String(n), `at most ${F}`);
+  const owner = new Int32Array(F).fill(-1); // entry feeding each input
+  const columns = new Map<string, { i: number; at: number }>(); // where each column's name is
+  const out: CategoricalColumn[] = [];
+  let q = c.next;
+  for (let i = 0; i < n; i++) {
+    const pe = `${path}[${i}]`;
+    const [pCol, pEnc, pVal, pFirst] = mapAt(c, q, q, pe, CATEGORY_KEYS);
+    const column = strAt(c, pCol, q, `${pe}.column`);
+    if (column === '') fail('E_LIMIT', pCol, `${pe}.column`, 'empty column name', '0 bytes', `1..${MAX_NAME_LENGTH} bytes of UTF-8`);
+    if (columns.has(column)) fail('E_VALUE', pCol, `${pe}.column`, 'column named twice', `"${column}"`, 'one entry per column');
+    columns.set(column, { i, at: pCol });
+    if (pEnc < 0 || !c.head(pEnc, Infinity) || c.kind !== STR) typeError(c, pEnc, q, `${pe}.encoding`, 'str');
+    const enc = keyIndex(c.b, c.ptr, c.len, ENCODINGS);
+    if (enc < 0) fail('E_VALUE', pEnc, `${pe}.encoding`, 'unknown encoding', c.describe(), '"one_hot" or "ordinal"');
+    if (pVal < 0 || !c.head(pVal, Infinity) || c.kind !== ARRAY) typeError(c, pVal, q, `${pe}.values`, 'array of str');
+    const nv = c.len;
+    if (nv < 1 || nv > MAX_CATEGORIES) fail('E_LIMIT', pVal, `${pe}.values`, 'category count out of range', String(nv), `1..${MAX_CATEGORIES}`);
+    const values: string[] = [];
+    const seen = new Set<string>();
+    let v = c.next;
+    for (let k = 0; k < nv; k++) {
+      const s = strAt(c, v, v, `${pe}.values[${k}]`);
+      if (seen.has(s)) fail('E_VALUE', v, `${pe}.values[${k}]`, 'category listed twice', `"${s}"`, 'distinct categories');
+      seen.add(s);
+      values.push(s);
+      v = c.next;
+    }
+    const first = integerAt(c, pFirst);
+    if (!(first >= 0)) typeError(c, pFirst, q, `${pe}.first_input`, 'non-negative integer');
+    const width = enc === 0 ? nv : 1;
+    if (first + width > F) fail('E_SHAPE', pFirst, `${pe}.first_input`, 'inputs beyond the features', `inputs ${first}..${first + width - 1}`, `within 0..${F - 1}`);
+    for (let j = first; j < first + width; j++) {
+      if (owner[j] >= 0) fail('E_SHAPE', pFirst, `${pe}.first_input`, 'inputs shared with another categorical column', `input ${j} also fed by entry ${owner[j]}`, 'disjoint input ranges');
+      owner[j] = i;
+    }
+    out.push({ column, encoding: ENCODINGS[enc], values, firstInput: first === 0 ? 0 : first });
+    q = skip(c, q);
+  }
+  // A raw row names each numeric input by its feature name: a categorical column of the same name would be ambiguous.
+  for (let j = 0; j < F; j++) {
+    const col = owner[j] < 0 ? columns.get(featureNames[j]) : undefined;
+    if (col) fail('E_VALUE', col.at, `${path}[${col.i}].column`, 'column is also a numeric input', `"${featureNames[j]}" (input ${j})`, 'distinct raw column names');
+  }
+  return out;
+}
+
 const BODY_KEYS = ['meta', 'input', 'layers', 'output'] as const;
-const META_KEYS = ['task', 'feature_names', 'output_names', 'provenance', 'target_column'] as const;
+const META_KEYS = ['task', 'feature_names', 'output_names', 'provenance', 'target_column', 'categories'] as const;
 const INPUT_KEYS = ['bits', 'center', 'gain'] as const;
 const OUTPUT_KEYS = ['scale', 'offset'] as const;
 
@@ -497,7 +555,7 @@ export function readModel(bytes: Uint8Array, options: ReadOptions = {}): NmpMode
   const end = body + bodyLen;
   walk(c, body, end, 'body');
   const [pMeta, pInput, pLayers, pOutput] = mapAt(c, body, body, 'body', BODY_KEYS);
-  const [pTask, pFeat, pOutN, pProv, pTarget] = mapAt(c, pMeta, body, 'body.meta', META_KEYS);
+  const [pTask, pFeat, pOutN, pProv, pTarget, pCat] = mapAt(c, pMeta, body, 'body.meta', META_KEYS);
   const task = strAt(c, pTask, pMeta, 'body.meta.task');
   if (task !== 'classification' && task !== 'regression') fail('E_VALUE', pTask, 'body.meta.task', 'unknown task kind', `"${task}"`, '"classification" or "regression"');
 
@@ -546,5 +604,6 @@ export function readModel(bytes: Uint8Array, options: ReadOptions = {}): NmpMode
       fail('E_VALUE', scalePtr + 8 * j, `body.output.scale[${j}]`, 'outputs could overflow float32', `scale ${output.scale[j]}, offset ${output.offset[j]}`, `scale * (2^31-1) + |offset| <= ${FLOAT32_MAX}`);
     }
   }
+  if (pCat >= 0) meta.categories = readCategories(c, pCat, 'body.meta.categories', featureNames);
   return { version, requires, meta, input, layers, output };
 }

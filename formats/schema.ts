@@ -31,7 +31,21 @@ export interface ModelMeta {
   outputNames: string[];
   /** Classification: the data column holding the class label, so tools can evaluate on new CSV files. Optional. */
   targetColumn?: string;
+  /** Text columns the model encodes itself from raw rows (SPEC §3.7). Optional. */
+  categories?: CategoricalColumn[];
   provenance: Provenance;
+}
+
+/** A raw text column and the inputs it feeds (SPEC §3.7). */
+export interface CategoricalColumn {
+  /** Name of the raw column. */
+  column: string;
+  /** 'one_hot': one input per category (1 for the row's category, else 0); 'ordinal': one input, the category's index. */
+  encoding: 'one_hot' | 'ordinal';
+  /** Categories in code order. */
+  values: string[];
+  /** Index of the first input the column feeds. */
+  firstInput: number;
 }
 
 /**

@@ -40,6 +40,7 @@ function bodyOf(model: ModelInput): Record<string, unknown> {
       feature_names: model.meta.featureNames,
       output_names: model.meta.outputNames,
       ...(model.meta.targetColumn === undefined ? {} : { target_column: model.meta.targetColumn }),
+      ...(model.meta.categories === undefined ? {} : { categories: model.meta.categories.map((c) => ({ column: c.column, encoding: c.encoding, values: c.values, first_input: c.firstInput })) }),
       provenance: { method: p.method, dataset: p.dataset, seed: p.seed, metrics: p.metrics, tool: p.tool, created_at: p.createdAt },
     },
     input: { bits: bin(model.input.bits), center: leBytes(model.input.center, 8, 'f64'), gain: leBytes(model.input.gain, 8, 'f64') },

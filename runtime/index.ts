@@ -4,4 +4,5 @@ export type { LoadOptions, ModelInfo, LayerInfo, MemoryReport } from './model.js
 export type { ArenaBytes } from './plan.js';
 export { RuntimeError, type RuntimeErrorCode } from './errors.js';
 export { ModelFormatError } from '../formats/errors.js';
+export { RawRowError } from '../formats/categories.js';
 export type { Backend } from './pack.js';

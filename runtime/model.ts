@@ -4,6 +4,7 @@
  * instance), checked against the memory limit, and is written straight into it, (4) predict quantises in the host, runs
  * `forward` in WASM, dequantises in the host, (5) dispose() returns the block for reuse.
  */
+import { encodeRawRow, rawColumnsOf } from '../formats/categories.js';
 import { readModel } from '../formats/read.js';
 import type { NmpModel } from '../formats/schema.js';
 import { bitsHistogram } from '../formats/summary.js';
@@ -62,6 +63,8 @@ export interface ModelInfo {
   fileBytes: number;
   /** Canonical packed weight bytes (sum over layers). */
   packedWeightBytes: number;
+  /** Columns of a raw row for `encodeRow`, in input order: numeric feature names and categorical columns (SPEC §3.7). */
+  rawColumns: string[];
 }
 
 export interface MemoryReport extends ArenaBytes {
@@ -152,11 +155,13 @@ export class Model {
   readonly #offset: Float64Array;
   readonly #y: Float32Array;
   readonly #labels: string[];
+  readonly #meta: Pick<NmpModel['meta'], 'featureNames' | 'categories'>;
   readonly #arena: ArenaBytes;
   readonly #moduleBytes: number;
 
   constructor(m: NmpModel, pool: ArenaPool, plan: ArenaPlan, moduleBytes: number, fileBytes: number) {
     const { descPtr: desc, inPtr, outPtr, bytes: arena, backend } = plan;
+    this.#meta = { featureNames: m.meta.featureNames, categories: m.meta.categories };
     const F = m.input.bits.length, O = m.layers[m.layers.length - 1].outFeatures;
     const x = pool.x;
     this.#x = x;
@@ -194,7 +199,7 @@ export class Model {
     });
     this.info = {
       backend, task: m.meta.task, features: F, outputs: O, outputNames: m.meta.outputNames.slice(), layers,
-      parameters: params, fileBytes, packedWeightBytes: sx,
+      parameters: params, fileBytes, packedWeightBytes: sx, rawColumns: rawColumnsOf(m.meta),
     };
   }
 
@@ -288,6 +293,18 @@ export class Model {
       for (let i = 0; i < m; i++) this.#dequantize(i, o, (s + i) * O);
     }
     return o;
+  }
+
+  /**
+   * The model's inputs from a raw row keyed by column name (SPEC §3.7): numbers for numeric columns, category strings
+   * for the text columns the file's `meta.categories` table encodes (one-hot or ordinal). Pass the result to `predict`.
+   * Raw columns, in input order: `info.rawColumns`.
+   * @throws RawRowError (a RangeError) naming the column for a missing cell, a non-number, or a category the model does
+   *   not know (never an all-zero code: the model never saw that category).
+   */
+  encodeRow(row: Record<string, string | number>, out?: Float32Array): Float32Array {
+    this.#live();
+    return encodeRawRow(this.#meta, row, out);
   }
 
   /** Label of the largest output (lowest index on ties, SPEC §6.6), from the file's metadata. */

@@ -9,12 +9,12 @@ import {
 } from '../common/abi';
 import { canonicalCode, canonicalRowBytes } from '../common/canonical';
 import {
-  ACC_MAX, ACT_BITS_MAX, ACT_BITS_MIN, FLOAT32_MAX, FORMAT_VERSION, INPUT_BITS_MAX, INPUT_BITS_MIN, MAX_DATASET_LENGTH,
+  ACC_MAX, ACT_BITS_MAX, ACT_BITS_MIN, FLOAT32_MAX, MAX_CATEGORIES, FORMAT_VERSION, INPUT_BITS_MAX, INPUT_BITS_MIN, MAX_DATASET_LENGTH,
   MAX_FEATURES, MAX_FILE_BYTES, MAX_LAYERS, MAX_METRICS, MAX_NAME_LENGTH, MAX_NEURONS, REQUANT_MULT_MAX, REQUANT_SHIFT_MAX,
   REQUANT_SHIFT_MIN, WEIGHT_BITS_MAX, WEIGHT_BITS_MIN,
 } from '../common/limits';
 import {
-  end, errCode, fail, hKind, hLen, hNext, hNum, hPtr, head, resetError, scan, scratch, setEnd, skip, slot, strIs, typeErr, walk,
+  addKey, end, errCode, fail, hKind, hLen, hNext, hNum, hPtr, head, resetError, scan, scratch, setEnd, skip, slot, strIs, typeErr, walk, zeroed,
   K_ARRAY, K_BIN, K_FLOAT, K_INT, K_MAP, K_NIL, K_STR,
 } from './msgpack';
 
@@ -215,6 +215,77 @@ function checkLayer(lp: usize, fanIn: i32, isLast: bool, inBits: usize, inSigned
   return n;
 }
 
+/** Hash table of 2^k >= 2n slots (8 bytes each) at `tbl`, zeroed: its mask, or 0 when memory cannot grow. */
+function table(tbl: usize, n: u32, at: usize): u32 {
+  let slots: u32 = 2;
+  while (slots < n << 1) slots <<= 1;
+  return zeroed(tbl, tbl + (<usize>slots << 3), at) ? slots - 1 : 0;
+}
+
+/**
+ * R18 (SPEC §3.7), formats/read.ts readCategories: `meta.categories` entry by entry, then column names against numeric
+ * inputs' names. The module never encodes raw rows, but it must give every file the same verdict. Scratch memory after
+ * the file (free once the walk is done): one byte per input (fed by a column?), the table of columns, one of values.
+ */
+function categories(p: usize, pFeat: usize): bool {
+  if (!head(p, end) || hKind != K_ARRAY) return typeErr(p, p);
+  const n = hLen;
+  if (n > <u32>F) { fail(E_LIMIT, p); return false; }
+  let q = hNext;
+  const owned = scratch, cols = (scratch + <usize>F + 7) & ~7;
+  const cmask = zeroed(owned, cols, p) ? table(cols, n, p) : 0;
+  if (!cmask) return false;
+  const vals = cols + ((<usize>cmask + 1) << 3);
+  for (let i: u32 = 0; i < n; i++) {
+    if (!scan(q, 'column,encoding,values,first_input', q)) return false;
+    const pCol = slot(0), pEnc = slot(1), pVal = slot(2), pFirst = slot(3);
+    if (!str(pCol, q, MAX_NAME_LENGTH)) return false;
+    if (hLen == 0) { fail(E_LIMIT, pCol); return false; }
+    if (!addKey(cols, cmask, hPtr, hLen)) { fail(E_VALUE, pCol); return false; }
+    if (pEnc == 0 || !head(pEnc, end) || hKind != K_STR) return typeErr(pEnc, q);
+    const oneHot = strIs(hPtr, hLen, 'one_hot');
+    if (!oneHot && !strIs(hPtr, hLen, 'ordinal')) { fail(E_VALUE, pEnc); return false; }
+    if (pVal == 0 || !head(pVal, end) || hKind != K_ARRAY) return typeErr(pVal, q);
+    const nv = hLen;
+    if (nv < 1 || nv > <u32>MAX_CATEGORIES) { fail(E_LIMIT, pVal); return false; }
+    let v = hNext;
+    const vmask = table(vals, nv, pVal);
+    if (!vmask) return false;
+    for (let k: u32 = 0; k < nv; k++) {
+      if (!str(v, v, MAX_NAME_LENGTH)) return false;
+      if (!addKey(vals, vmask, hPtr, hLen)) { fail(E_VALUE, v); return false; }
+      v = hNext;
+    }
+    const first = integer(pFirst);
+    if (!(first >= 0)) return typeErr(pFirst, q);
+    const width: u32 = oneHot ? nv : 1;
+    if (first + <f64>width > <f64>F) { fail(E_SHAPE, pFirst); return false; }
+    for (let j = owned + <usize>first, e = j + width; j < e; j++) {
+      if (load<u8>(j)) { fail(E_SHAPE, pFirst); return false; }
+      store<u8>(j, 1);
+    }
+    q = skip(q, end);
+  }
+  // A numeric input's name may not be a column: reported at that column's name, found by a second pass.
+  head(pFeat, end);
+  let f = hNext;
+  for (let j = 0; j < F; j++) {
+    head(f, end);
+    const np = hPtr, nn = hLen;
+    f = hNext;
+    if (load<u8>(owned + j) || addKey(cols, cmask, np, nn, false)) continue;
+    head(p, end);
+    q = hNext;
+    while (true) {
+      scan(q, 'column');
+      head(slot(0), end);
+      if (hLen == nn && memory.compare(hPtr, np, nn) == 0) { fail(E_VALUE, slot(0)); return false; }
+      q = skip(q, end);
+    }
+  }
+  return true;
+}
+
 /** formats/read.ts readEnvelope: 0, or the first error code; leaves `end` at the body's end and returns via bodyP/bodyLen. */
 let bodyP: usize = 0, bodyLen: usize = 0;
 function envelope(file: usize, len: usize): i32 {
@@ -256,8 +327,8 @@ export function validate(file: usize, len: usize): i32 {
   if (!walk(body, end)) return errCode;
   if (!scan(body, 'meta,input,layers,output', body)) return errCode;
   const pMeta = slot(0), pInput = slot(1), pLayers = slot(2), pOutput = slot(3);
-  if (!scan(pMeta, 'task,feature_names,output_names,provenance,target_column', body)) return errCode;
-  const pTask = slot(0), pFeat = slot(1), pOutN = slot(2), pProv = slot(3), pTarget = slot(4);
+  if (!scan(pMeta, 'task,feature_names,output_names,provenance,target_column,categories', body)) return errCode;
+  const pTask = slot(0), pFeat = slot(1), pOutN = slot(2), pProv = slot(3), pTarget = slot(4), pCat = slot(5);
   if (!str(pTask, pMeta, MAX_NAME_LENGTH)) return errCode;
   if (!(strIs(hPtr, hLen, 'classification') || strIs(hPtr, hLen, 'regression'))) { fail(E_VALUE, pTask); return errCode; }
 
@@ -330,5 +401,6 @@ export function validate(file: usize, len: usize): i32 {
       return errCode;
     }
   }
+  if (pCat != 0 && !categories(pCat, pFeat)) return errCode;
   return 0;
 }

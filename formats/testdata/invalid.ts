@@ -149,7 +149,7 @@ export function baseEnvelope(body: Uint8Array): Pairs {
 
 export interface InvalidCase {
   name: string;
-  /** SPEC §7 rule (`R1`..`R17`) the file breaks, `order` for precedence cases, `valid` for accepted edge cases. */
+  /** SPEC §7 rule (`R1`..`R18`) the file breaks, `order` for precedence cases, `valid` for accepted edge cases. */
   rule: string;
   description: string;
   /** 'ok' for a file every reader must accept. */

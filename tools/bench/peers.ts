@@ -36,10 +36,39 @@ export interface PeerRuntime {
   sessionOptions: Record<string, unknown>;
 }
 
-/** Loads both peers lazily (they are devDependencies of the benchmark only, never of the runtime). */
+/**
+ * The peers are not dependencies of the package (an install would fetch onnxruntime-node's CUDA libraries): `npm run
+ * bench:peers` installs them, without their install scripts (the CPU binaries ship in the package).
+ */
+export const PEERS_INSTALL = 'npm run bench:peers';
+
+/** Imports a peer package; a missing one names the command that installs it. */
+async function importPeer(name: PeerRuntimeName): Promise<OrtModule> {
+  try {
+    // A specifier in a variable: the build must not need the peers' types either.
+    const specifier: string = name;
+    return (await import(specifier)) as OrtModule;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') throw new Error(`${name} is not installed - the benchmark's peers come from '${PEERS_INSTALL}'`);
+    throw e;
+  }
+}
+
+/** True when both peer packages can be imported (tests of section (d) skip otherwise). */
+export async function peersInstalled(): Promise<boolean> {
+  try {
+    await importPeer('onnxruntime-node');
+    await importPeer('onnxruntime-web');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Loads both peers lazily (benchmark-only, never of the runtime). */
 export async function loadPeers(): Promise<PeerRuntime[]> {
-  const node = (await import('onnxruntime-node')) as unknown as OrtModule;
-  const web = (await import('onnxruntime-web')) as unknown as OrtModule;
+  const node = await importPeer('onnxruntime-node');
+  const web = await importPeer('onnxruntime-web');
   // One thread for both: the VM has 2 cores shared with other jobs, and our runtime is single-threaded.
   web.env.wasm!.numThreads = 1;
   return [

@@ -20,6 +20,8 @@ export interface FlagSpec {
   default?: string | number | boolean;
   /** Several occurrences allowed; the value is an array. */
   repeatable?: boolean;
+  /** Heading the flag is listed under in --help (commands with many flags: data, model, training, ...). */
+  group?: string;
 }
 
 export interface PositionalSpec {
@@ -115,6 +117,9 @@ export function parseArgs(spec: CommandSpec, argv: string[]): ParsedArgs {
   return out;
 }
 
+/** The order of flag groups in --help: what a user decides first comes first. */
+const GROUP_ORDER = ['data', 'model', 'quantisation', 'budget', 'training', 'output'];
+
 export function helpText(spec: CommandSpec): string {
   const pos = spec.positionals.map((p) => (p.optional ? `[${p.name}${p.variadic ? '...' : ''}]` : `<${p.name}>${p.variadic ? '...' : ''}`)).join(' ');
   const lines = [`nmp ${spec.name} ${pos} [options]`, '', spec.summary, ''];
@@ -123,11 +128,25 @@ export function helpText(spec: CommandSpec): string {
     for (const p of spec.positionals) lines.push(`  ${p.name.padEnd(22)} ${p.help}`);
     lines.push('');
   }
-  lines.push('Options:');
+  // Flags by group, groups in order of first appearance; ungrouped flags (and --help) last, under "Options".
+  const groups = new Map<string, FlagSpec[]>();
   for (const f of [...spec.flags, ...COMMON_FLAGS]) {
-    const name = `${f.alias ? `-${f.alias}, ` : ''}--${f.name}${f.type === 'boolean' ? '' : ` <${f.type === 'number' ? 'n' : 'value'}>`}`;
-    lines.push(`  ${name.padEnd(22)} ${f.help}${f.default !== undefined ? ` (default: ${f.default})` : ''}`);
+    const g = f.group ?? '';
+    groups.set(g, [...(groups.get(g) ?? []), f]);
   }
+  const ungrouped = groups.get('') ?? [];
+  groups.delete('');
+  const rank = (g: string) => (GROUP_ORDER.indexOf(g) + GROUP_ORDER.length + 1) % (GROUP_ORDER.length + 1); // unknown groups last
+  const sections: [string, FlagSpec[]][] = [...groups].sort(([a], [b]) => rank(a) - rank(b)).map(([g, fs]) => [`${g[0].toUpperCase()}${g.slice(1)} options:`, fs]);
+  sections.push([groups.size ? 'Other options:' : 'Options:', ungrouped]);
+  sections.forEach(([heading, fs], i) => {
+    if (i > 0) lines.push('');
+    lines.push(heading);
+    for (const f of fs) {
+      const name = `${f.alias ? `-${f.alias}, ` : ''}--${f.name}${f.type === 'boolean' ? '' : ` <${f.type === 'number' ? 'n' : 'value'}>`}`;
+      lines.push(`  ${name.padEnd(23)} ${f.help}${f.default !== undefined ? ` (default: ${f.default})` : ''}`);
+    }
+  });
   if (spec.examples?.length) lines.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`));
   return lines.join('\n');
 }

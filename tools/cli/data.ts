@@ -7,8 +7,23 @@ import { readFile } from 'node:fs/promises';
 import { readModel } from '../../formats/read.js';
 import type { NmpModel } from '../../formats/schema.js';
 import { loadModel, type Model } from '../../runtime/index.js';
-import { readCsv, type Dataset } from '../train/data.js';
+import { readCsv, type CsvOptions, type Dataset } from '../train/data.js';
+import { rawColumnsOf } from '../../formats/categories.js';
 import { UserError } from './args.js';
+
+/** A model takes every feature as a number: missing cells must be filled (or their rows removed) before predicting. */
+const MODEL_INPUT_HINTS = {
+  missing: 'the model needs every feature: fill the cell or remove the row', drop: 'remove the row',
+  text: (column: string) => `the model was trained on numbers in column "${column}"`,
+};
+
+/** The raw columns a model reads, and its category tables: a CSV gives text where the model has categories. */
+function rawInput(model: NmpModel): Pick<CsvOptions, 'features' | 'categorical'> {
+  return {
+    features: rawColumnsOf(model.meta),
+    categorical: model.meta.categories?.map((c) => ({ column: c.column, encoding: c.encoding, values: c.values })),
+  };
+}
 
 export interface LoadedModel {
   path: string;
@@ -42,8 +57,8 @@ export async function readLabelledCsv(source: string, model: NmpModel, target?: 
   const targetCol = target ?? model.meta.targetColumn;
   if (task === 'classification' && !targetCol) throw new UserError('which column holds the labels? pass --target COL (the model does not record it)');
   const ds = await readCsv(source === '-' ? process.stdin : source, {
-    target: task === 'regression' ? model.meta.outputNames : targetCol!, task, features: model.meta.featureNames, minClasses: 1,
-    name: source === '-' ? 'stdin' : source,
+    target: task === 'regression' ? model.meta.outputNames : targetCol!, task, ...rawInput(model), minClasses: 1,
+    name: source === '-' ? 'stdin' : source, hints: MODEL_INPUT_HINTS,
   });
   let labels: Int32Array | null = null;
   if (task === 'classification') {
@@ -55,6 +70,6 @@ export async function readLabelledCsv(source: string, model: NmpModel, target?: 
 
 /** Reads only the model's feature columns of a CSV (path or '-' for stdin), in the model's order; other columns are ignored. */
 export async function readFeatureCsv(source: string, model: NmpModel): Promise<{ rows: number; x: Float32Array }> {
-  const ds = await readCsv(source === '-' ? process.stdin : source, { target: [], features: model.meta.featureNames, name: source === '-' ? 'stdin' : source });
+  const ds = await readCsv(source === '-' ? process.stdin : source, { target: [], ...rawInput(model), name: source === '-' ? 'stdin' : source, hints: MODEL_INPUT_HINTS });
   return { rows: ds.rows, x: ds.x };
 }

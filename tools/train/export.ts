@@ -133,6 +133,7 @@ export function buildModel(ctx: ExportContext, metrics: Metrics, quiet = false):
       outputNames: reg ? train.targetNames.slice() : train.classes!.slice(),
       // The label column, so tools can score new files without being told (and model_bytes counts it).
       ...(reg ? {} : { targetColumn: train.targetNames[0] }),
+      ...(train.categories ? { categories: train.categories.map((c) => ({ ...c, values: c.values.slice() })) } : {}),
       provenance: {
         method: ctx.method,
         dataset: ctx.datasetName,

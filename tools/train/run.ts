@@ -21,8 +21,10 @@ export interface EpochRecord {
   phase: 'float' | 'main';
   epoch: number;
   loss: number;
-  /** Validation metric of the float fake-quant graph (accuracy or MSE in standardised units). */
+  /** Validation metric of the float fake-quant graph that selects the best epoch: accuracy, or negated MSE in standardised units. */
   val: number;
+  /** Regression: validation MSE of the float fake-quant graph in target units (what the progress line shows as val_mse). */
+  valMse?: number;
   avgWeightBits: number;
   avgActBits: number;
   lambda: number;
@@ -81,6 +83,38 @@ function fmt(x: number, d = 4): string {
   return Number.isFinite(x) ? x.toFixed(d) : String(x);
 }
 
+const WARM_UP = '(warm-up epoch: slower while the code compiles)';
+/** Terminal columns of the bar itself. */
+const BAR_WIDTH = 24;
+/** Redraws at most this often: a terminal write per batch would cost more than small batches. */
+const BAR_INTERVAL_MS = 100;
+
+/**
+ * A live progress line for one epoch on a terminal: a bar of the rows done, rows, ETA and the current average widths.
+ * Returns the per-batch callback of `Trainer.runEpoch`; the epoch's summary line later clears it.
+ */
+function progressBar(out: NodeJS.WritableStream, title: string, rows: number, t0: number, warmUp: boolean, t: Trainer): (done: number) => void {
+  let last = 0;
+  return (done) => {
+    const now = performance.now();
+    if (now - last < BAR_INTERVAL_MS || done >= rows) return;
+    last = now;
+    const filled = Math.round((BAR_WIDTH * done) / rows);
+    const eta = ((now - t0) / done) * (rows - done) / 1000;
+    const bits = `wbits ${fmt(t.budget.avgWeightBits(), 2)}  abits ${fmt(t.budget.avgActBits(), 2)}`;
+    out.write(`\r\x1b[2K${title} [${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${done}/${rows} rows  ETA ${formatSeconds(eta)}  ${bits}${warmUp ? `  ${WARM_UP}` : ''}`);
+  };
+}
+
+function formatSeconds(s: number): string {
+  return s < 60 ? `${Math.ceil(s)}s` : s < 3600 ? `${Math.floor(s / 60)}m${String(Math.ceil(s % 60)).padStart(2, '0')}s` : `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** Six significant digits: target units may be large (house prices) or small. */
+function fmtSig(x: number): string {
+  return Number.isFinite(x) ? String(Number(x.toPrecision(6))) : String(x);
+}
+
 /** Where a phase resumes, and what its checkpoints carry besides its own state. */
 interface PhaseContext {
   options: TrainOptions;
@@ -123,11 +157,12 @@ async function runPhase(t: Trainer, ctx: PhaseContext): Promise<void> {
       stale = 0;
     }
     const t0 = performance.now();
-    const loss = t.runEpoch();
+    const bar = out?.isTTY ? progressBar(out, `${label}epoch ${epoch}/${r.epochs}`, data.train.rows, t0, epoch === startEpoch, t) : undefined;
+    const loss = t.runEpoch(bar);
     const seconds = (performance.now() - t0) / 1000;
     const val = t.validate();
     const rec: EpochRecord = {
-      phase: ctx.phase, epoch, loss, val,
+      phase: ctx.phase, epoch, loss, val, ...(data.train.task === 'regression' ? { valMse: t.valMse } : {}),
       avgWeightBits: t.budget.avgWeightBits(),
       avgActBits: t.budget.avgActBits(),
       lambda: t.budget.lambda,
@@ -148,9 +183,12 @@ async function runPhase(t: Trainer, ctx: PhaseContext): Promise<void> {
     } else if (ok || best < 5) stale++; // an epoch over budget while the controller settles does not count against patience
     t.log.warnings.push(...t.endEpoch(epoch));
     if (out) {
-      const metricName = data.train.task === 'classification' ? 'val_acc' : 'val_mse';
-      const line = `${label}epoch ${epoch}/${r.epochs}  loss ${fmt(loss)}  ${metricName} ${fmt(data.train.task === 'classification' ? val : -val)}  wbits ${fmt(rec.avgWeightBits, 2)}  abits ${fmt(rec.avgActBits, 2)}  ${Math.round(rec.samplesPerSecond)} samples/s`;
-      out.write(out.isTTY ? `\r\x1b[2K${line}\n` : `${line}\n`);
+      // The names of the final metrics, in the same units: val_mse in target units; the training loss of regression is
+      // on standardised targets, so it is named scaled_loss.
+      const metric = data.train.task === 'classification' ? `loss ${fmt(loss)}  val_accuracy ${fmt(val)}` : `scaled_loss ${fmt(loss)}  val_mse ${fmtSig(rec.valMse!)}`;
+      const line = `${label}epoch ${epoch}/${r.epochs}  ${metric}  wbits ${fmt(rec.avgWeightBits, 2)}  abits ${fmt(rec.avgActBits, 2)}  ${Math.round(rec.samplesPerSecond)} samples/s`;
+      // The first epoch of a run compiles and warms up (often 5-20x slower): on a terminal, say so.
+      out.write(out.isTTY ? `\r\x1b[2K${line}${epoch === startEpoch ? ` ${WARM_UP}` : ''}\n` : `${line}\n`);
     }
     if (options.jsonLog) await appendFile(options.jsonLog, JSON.stringify({ type: 'epoch', ...rec }) + '\n');
     if (options.checkpoint) {

@@ -301,7 +301,7 @@ export class Trainer {
   }
 
   /** One epoch over the training split; returns the mean loss. */
-  runEpoch(): number {
+  runEpoch(onBatch?: (rowsDone: number) => void): number {
     const net = this.net;
     const n = this.train.rows;
     const F = this.train.features;
@@ -331,14 +331,26 @@ export class Trainer {
         updateWidths(net);
         this.budget.control();
       }
+      onBatch?.(start + M);
     }
     return loss / n;
   }
 
-  /** Validation metric of the float fake-quant graph: accuracy (higher is better) or standardised MSE (negated). */
+  /**
+   * Regression: the MSE of the last `validate()` in target units (mean over outputs of each output's MSE), as the
+   * exported model's `val_mse` is reported; NaN before the first validation or for classification.
+   */
+  valMse = NaN;
+
+  /**
+   * Validation metric of the float fake-quant graph: accuracy (higher is better) or standardised MSE (negated; every
+   * output weighs the same in model selection whatever its units). Sets `valMse` (target units).
+   */
   validate(): number {
     const ds = this.val;
     if (ds.rows === 0) return 0;
+    const std = this.#export.targetStd;
+    let mseTargetUnits = 0;
     const net = this.net;
     const F = ds.features;
     const B = this.r.batch;
@@ -352,9 +364,14 @@ export class Trainer {
       if (ds.task === 'classification') {
         for (let i = 0; i < M; i++) if (argmax(Z, i * C, C) === (this.#yVal as Int32Array)[start + i]) score++;
       } else {
-        for (let i = 0; i < M * C; i++) score -= (Z[i] - (this.#yVal as Float32Array)[start * C + i]) ** 2 / C;
+        for (let i = 0; i < M * C; i++) {
+          const se = (Z[i] - (this.#yVal as Float32Array)[start * C + i]) ** 2 / C;
+          score -= se;
+          mseTargetUnits += se * std[i % C] ** 2;
+        }
       }
     }
+    if (ds.task === 'regression') this.valMse = mseTargetUnits / ds.rows;
     return score / ds.rows;
   }
 

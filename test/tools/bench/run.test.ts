@@ -8,13 +8,15 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultSettings, runBench, SHAPES } from '../../../tools/bench/run.js';
-import { PEER_TOLERANCE, PEER_VARIANTS } from '../../../tools/bench/peers.js';
+import { PEER_TOLERANCE, PEER_VARIANTS, PEERS_INSTALL, peersInstalled } from '../../../tools/bench/peers.js';
 import { formatReport, writeReport } from '../../../tools/bench/report.js';
 import { BIT_MIXES, shapeName } from '../../../tools/bench/models.js';
 
 const positive = (v: unknown, what: string) => assert.ok(typeof v === 'number' && Number.isFinite(v) && v > 0, `${what} = ${v}, expected a finite number > 0`);
 
-test('bench › quick run: kernels, models, memory, peers and ratios are well-formed; peers matched the float reference', async () => {
+const noPeers = !(await peersInstalled()) && `onnxruntime peers not installed (${PEERS_INSTALL}; .ci/run does)`;
+
+test('bench › quick run: kernels, models, memory, peers and ratios are well-formed; peers matched the float reference', { skip: noPeers }, async () => {
   const s = defaultSettings(true);
   const mixes = ['w1a8', 'w8a8', 'mix-a2-4'];
   Object.assign(s, { samples: 5, warmup: 2, verifyRows: 4, rateTime: 0.01, kernelRateTime: 0.01, mixes, outDir: null });

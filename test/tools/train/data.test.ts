@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { DataError, featureStats, readCsv, splitDataset } from '../../../tools/train/data.js';
+import { DataError, featureStats, fillValues, readCsv, splitDataset } from '../../../tools/train/data.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const LETTER = join(ROOT, 'tools/data/letter.csv.gz');
@@ -42,6 +42,20 @@ test('readCsv › maxRows, streams, gzip streams, quoted cells, CRLF', async () 
   assert.equal(g.rows, 2);
 });
 
+test('readCsv › the inferred task and its reason; many distinct integers are flagged as ambiguous', async () => {
+  const col = (values: (i: number) => string | number) => csv('task.csv', ['f,t', ...Array.from({ length: 40 }, (_, i) => `${i},${values(i)}`)].join('\n') + '\n');
+  const text = await readCsv(await col((i) => (i % 2 ? 'a' : 'b')), { target: 't' });
+  assert.deepEqual([text.task, text.taskReason, text.taskAmbiguous], ['classification', '"t" holds text labels', undefined]);
+  const few = await readCsv(await col((i) => i % 20), { target: 't' });
+  assert.deepEqual([few.task, few.taskAmbiguous], ['classification', undefined]);
+  const many = await readCsv(await col((i) => i % 21), { target: 't' });
+  assert.deepEqual([many.task, many.taskReason, many.taskAmbiguous], ['classification', '"t" holds 21 distinct integers, which may be classes or a quantity', true]);
+  const real = await readCsv(await col((i) => i / 2), { target: 't' });
+  assert.deepEqual([real.task, real.taskReason], ['regression', '"t" holds non-integer numbers']);
+  const given = await readCsv(await col((i) => i % 21), { target: 't', task: 'regression' });
+  assert.deepEqual([given.task, given.taskReason, given.taskAmbiguous], ['regression', undefined, undefined]);
+});
+
 test('readCsv › integer labels sort numerically; several targets give regression', async () => {
   const p = await csv('int.csv', 'f,c\n1,10\n2,9\n3,10\n');
   const ds = await readCsv(p, { target: 'c' });
@@ -54,9 +68,14 @@ test('readCsv › integer labels sort numerically; several targets give regressi
 
 const BAD: Array<[string, string, object, RegExp]> = [
   ['missing target column', 'a,b\n1,2\n', { target: 'y' }, /target column "y" not found - got columns "a", "b"/],
-  ['non-numeric feature cell', 'a,y\n1,x\nfoo,y\n', { target: 'y' }, /line 3, column "a": non-numeric value "foo" - expected a number/],
+  ['non-numeric feature cell', 'a,y\n1,x\nfoo,y\n', { target: 'y' }, /line 3, column "a": non-numeric value "foo" - expected a number; a text column can be left out \(exclude: \["a"\]\)/],
   ['empty cell', 'a,b,y\n1,,x\n2,3,z\n', { target: 'y' }, /line 2, column "b": missing value \(empty cell\).*impute/],
   ['NaN cell', 'a,y\n1,x\nNaN,z\n', { target: 'y' }, /line 3, column "a": missing value \(NaN\)/],
+  ["R's NA cell", 'a,y\n1,x\nNA,z\n', { target: 'y' }, /line 3, column "a": missing value \(NA\) - expected a number; pass impute: 'mean', 'median', 'most-frequent' or 'drop'/],
+  ['NaN when only NA means missing', 'a,y\n1,x\nNaN,z\n', { target: 'y', na: ['NA'], impute: 'mean' }, /line 3, column "a": non-numeric value "NaN" - expected a number; .*if "NaN" marks a missing value, add it to na/],
+  ['missing target', 'a,y\n1,x\n2,NA\n', { target: 'y', impute: 'mean' }, /line 3, target column "y": missing value \(NA\) - expected a label; .*impute: 'drop'/],
+  ['a column with no values', 'a,b,y\n1,?,x\n2,?,z\n', { target: 'y', impute: 'median' }, /column "b": every cell is missing/],
+  ['every row dropped', 'a,y\nNA,x\n?,z\n', { target: 'y', impute: 'drop' }, /every row has a missing cell and was dropped/],
   ['single class', 'a,y\n1,x\n2,x\n', { target: 'y' }, /a single class \("x"\) - expected at least 2 classes/],
   ['empty file', '', { target: 'y' }, /empty file/],
   ['header only', 'a,y\n', { target: 'y' }, /no data rows/],
@@ -86,6 +105,28 @@ test("readCsv › impute: 'mean' fills missing cells with the column mean", asyn
   assert.deepEqual(Array.from(ds.x), [1, 6, 3, 4, 2, 8]);
 });
 
+test('readCsv › missing tokens; median, most-frequent and drop; fill values from elsewhere; the report', async () => {
+  // R's write.csv: quoted strings, NA for missing; '?' and null from other exporters; empty cells.
+  const text = '"a","b","y"\n1,NA,"x"\n3,4,"z"\n?,8,"x"\n5,4,"x"\nnull,,"z"\n';
+  const p = await csv('tokens.csv', text);
+  const median = await readCsv(p, { target: 'y', impute: 'median' });
+  assert.deepEqual(Array.from(median.x), [1, 4, 3, 4, 3, 8, 5, 4, 3, 4]);
+  assert.deepEqual(median.missing, { strategy: 'median', droppedRows: 0, columns: [{ name: 'a', count: 2, fill: 3 }, { name: 'b', count: 2, fill: 4 }] });
+  const mode = await readCsv(p, { target: 'y', impute: 'most-frequent' });
+  assert.deepEqual(mode.missing!.columns.map((c) => c.fill), [1, 4], 'ties go to the smallest value');
+  const drop = await readCsv(p, { target: 'y', impute: 'drop' });
+  assert.equal(drop.rows, 2);
+  assert.deepEqual(Array.from(drop.x), [3, 4, 5, 4]);
+  assert.equal(drop.missing!.droppedRows, 3);
+  const filled = await readCsv(p, { target: 'y', impute: 'mean', fill: { a: -1 } });
+  assert.deepEqual(Array.from(filled.x.filter((_, i) => i % 2 === 0)), [1, 3, -1, 5, -1], 'a takes the given fill');
+  const clean = await readCsv(await csv('clean.csv', 'a,y\n1,x\n2,z\n'), { target: 'y', impute: 'mean' });
+  assert.equal(clean.missing, undefined);
+  // A custom token list: -999 means missing, NA is then an error.
+  const custom = await readCsv(await csv('custom.csv', 'a,y\n-999,x\n2,z\n4,z\n'), { target: 'y', impute: 'mean', na: ['-999'] });
+  assert.deepEqual(Array.from(custom.x), [3, 2, 4]);
+});
+
 test('splitDataset › seeded, disjoint, covering; different seeds differ', async () => {
   const ds = await readCsv(LETTER, { target: 'lettr', maxRows: 1000 });
   const a = splitDataset(ds, { seed: 3, valFraction: 0.2, testFraction: 0.1 });
@@ -101,6 +142,41 @@ test('splitDataset › seeded, disjoint, covering; different seeds differ', asyn
   for (let i = 0; i < ds.rows; i++) all.set(key(ds, i), (all.get(key(ds, i)) ?? 0) + 1);
   for (const part of [a.train, a.val, a.test]) for (let i = 0; i < part.rows; i++) all.set(key(part, i), all.get(key(part, i))! - 1);
   assert.ok([...all.values()].every((v) => v === 0));
+});
+
+test('readCsv › categorical columns: one-hot and ordinal in place, categories sorted, fixed tables, the mode fills', async () => {
+  const p = await csv('cat.csv', 'a,fuel,doors,y\n1,petrol,4,x\n2,diesel,NA,z\n3,petrol,10,x\n4,electric,4,z\n');
+  const ds = await readCsv(p, { target: 'y', impute: 'mean', categorical: [{ column: 'fuel', encoding: 'one_hot' }, { column: 'doors', encoding: 'ordinal' }] });
+  assert.deepEqual(ds.featureNames, ['a', 'fuel=diesel', 'fuel=electric', 'fuel=petrol', 'doors']);
+  assert.deepEqual(ds.categories, [
+    { column: 'fuel', encoding: 'one_hot', values: ['diesel', 'electric', 'petrol'], firstInput: 1 },
+    { column: 'doors', encoding: 'ordinal', values: ['4', '10'], firstInput: 4 },
+  ], 'numbers as categories sort numerically');
+  assert.deepEqual(Array.from(ds.x), [1, 0, 0, 1, 0, 2, 1, 0, 0, 0, 3, 0, 0, 1, 1, 4, 0, 1, 0, 0]);
+  assert.deepEqual(ds.missing!.columns, [{ name: 'doors', count: 1, fill: 0, category: '4' }], 'a category column takes its most frequent category');
+  assert.deepEqual(fillValues(ds, 'mean'), { ...fillValues(ds, 'mean'), fuel: 2, doors: 0 });
+  // A model's table: the same inputs for another file; a category outside it is an error naming line and column.
+  const fixed = { target: 'y', minClasses: 1, categorical: ds.categories!.map((c) => ({ column: c.column, encoding: c.encoding, values: c.values })) };
+  const other = await readCsv(await csv('cat2.csv', 'a,fuel,doors,y\n5,electric,10,x\n'), fixed);
+  assert.deepEqual(Array.from(other.x), [5, 0, 1, 0, 1]);
+  await assert.rejects(readCsv(await csv('cat3.csv', 'a,fuel,doors,y\n5,hydrogen,10,x\n'), fixed), /cat3\.csv: line 2, column "fuel": unknown category "hydrogen" - expected one of "diesel", "electric", "petrol"/);
+  await assert.rejects(readCsv(p, { target: 'y', categorical: [{ column: 'nope', encoding: 'one_hot' }] }), /categorical column\(s\) "nope" not found/);
+  const many = await csv('many.csv', 'id,y\n' + Array.from({ length: 120 }, (_, i) => `id${i},${i % 2}`).join('\n') + '\n');
+  await assert.rejects(readCsv(many, { target: 'y', categorical: [{ column: 'id', encoding: 'one_hot' }] }), /line 102, column "id": more than 100 distinct values \("id100"\)/);
+});
+
+test('splitDataset › stratify keeps every class in proportion in each part, none ordered by class', async () => {
+  const ds = await readCsv(LETTER, { target: 'lettr', maxRows: 2000 });
+  const { train, val, test: held } = splitDataset(ds, { seed: 5, valFraction: 0.2, testFraction: 0.1, stratify: true });
+  assert.equal(train.rows + val.rows + held.rows, 2000);
+  const counts = (d: typeof ds) => ds.classes!.map((_, c) => d.labels!.filter((l) => l === c).length);
+  const all = counts(ds), v = counts(val), t = counts(held);
+  all.forEach((n, c) => {
+    assert.equal(v[c], Math.min(n - Math.round(n * 0.1), Math.round(n * 0.2)), `class ${ds.classes![c]} in validation`);
+    assert.equal(t[c], Math.round(n * 0.1), `class ${ds.classes![c]} in test`);
+  });
+  assert.notDeepEqual(Array.from(train.labels!.slice(0, 30)), [...train.labels!.slice(0, 30)].sort((a, b) => a - b), 'shuffled, not sorted by class');
+  await assert.rejects(async () => splitDataset(await readCsv(await csv('strat_reg.csv', 'a,y\n1,0.5\n2,1.5\n'), { target: 'y' }), { stratify: true }), /needs class labels - the task is regression/);
 });
 
 test('featureStats › mean, population std, constant columns', async () => {

@@ -135,6 +135,20 @@ test('train › baselines: fp32, uniform 1 / 1.58 / 2 / 3 / 4 / 8 with 8-bit act
   assertZeroMismatches(wo.bytes);
 });
 
+test('train › on a terminal: a live bar per epoch (rows, ETA, current widths), the warm-up epoch labelled', async () => {
+  let text = '';
+  const tty = Object.assign(new Writable({ write(chunk, _e, cb) { text += String(chunk); cb(); } }), { isTTY: true });
+  await train(split, { ...SMALL, epochs: 2, batchSize: 32, progress: tty });
+  const rows = split.train.rows;
+  // The bar draws after the first batch of every epoch (then at most every 100 ms).
+  for (const title of ['float epoch 1/2', 'float epoch 2/2', 'epoch 1/2', 'epoch 2/2']) {
+    assert.match(text, new RegExp(`\\r\\x1b\\[2K${title} \\[#*-+\\] 32/${rows} rows  ETA \\d+s  wbits \\d\\.\\d\\d  abits \\d+\\.\\d\\d`), title);
+  }
+  const done = text.split('\n').map((l) => l.slice(l.lastIndexOf('\x1b[2K') + 4)).filter((l) => /samples\/s/.test(l));
+  assert.equal(done.length, 4);
+  assert.deepEqual(done.map((l) => l.endsWith('(warm-up epoch: slower while the code compiles)')), [true, false, true, false], 'the first epoch of each phase');
+});
+
 test('train › per-epoch histograms, progress lines (non-TTY) and the JSON log, float phase first', async () => {
   const lines: string[] = [];
   const sink = new Writable({ write(chunk, _e, cb) { lines.push(String(chunk)); cb(); } });
@@ -148,8 +162,8 @@ test('train › per-epoch histograms, progress lines (non-TTY) and the JSON log,
     assert.deepEqual(rec.histogram.map((h) => total(h.weights)), [48, 32, 26]);
     assert.deepEqual(rec.histogram.map((h) => total(h.acts)), [48, 32, 0]);
   }
-  assert.match(lines[0], /^float epoch 1\/2 {2}loss \d+\.\d+ {2}val_acc 0\.\d+ {2}wbits \d\.\d\d {2}abits \d+\.\d\d {2}\d+ samples\/s\n$/);
-  assert.match(lines[2], /^epoch 1\/2 {2}loss \d+\.\d+ {2}val_acc 0\.\d+ {2}wbits \d\.\d\d {2}abits \d+\.\d\d {2}\d+ samples\/s\n$/);
+  assert.match(lines[0], /^float epoch 1\/2 {2}loss \d+\.\d+ {2}val_accuracy 0\.\d+ {2}wbits \d\.\d\d {2}abits \d+\.\d\d {2}\d+ samples\/s\n$/);
+  assert.match(lines[2], /^epoch 1\/2 {2}loss \d+\.\d+ {2}val_accuracy 0\.\d+ {2}wbits \d\.\d\d {2}abits \d+\.\d\d {2}\d+ samples\/s\n$/);
   assert.ok(!lines.join('').includes('\r'), 'no carriage returns when not a TTY');
   const recs = (await readFile(jsonLog, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(recs.map((r) => `${r.type} ${r.phase ?? ''}`), ['epoch float', 'epoch float', 'epoch main', 'epoch main', 'final ']);

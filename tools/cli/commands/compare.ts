@@ -16,7 +16,7 @@ import { METHODS } from '../../pipeline/methods.js';
 import { trainInWorkers } from '../../pipeline/training.js';
 import { availableParallelism } from 'node:os';
 import { readModel } from '../../../formats/read.js';
-import { loadSplit, methodFlag, trainOptionsFromFlags, TRAIN_FLAGS } from './train.js';
+import { describeTask, loadSplit, methodFlag, trainOptionsFromFlags, TRAIN_FLAGS } from './train.js';
 
 export interface CompareRow {
   method: string;
@@ -55,7 +55,7 @@ export const compareCommand: CommandSpec = {
     const models: { path: string; bytes: Uint8Array; name: string }[] = [];
     const jobs = (f.jobs as number | undefined) ?? Math.min(availableParallelism(), methods.length);
     if (!(Number.isInteger(jobs) && jobs >= 1)) throw new UsageError(`--jobs must be a positive integer, got ${jobs}`);
-    console.error(`training ${methods.join(', ')} on ${split.train.rows} rows, ${jobs} at a time`);
+    console.error(`training ${methods.join(', ')} on ${split.train.rows} rows, ${describeTask(ds, f.task !== undefined)}, ${jobs} at a time`);
     const trained = await trainInWorkers(split, methods, { ...options, datasetName: basename(ds.source) }, jobs, (method, line) => process.stderr.write(`[${method}] ${line}`));
     for (const t of trained) {
       for (const w of t.warnings) console.error(`[${t.method}] warning: ${w}`);

@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { readModel } from '../../../formats/read.js';
 import { summarizeModel } from '../../../formats/summary.js';
+import { listCategories } from '../../../formats/categories.js';
 import type { CommandSpec } from '../args.js';
 import { formatBytes, formatHistogram, table } from '../format.js';
 
@@ -26,6 +27,10 @@ export const inspectCommand: CommandSpec = {
     const outputs = meta.outputNames;
     console.log(`${path}: nmp-edge model v${model.version}, ${formatBytes(bytes.length)}, checksum ok`);
     console.log(`task       ${meta.task}: ${meta.featureNames.length} features -> ${outputs.length} outputs (${outputs.slice(0, 8).join(', ')}${outputs.length > 8 ? ', ...' : ''})`);
+    if (meta.categories?.length) {
+      // The raw columns the model encodes itself (SPEC §3.7): nmp run and the host API take their text.
+      console.log(`raw input  ${meta.categories.map((c) => `${c.column} (${c.encoding === 'one_hot' ? 'one-hot' : 'ordinal'}: ${listCategories(c.values)})`).join('; ')}; unknown categories are refused`);
+    }
     console.log(`trained    method ${p.method} on ${p.dataset}, seed ${p.seed ?? 'n/a'}, ${p.createdAt} by ${p.tool}`);
     const metrics = Object.entries(p.metrics);
     if (metrics.length) console.log(`metrics    ${metrics.map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`).join(', ')}  (of this integer model)`);
