@@ -17,7 +17,7 @@ import { readCsv, splitDataset } from '../../tools/train/data.js';
 import { train } from '../../tools/train/index.js';
 import { repoRoot, testdataDir } from '../support/paths.js';
 import { conformanceVectors, randomCases } from './support/exact.js';
-import { hostileFiles, judgeHostile, type HostileVerdicts } from './support/hostile.js';
+import { hostileFiles, invalidVectorFiles, judgeHostile, type HostileVerdicts } from './support/hostile.js';
 
 const SEED = process.env.SEED ? Number(process.env.SEED) : 1;
 const skip = wasm2cMissing() ?? false;
@@ -96,4 +96,11 @@ test('wasm2c › hostile files (truncations, bit flips, huge lengths): the reade
 test('wasm2c › hostile files: the error offset is the byte formats/read.ts names', { skip }, () => {
   const { offsets } = hostileOnce();
   assert.deepEqual(offsets.slice(0, 5), [], `${offsets.length} offsets differ from the TypeScript reader's`);
+});
+
+test('wasm2c › every invalid-file vector (SPEC §8.2, R18 included): the code and offset formats/read.ts gives', { skip }, () => {
+  const files = invalidVectorFiles(testdataDir);
+  const { errs, offsets, codes } = judgeHostile(files, 'wasm2c', (b) => runHost(b, ''));
+  assert.deepEqual([...errs, ...offsets].slice(0, 5), [], `${errs.length + offsets.length} of ${files.length} vectors disagree`);
+  assert.ok(files.some((f) => f.what.includes('category')) && codes.size >= 10, 'the vectors include R18 and reach most codes');
 });
