@@ -222,6 +222,14 @@ function table(tbl: usize, n: u32, at: usize): u32 {
   return zeroed(tbl, tbl + (<usize>slots << 3), at) ? slots - 1 : 0;
 }
 
+/** fail(code, at), then false: the error exits of `categories`. */
+function no(code: i32, at: usize): bool {
+  fail(code, at);
+  return false;
+}
+
+const CAT_KEYS = 'column,encoding,values,first_input';
+
 /**
  * R18 (SPEC §3.7), formats/read.ts readCategories: `meta.categories` entry by entry, then column names against numeric
  * inputs' names. The module never encodes raw rows, but it must give every file the same verdict. Scratch memory after
@@ -230,38 +238,38 @@ function table(tbl: usize, n: u32, at: usize): u32 {
 function categories(p: usize, pFeat: usize): bool {
   if (!head(p, end) || hKind != K_ARRAY) return typeErr(p, p);
   const n = hLen;
-  if (n > <u32>F) { fail(E_LIMIT, p); return false; }
+  if (n > <u32>F) return no(E_LIMIT, p);
   let q = hNext;
   const owned = scratch, cols = (scratch + <usize>F + 7) & ~7;
   const cmask = zeroed(owned, cols, p) ? table(cols, n, p) : 0;
   if (!cmask) return false;
   const vals = cols + ((<usize>cmask + 1) << 3);
   for (let i: u32 = 0; i < n; i++) {
-    if (!scan(q, 'column,encoding,values,first_input', q)) return false;
+    if (!scan(q, CAT_KEYS, q)) return false;
     const pCol = slot(0), pEnc = slot(1), pVal = slot(2), pFirst = slot(3);
     if (!str(pCol, q, MAX_NAME_LENGTH)) return false;
-    if (hLen == 0) { fail(E_LIMIT, pCol); return false; }
-    if (!addKey(cols, cmask, hPtr, hLen)) { fail(E_VALUE, pCol); return false; }
+    if (hLen == 0) return no(E_LIMIT, pCol);
+    if (!addKey(cols, cmask, hPtr, hLen)) return no(E_VALUE, pCol);
     if (pEnc == 0 || !head(pEnc, end) || hKind != K_STR) return typeErr(pEnc, q);
     const oneHot = strIs(hPtr, hLen, 'one_hot');
-    if (!oneHot && !strIs(hPtr, hLen, 'ordinal')) { fail(E_VALUE, pEnc); return false; }
+    if (!oneHot && !strIs(hPtr, hLen, 'ordinal')) return no(E_VALUE, pEnc);
     if (pVal == 0 || !head(pVal, end) || hKind != K_ARRAY) return typeErr(pVal, q);
     const nv = hLen;
-    if (nv < 1 || nv > <u32>MAX_CATEGORIES) { fail(E_LIMIT, pVal); return false; }
+    if (nv < 1 || nv > <u32>MAX_CATEGORIES) return no(E_LIMIT, pVal);
     let v = hNext;
     const vmask = table(vals, nv, pVal);
     if (!vmask) return false;
     for (let k: u32 = 0; k < nv; k++) {
       if (!str(v, v, MAX_NAME_LENGTH)) return false;
-      if (!addKey(vals, vmask, hPtr, hLen)) { fail(E_VALUE, v); return false; }
+      if (!addKey(vals, vmask, hPtr, hLen)) return no(E_VALUE, v);
       v = hNext;
     }
     const first = integer(pFirst);
     if (!(first >= 0)) return typeErr(pFirst, q);
     const width: u32 = oneHot ? nv : 1;
-    if (first + <f64>width > <f64>F) { fail(E_SHAPE, pFirst); return false; }
+    if (first + <f64>width > <f64>F) return no(E_SHAPE, pFirst);
     for (let j = owned + <usize>first, e = j + width; j < e; j++) {
-      if (load<u8>(j)) { fail(E_SHAPE, pFirst); return false; }
+      if (load<u8>(j)) return no(E_SHAPE, pFirst);
       store<u8>(j, 1);
     }
     q = skip(q, end);
@@ -276,10 +284,10 @@ function categories(p: usize, pFeat: usize): bool {
     if (load<u8>(owned + j) || addKey(cols, cmask, np, nn, false)) continue;
     head(p, end);
     q = hNext;
-    while (true) {
-      scan(q, 'column');
+    for (let i: u32 = 0; i < n; i++) {
+      scan(q, CAT_KEYS);
       head(slot(0), end);
-      if (hLen == nn && memory.compare(hPtr, np, nn) == 0) { fail(E_VALUE, slot(0)); return false; }
+      if (hLen == nn && memory.compare(hPtr, np, nn) == 0) return no(E_VALUE, slot(0));
       q = skip(q, end);
     }
   }
