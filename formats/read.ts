@@ -478,8 +478,8 @@ const CATEGORY_KEYS = ['column', 'encoding', 'values', 'first_input'] as const;
 const ENCODINGS = ['one_hot', 'ordinal'] as const;
 
 /**
- * R18 (SPEC §3.7): the optional `meta.categories` table, entry by entry in field order, then the raw column names against
- * the numeric inputs' names (which needs every entry's inputs first). Runs after R17, as everything it refers to (F,
+ * R18 (SPEC §3.7): the optional `meta.categories` table, entry by entry in field order, then entry by entry the column
+ * name against the numeric inputs' names (which needs every entry's inputs first). Runs after R17, as everything it refers to (F,
  * `feature_names`) has passed its rule by then.
  */
 function readCategories(c: Cursor, p: number, path: string, featureNames: string[]): CategoricalColumn[] {
@@ -487,7 +487,8 @@ function readCategories(c: Cursor, p: number, path: string, featureNames: string
   const F = featureNames.length, n = c.len;
   if (n > F) fail('E_LIMIT', p, path, 'more categorical columns than inputs', String(n), `at most ${F}`);
   const owner = new Int32Array(F).fill(-1); // entry feeding each input
-  const columns = new Map<string, { i: number; at: number }>(); // where each column's name is
+  const columns = new Set<string>();
+  const columnAt: number[] = []; // where each entry's column name is
   const out: CategoricalColumn[] = [];
   let q = c.next;
   for (let i = 0; i < n; i++) {
@@ -496,10 +497,11 @@ function readCategories(c: Cursor, p: number, path: string, featureNames: string
     const column = strAt(c, pCol, q, `${pe}.column`);
     if (column === '') fail('E_LIMIT', pCol, `${pe}.column`, 'empty column name', '0 bytes', `1..${MAX_NAME_LENGTH} bytes of UTF-8`);
     if (columns.has(column)) fail('E_VALUE', pCol, `${pe}.column`, 'column named twice', `"${column}"`, 'one entry per column');
-    columns.set(column, { i, at: pCol });
-    if (pEnc < 0 || !c.head(pEnc, Infinity) || c.kind !== STR) typeError(c, pEnc, q, `${pe}.encoding`, 'str');
-    const enc = keyIndex(c.b, c.ptr, c.len, ENCODINGS);
-    if (enc < 0) fail('E_VALUE', pEnc, `${pe}.encoding`, 'unknown encoding', c.describe(), '"one_hot" or "ordinal"');
+    columns.add(column);
+    columnAt.push(pCol);
+    const encoding = strAt(c, pEnc, q, `${pe}.encoding`);
+    const enc = ENCODINGS.indexOf(encoding as (typeof ENCODINGS)[number]);
+    if (enc < 0) fail('E_VALUE', pEnc, `${pe}.encoding`, 'unknown encoding', `"${encoding}"`, '"one_hot" or "ordinal"');
     if (pVal < 0 || !c.head(pVal, Infinity) || c.kind !== ARRAY) typeError(c, pVal, q, `${pe}.values`, 'array of str');
     const nv = c.len;
     if (nv < 1 || nv > MAX_CATEGORIES) fail('E_LIMIT', pVal, `${pe}.values`, 'category count out of range', String(nv), `1..${MAX_CATEGORIES}`);
@@ -524,11 +526,13 @@ function readCategories(c: Cursor, p: number, path: string, featureNames: string
     out.push({ column, encoding: ENCODINGS[enc], values, firstInput: first === 0 ? 0 : first });
     q = skip(c, q);
   }
-  // A raw row names each numeric input by its feature name: a categorical column of the same name would be ambiguous.
-  for (let j = 0; j < F; j++) {
-    const col = owner[j] < 0 ? columns.get(featureNames[j]) : undefined;
-    if (col) fail('E_VALUE', col.at, `${path}[${col.i}].column`, 'column is also a numeric input', `"${featureNames[j]}" (input ${j})`, 'distinct raw column names');
-  }
+  // A raw row names each numeric input by its feature name: a categorical column of that name would be ambiguous.
+  const numeric = new Map<string, number>(); // name -> first numeric input of that name
+  for (let j = F - 1; j >= 0; j--) if (owner[j] < 0) numeric.set(featureNames[j], j);
+  out.forEach((o, i) => {
+    const j = numeric.get(o.column);
+    if (j !== undefined) fail('E_VALUE', columnAt[i], `${path}[${i}].column`, 'column is also a numeric input', `"${o.column}" (input ${j})`, 'distinct raw column names');
+  });
   return out;
 }
 

@@ -250,7 +250,7 @@ function categories(p: usize, pFeat: usize): bool {
     if (!str(pCol, q, MAX_NAME_LENGTH)) return false;
     if (hLen == 0) return no(E_LIMIT, pCol);
     if (!addKey(cols, cmask, hPtr, hLen)) return no(E_VALUE, pCol);
-    if (pEnc == 0 || !head(pEnc, end) || hKind != K_STR) return typeErr(pEnc, q);
+    if (!str(pEnc, q, MAX_NAME_LENGTH)) return false;
     const oneHot = strIs(hPtr, hLen, 'one_hot');
     if (!oneHot && !strIs(hPtr, hLen, 'ordinal')) return no(E_VALUE, pEnc);
     if (pVal == 0 || !head(pVal, end) || hKind != K_ARRAY) return typeErr(pVal, q);
@@ -274,22 +274,23 @@ function categories(p: usize, pFeat: usize): bool {
     }
     q = skip(q, end);
   }
-  // A numeric input's name may not be a column: reported at that column's name, found by a second pass.
+  // Entry by entry, a column may not be a numeric input's name: a table of those names (where the values' was).
+  const nmask = table(vals, <u32>F, p);
+  if (!nmask) return false;
   head(pFeat, end);
   let f = hNext;
   for (let j = 0; j < F; j++) {
     head(f, end);
-    const np = hPtr, nn = hLen;
     f = hNext;
-    if (load<u8>(owned + j) || addKey(cols, cmask, np, nn, false)) continue;
-    head(p, end);
-    q = hNext;
-    for (let i: u32 = 0; i < n; i++) {
-      scan(q, CAT_KEYS);
-      head(slot(0), end);
-      if (hLen == nn && memory.compare(hPtr, np, nn) == 0) return no(E_VALUE, slot(0));
-      q = skip(q, end);
-    }
+    if (!load<u8>(owned + j)) addKey(vals, nmask, hPtr, hLen);
+  }
+  head(p, end);
+  q = hNext;
+  for (let i: u32 = 0; i < n; i++) {
+    scan(q, CAT_KEYS);
+    head(slot(0), end);
+    if (!addKey(vals, nmask, hPtr, hLen, false)) return no(E_VALUE, slot(0));
+    q = skip(q, end);
   }
   return true;
 }

@@ -349,6 +349,7 @@ const SPECS: Spec[] = [
   { name: 'category-column-257', rule: 'R18', description: 'a column name of 257 bytes', code: 'E_LIMIT', at: { mark: 'x' }, body: (b) => cats(b, [cat(new Mark('x', 'c'.repeat(257)))]) },
   { name: 'category-column-twice', rule: 'R18', description: 'two entries for `color`', code: 'E_VALUE', at: { mark: 'x' }, body: (b) => cats(b, [cat(), cat(new Mark('x', 'color'), 'ordinal', ['S'], 2)]) },
   { name: 'category-encoding-int', rule: 'R18', description: '`encoding` is an integer', code: 'E_TYPE', at: { mark: 'x' }, body: (b) => cats(b, [cat('color', new Mark('x', 1))]) },
+  { name: 'category-encoding-257', rule: 'R18', description: 'an `encoding` of 257 bytes', code: 'E_LIMIT', at: { mark: 'x' }, body: (b) => cats(b, [cat('color', new Mark('x', 'o'.repeat(257)))]) },
   { name: 'category-encoding-unknown', rule: 'R18', description: '`encoding` is "binary"', code: 'E_VALUE', at: { mark: 'x' }, body: (b) => cats(b, [cat('color', new Mark('x', 'binary'))]) },
   { name: 'category-values-str', rule: 'R18', description: '`values` is a str', code: 'E_TYPE', at: { mark: 'x' }, body: (b) => cats(b, [cat('color', 'one_hot', new Mark('x', 'red,blue'))]) },
   { name: 'category-values-empty', rule: 'R18', description: 'no categories', code: 'E_LIMIT', at: { mark: 'x' }, body: (b) => cats(b, [cat('color', 'one_hot', new Mark('x', []))]) },
