@@ -42,7 +42,7 @@ const BAD: Array<[string, unknown, string, RegExp]> = [
 ];
 for (const [name, table, code, re] of BAD) {
   test(`categories › R18 rejects ${name}`, () => {
-    assert.throws(() => encodeModel(carModel(table)), (e: unknown) => e instanceof ModelFormatError && e.code === code && re.test(e.message) || assert.fail(String(e)));
+    assert.throws(() => encodeModel(carModel(table)), (e: unknown) => (e instanceof ModelFormatError && e.code === code && re.test(e.message)) || assert.fail(String(e)));
     // One verdict (SPEC §7): the no-host module, which never encodes raw rows, gives the same code at the same byte.
     const bytes = encodeUnchecked(modelBody(carModel(table)));
     assert.equal(new NoHost().load(bytes), tsRead(bytes).verdict);
