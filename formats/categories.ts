@@ -1,13 +1,11 @@
 /**
  * @fileoverview Categorical columns (SPEC §3.7, rule R18): the optional `meta.categories` table that lets a model take
- * raw rows, in which a text column is encoded into its inputs (one-hot or ordinal) by the model's own table: the
- * encoding of a raw row, the normative definition the runtime exposes. `read.ts` validates the table (R18).
+ * raw rows, in which a text column is encoded into its inputs (one-hot or ordinal) by the model's own table. The encoding
+ * of a raw row, which is the normative definition the runtime exposes; the table itself is validated from the file's
+ * bytes by formats/read.ts (readCategories, rule R18), like every other field.
  */
 
 import type { CategoricalColumn, ModelMeta } from './schema.js';
-
-/** Most categories one column may have (SPEC §3.7): one-hot inputs count against the feature limit as well. */
-export const MAX_CATEGORIES = 1024;
 
 /** Inputs a categorical column feeds: one per category (one-hot) or one (ordinal). */
 export function categoricalWidth(c: CategoricalColumn): number {

@@ -16,6 +16,8 @@ export const MAX_NAME_LENGTH = 256;
 /** Bytes of `provenance.dataset`. */
 export const MAX_DATASET_LENGTH = 4096;
 export const MAX_METRICS = 256;
+/** Categories of one `meta.categories` column (SPEC §3.7); one-hot inputs count against MAX_FEATURES as well. */
+export const MAX_CATEGORIES = 1024;
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
 /**
  * msgpack structure (SPEC §2.1), anywhere in the envelope or body, unknown keys included: maps and arrays nest at most

@@ -7,14 +7,13 @@
 
 import {
   ACC_MAX, ACT_BITS_MAX, FLOAT32_MAX, ACT_BITS_MIN, FORMAT_NAME, FORMAT_VERSION, INPUT_BITS_MAX, INPUT_BITS_MIN,
-  KNOWN_REQUIREMENTS, MAX_DATASET_LENGTH, MAX_DEPTH, MAX_FEATURES, MAX_FILE_BYTES, MAX_LAYERS, MAX_MAP_ENTRIES, MAX_METRICS,
+  KNOWN_REQUIREMENTS, MAX_CATEGORIES, MAX_DATASET_LENGTH, MAX_DEPTH, MAX_FEATURES, MAX_FILE_BYTES, MAX_LAYERS, MAX_MAP_ENTRIES, MAX_METRICS,
   MAX_NAME_LENGTH, MAX_NEURONS, REQUANT_MULT_MAX, REQUANT_SHIFT_MAX, REQUANT_SHIFT_MIN, WEIGHT_BITS_MAX, WEIGHT_BITS_MIN,
 } from './constants.js';
 import { crc32 } from './crc32.js';
 import { ModelFormatError, type ModelFormatErrorCode } from './errors.js';
 import { rowBytes } from './pack.js';
 import type { ActivationQuantizer, CategoricalColumn, InputQuantizer, Layer, ModelMeta, NmpModel, OutputDequantizer, Provenance, TaskKind } from './schema.js';
-import { MAX_CATEGORIES } from './categories.js';
 
 // Kinds of a msgpack head (SPEC §2.1); extension types and 0xc1 never get past the structure walk.
 const NIL: number = 0, BOOL: number = 1, INT: number = 2, FLOAT: number = 3, STR: number = 4, BIN: number = 5, ARRAY: number = 6, MAP: number = 7;
@@ -475,63 +474,70 @@ function readProvenance(c: Cursor, p: number, at: number, path: string): Provena
   return { method, dataset, seed, metrics: { ...metrics }, tool, createdAt };
 }
 
-const BODY_KEYS = ['meta', 'input', 'layers', 'output'] as const;
-const META_KEYS = ['task', 'feature_names', 'output_names', 'provenance', 'target_column', 'categories'] as const;
 const CATEGORY_KEYS = ['column', 'encoding', 'values', 'first_input'] as const;
+const ENCODINGS = ['one_hot', 'ordinal'] as const;
 
 /**
- * R18 (SPEC §3.7): `meta.categories`, entry by entry in the order of the rule; offsets at the offending value.
- * Readers that encode raw rows apply it; the no-host module takes encoded inputs and skips the key.
+ * R18 (SPEC §3.7): the optional `meta.categories` table, entry by entry in field order, then entry by entry the column
+ * name against the numeric inputs' names (which needs every entry's inputs first). Runs after R17, as everything it refers to (F,
+ * `feature_names`) has passed its rule by then.
  */
-function readCategories(c: Cursor, p: number, at: number, path: string, featureNames: string[]): CategoricalColumn[] {
-  const F = featureNames.length;
-  if (!c.head(p, Infinity) || c.kind !== ARRAY) typeError(c, p, at, path, 'array of maps');
-  const n = c.len;
+function readCategories(c: Cursor, p: number, path: string, featureNames: string[]): CategoricalColumn[] {
+  if (!c.head(p, Infinity) || c.kind !== ARRAY) typeError(c, p, p, path, 'array of maps');
+  const F = featureNames.length, n = c.len;
   if (n > F) fail('E_LIMIT', p, path, 'more categorical columns than inputs', String(n), `at most ${F}`);
   const owner = new Int32Array(F).fill(-1); // entry feeding each input
+  const columns = new Set<string>();
+  const columnAt: number[] = []; // where each entry's column name is
   const out: CategoricalColumn[] = [];
-  const columnAt: number[] = [];
   let q = c.next;
   for (let i = 0; i < n; i++) {
-    const e = `${path}[${i}]`;
-    const [pCol, pEnc, pVals, pFirst] = mapAt(c, q, q, e, CATEGORY_KEYS);
-    const column = strAt(c, pCol, q, `${e}.column`);
-    if (column === '') fail('E_LIMIT', pCol, `${e}.column`, 'empty column name', '0 bytes', `1..${MAX_NAME_LENGTH} bytes`);
-    if (out.some((o) => o.column === column)) fail('E_VALUE', pCol, `${e}.column`, 'column named twice', `"${column}"`, 'one entry per column');
-    const encoding = strAt(c, pEnc, q, `${e}.encoding`);
-    if (encoding !== 'one_hot' && encoding !== 'ordinal') fail('E_VALUE', pEnc, `${e}.encoding`, 'unknown encoding', `"${encoding}"`, '"one_hot" or "ordinal"');
-    if (pVals < 0 || !c.head(pVals, Infinity) || c.kind !== ARRAY) typeError(c, pVals, q, `${e}.values`, 'array of str');
-    const count = c.len;
-    if (count < 1 || count > MAX_CATEGORIES) fail('E_LIMIT', pVals, `${e}.values`, 'category count out of range', String(count), `1..${MAX_CATEGORIES}`);
+    const pe = `${path}[${i}]`;
+    const [pCol, pEnc, pVal, pFirst] = mapAt(c, q, q, pe, CATEGORY_KEYS);
+    const column = strAt(c, pCol, q, `${pe}.column`);
+    if (column === '') fail('E_LIMIT', pCol, `${pe}.column`, 'empty column name', '0 bytes', `1..${MAX_NAME_LENGTH} bytes of UTF-8`);
+    if (columns.has(column)) fail('E_VALUE', pCol, `${pe}.column`, 'column named twice', `"${column}"`, 'one entry per column');
+    columns.add(column);
+    columnAt.push(pCol);
+    const encoding = strAt(c, pEnc, q, `${pe}.encoding`);
+    const enc = ENCODINGS.indexOf(encoding as (typeof ENCODINGS)[number]);
+    if (enc < 0) fail('E_VALUE', pEnc, `${pe}.encoding`, 'unknown encoding', `"${encoding}"`, '"one_hot" or "ordinal"');
+    if (pVal < 0 || !c.head(pVal, Infinity) || c.kind !== ARRAY) typeError(c, pVal, q, `${pe}.values`, 'array of str');
+    const nv = c.len;
+    if (nv < 1 || nv > MAX_CATEGORIES) fail('E_LIMIT', pVal, `${pe}.values`, 'category count out of range', String(nv), `1..${MAX_CATEGORIES}`);
     const values: string[] = [];
     const seen = new Set<string>();
     let v = c.next;
-    for (let k = 0; k < count; k++) {
-      const value = strAt(c, v, v, `${e}.values[${k}]`);
-      if (seen.has(value)) fail('E_VALUE', v, `${e}.values[${k}]`, 'category listed twice', `"${value}"`, 'distinct categories');
-      seen.add(value);
-      values.push(value);
+    for (let k = 0; k < nv; k++) {
+      const s = strAt(c, v, v, `${pe}.values[${k}]`);
+      if (seen.has(s)) fail('E_VALUE', v, `${pe}.values[${k}]`, 'category listed twice', `"${s}"`, 'distinct categories');
+      seen.add(s);
+      values.push(s);
       v = c.next;
     }
     const first = integerAt(c, pFirst);
-    if (!(first >= 0)) typeError(c, pFirst, q, `${e}.first_input`, 'non-negative integer');
-    const width = encoding === 'one_hot' ? count : 1;
-    if (first + width > F) fail('E_SHAPE', pFirst, `${e}.first_input`, 'inputs beyond the features', `inputs ${first}..${first + width - 1}`, `within 0..${F - 1}`);
+    if (!(first >= 0)) typeError(c, pFirst, q, `${pe}.first_input`, 'non-negative integer');
+    const width = enc === 0 ? nv : 1;
+    if (first + width > F) fail('E_SHAPE', pFirst, `${pe}.first_input`, 'inputs beyond the features', `inputs ${first}..${first + width - 1}`, `within 0..${F - 1}`);
     for (let j = first; j < first + width; j++) {
-      if (owner[j] >= 0) fail('E_SHAPE', pFirst, `${e}.first_input`, 'inputs shared with another categorical column', `input ${j} also fed by entry ${owner[j]}`, 'disjoint input ranges');
+      if (owner[j] >= 0) fail('E_SHAPE', pFirst, `${pe}.first_input`, 'inputs shared with another categorical column', `input ${j} also fed by entry ${owner[j]}`, 'disjoint input ranges');
       owner[j] = i;
     }
-    out.push({ column, encoding, values, firstInput: first === 0 ? 0 : first });
-    columnAt.push(pCol);
+    out.push({ column, encoding: ENCODINGS[enc], values, firstInput: first === 0 ? 0 : first });
     q = skip(c, q);
   }
   // A raw row names each numeric input by its feature name: a categorical column of that name would be ambiguous.
+  const numeric = new Map<string, number>(); // name -> first numeric input of that name
+  for (let j = F - 1; j >= 0; j--) if (owner[j] < 0) numeric.set(featureNames[j], j);
   out.forEach((o, i) => {
-    const j = featureNames.findIndex((name, k) => owner[k] < 0 && name === o.column);
-    if (j >= 0) fail('E_VALUE', columnAt[i], `${path}[${i}].column`, 'column is also a numeric input', `"${o.column}" (input ${j})`, 'distinct raw column names');
+    const j = numeric.get(o.column);
+    if (j !== undefined) fail('E_VALUE', columnAt[i], `${path}[${i}].column`, 'column is also a numeric input', `"${o.column}" (input ${j})`, 'distinct raw column names');
   });
   return out;
 }
+
+const BODY_KEYS = ['meta', 'input', 'layers', 'output'] as const;
+const META_KEYS = ['task', 'feature_names', 'output_names', 'provenance', 'target_column', 'categories'] as const;
 const INPUT_KEYS = ['bits', 'center', 'gain'] as const;
 const OUTPUT_KEYS = ['scale', 'offset'] as const;
 
@@ -553,7 +559,7 @@ export function readModel(bytes: Uint8Array, options: ReadOptions = {}): NmpMode
   const end = body + bodyLen;
   walk(c, body, end, 'body');
   const [pMeta, pInput, pLayers, pOutput] = mapAt(c, body, body, 'body', BODY_KEYS);
-  const [pTask, pFeat, pOutN, pProv, pTarget, pCategories] = mapAt(c, pMeta, body, 'body.meta', META_KEYS);
+  const [pTask, pFeat, pOutN, pProv, pTarget, pCat] = mapAt(c, pMeta, body, 'body.meta', META_KEYS);
   const task = strAt(c, pTask, pMeta, 'body.meta.task');
   if (task !== 'classification' && task !== 'regression') fail('E_VALUE', pTask, 'body.meta.task', 'unknown task kind', `"${task}"`, '"classification" or "regression"');
 
@@ -602,6 +608,6 @@ export function readModel(bytes: Uint8Array, options: ReadOptions = {}): NmpMode
       fail('E_VALUE', scalePtr + 8 * j, `body.output.scale[${j}]`, 'outputs could overflow float32', `scale ${output.scale[j]}, offset ${output.offset[j]}`, `scale * (2^31-1) + |offset| <= ${FLOAT32_MAX}`);
     }
   }
-  if (pCategories >= 0) meta.categories = readCategories(c, pCategories, pMeta, 'body.meta.categories', featureNames);
+  if (pCat >= 0) meta.categories = readCategories(c, pCat, 'body.meta.categories', featureNames);
   return { version, requires, meta, input, layers, output };
 }

@@ -7,6 +7,7 @@ export const MAX_LAYERS: i32 = 64;
 export const MAX_NAME_LENGTH: i32 = 256;
 export const MAX_DATASET_LENGTH: i32 = 4096;
 export const MAX_METRICS: i32 = 256;
+export const MAX_CATEGORIES: i32 = 1024;
 export const MAX_FILE_BYTES: i32 = 67108864;
 export const MAX_DEPTH: i32 = 16;
 export const MAX_MAP_ENTRIES: i32 = 1024;

@@ -151,14 +151,16 @@ function fnv(p: usize, n: u32): u32 {
   return h;
 }
 
-/** Adds the key (p, n) to the table; false when it is already there. */
-function addKey(tbl: usize, mask: u32, p: usize, n: u32): bool {
+/** Adds the key (p, n) to the table (only looks it up when `add` is false); false when it is already there. */
+export function addKey(tbl: usize, mask: u32, p: usize, n: u32, add: bool = true): bool {
   let i = fnv(p, n) & mask;
   while (true) {
     const s = tbl + (<usize>i << 3), kp = <usize>load<u32>(s);
     if (kp == 0) {
-      store<u32>(s, <u32>p);
-      store<u32>(s, n, 4);
+      if (add) {
+        store<u32>(s, <u32>p);
+        store<u32>(s, n, 4);
+      }
       return true;
     }
     if (load<u32>(s, 4) == n && memory.compare(kp, p, n) == 0) return false;
@@ -224,16 +226,22 @@ export function walk(p: usize, end: usize): bool {
         tbl = (top + 7) & ~7;
         mask = slots - 1;
         top = tbl + (<usize>slots << 3);
-        const have = <usize>memory.size() << 16;
-        if (top > have && memory.grow(<i32>((top - have + 0xffff) >>> 16)) < 0) {
-          fail(E_MEMORY, p);
-          return false;
-        }
-        memory.fill(tbl, 0, <usize>slots << 3);
-        touch(top);
+        if (!zeroed(tbl, top, p)) return false;
       }
     }
   }
+}
+
+/** Memory [from, to) grown if needed and zeroed; false (E_MEMORY at `at`) when memory cannot grow. */
+export function zeroed(from: usize, to: usize, at: usize): bool {
+  const have = <usize>memory.size() << 16;
+  if (to > have && memory.grow(<i32>((to - have + 0xffff) >>> 16)) < 0) {
+    fail(E_MEMORY, at);
+    return false;
+  }
+  memory.fill(from, 0, to - from);
+  touch(to);
+  return true;
 }
 
 /** Position after the structurally valid value at `p`. */

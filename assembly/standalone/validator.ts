@@ -9,12 +9,12 @@ import {
 } from '../common/abi';
 import { canonicalCode, canonicalRowBytes } from '../common/canonical';
 import {
-  ACC_MAX, ACT_BITS_MAX, ACT_BITS_MIN, FLOAT32_MAX, FORMAT_VERSION, INPUT_BITS_MAX, INPUT_BITS_MIN, MAX_DATASET_LENGTH,
+  ACC_MAX, ACT_BITS_MAX, ACT_BITS_MIN, FLOAT32_MAX, MAX_CATEGORIES, FORMAT_VERSION, INPUT_BITS_MAX, INPUT_BITS_MIN, MAX_DATASET_LENGTH,
   MAX_FEATURES, MAX_FILE_BYTES, MAX_LAYERS, MAX_METRICS, MAX_NAME_LENGTH, MAX_NEURONS, REQUANT_MULT_MAX, REQUANT_SHIFT_MAX,
   REQUANT_SHIFT_MIN, WEIGHT_BITS_MAX, WEIGHT_BITS_MIN,
 } from '../common/limits';
 import {
-  end, errCode, fail, hKind, hLen, hNext, hNum, hPtr, head, resetError, scan, scratch, setEnd, skip, slot, strIs, typeErr, walk,
+  addKey, end, errCode, fail, hKind, hLen, hNext, hNum, hPtr, head, resetError, scan, scratch, setEnd, skip, slot, strIs, typeErr, walk, zeroed,
   K_ARRAY, K_BIN, K_FLOAT, K_INT, K_MAP, K_NIL, K_STR,
 } from './msgpack';
 
@@ -215,6 +215,86 @@ function checkLayer(lp: usize, fanIn: i32, isLast: bool, inBits: usize, inSigned
   return n;
 }
 
+/** Hash table of 2^k >= 2n slots (8 bytes each) at `tbl`, zeroed: its mask, or 0 when memory cannot grow. */
+function table(tbl: usize, n: u32, at: usize): u32 {
+  let slots: u32 = 2;
+  while (slots < n << 1) slots <<= 1;
+  return zeroed(tbl, tbl + (<usize>slots << 3), at) ? slots - 1 : 0;
+}
+
+/** fail(code, at), then false: the error exits of `categories`. */
+function no(code: i32, at: usize): bool {
+  fail(code, at);
+  return false;
+}
+
+const CAT_KEYS = 'column,encoding,values,first_input';
+
+/**
+ * R18 (SPEC §3.7), formats/read.ts readCategories: `meta.categories` entry by entry, then column names against numeric
+ * inputs' names. The module never encodes raw rows, but it must give every file the same verdict. Scratch memory after
+ * the file (free once the walk is done): one byte per input (fed by a column?), the table of columns, one of values.
+ */
+function categories(p: usize, pFeat: usize): bool {
+  if (!head(p, end) || hKind != K_ARRAY) return typeErr(p, p);
+  const n = hLen;
+  if (n > <u32>F) return no(E_LIMIT, p);
+  let q = hNext;
+  const owned = scratch, cols = (scratch + <usize>F + 7) & ~7;
+  const cmask = zeroed(owned, cols, p) ? table(cols, n, p) : 0;
+  if (!cmask) return false;
+  const vals = cols + ((<usize>cmask + 1) << 3);
+  for (let i: u32 = 0; i < n; i++) {
+    if (!scan(q, CAT_KEYS, q)) return false;
+    const pCol = slot(0), pEnc = slot(1), pVal = slot(2), pFirst = slot(3);
+    if (!str(pCol, q, MAX_NAME_LENGTH)) return false;
+    if (hLen == 0) return no(E_LIMIT, pCol);
+    if (!addKey(cols, cmask, hPtr, hLen)) return no(E_VALUE, pCol);
+    if (!str(pEnc, q, MAX_NAME_LENGTH)) return false;
+    const oneHot = strIs(hPtr, hLen, 'one_hot');
+    if (!oneHot && !strIs(hPtr, hLen, 'ordinal')) return no(E_VALUE, pEnc);
+    if (pVal == 0 || !head(pVal, end) || hKind != K_ARRAY) return typeErr(pVal, q);
+    const nv = hLen;
+    if (nv < 1 || nv > <u32>MAX_CATEGORIES) return no(E_LIMIT, pVal);
+    let v = hNext;
+    const vmask = table(vals, nv, pVal);
+    if (!vmask) return false;
+    for (let k: u32 = 0; k < nv; k++) {
+      if (!str(v, v, MAX_NAME_LENGTH)) return false;
+      if (!addKey(vals, vmask, hPtr, hLen)) return no(E_VALUE, v);
+      v = hNext;
+    }
+    const first = integer(pFirst);
+    if (!(first >= 0)) return typeErr(pFirst, q);
+    const width: u32 = oneHot ? nv : 1;
+    if (first + <f64>width > <f64>F) return no(E_SHAPE, pFirst);
+    for (let j = owned + <usize>first, e = j + width; j < e; j++) {
+      if (load<u8>(j)) return no(E_SHAPE, pFirst);
+      store<u8>(j, 1);
+    }
+    q = skip(q, end);
+  }
+  // Entry by entry, a column may not be a numeric input's name: a table of those names (where the values' was).
+  const nmask = table(vals, <u32>F, p);
+  if (!nmask) return false;
+  head(pFeat, end);
+  let f = hNext;
+  for (let j = 0; j < F; j++) {
+    head(f, end);
+    f = hNext;
+    if (!load<u8>(owned + j)) addKey(vals, nmask, hPtr, hLen);
+  }
+  head(p, end);
+  q = hNext;
+  for (let i: u32 = 0; i < n; i++) {
+    scan(q, CAT_KEYS);
+    head(slot(0), end);
+    if (!addKey(vals, nmask, hPtr, hLen, false)) return no(E_VALUE, slot(0));
+    q = skip(q, end);
+  }
+  return true;
+}
+
 /** formats/read.ts readEnvelope: 0, or the first error code; leaves `end` at the body's end and returns via bodyP/bodyLen. */
 let bodyP: usize = 0, bodyLen: usize = 0;
 function envelope(file: usize, len: usize): i32 {
@@ -256,8 +336,8 @@ export function validate(file: usize, len: usize): i32 {
   if (!walk(body, end)) return errCode;
   if (!scan(body, 'meta,input,layers,output', body)) return errCode;
   const pMeta = slot(0), pInput = slot(1), pLayers = slot(2), pOutput = slot(3);
-  if (!scan(pMeta, 'task,feature_names,output_names,provenance,target_column', body)) return errCode;
-  const pTask = slot(0), pFeat = slot(1), pOutN = slot(2), pProv = slot(3), pTarget = slot(4);
+  if (!scan(pMeta, 'task,feature_names,output_names,provenance,target_column,categories', body)) return errCode;
+  const pTask = slot(0), pFeat = slot(1), pOutN = slot(2), pProv = slot(3), pTarget = slot(4), pCat = slot(5);
   if (!str(pTask, pMeta, MAX_NAME_LENGTH)) return errCode;
   if (!(strIs(hPtr, hLen, 'classification') || strIs(hPtr, hLen, 'regression'))) { fail(E_VALUE, pTask); return errCode; }
 
@@ -330,5 +410,6 @@ export function validate(file: usize, len: usize): i32 {
       return errCode;
     }
   }
+  if (pCat != 0 && !categories(pCat, pFeat)) return errCode;
   return 0;
 }

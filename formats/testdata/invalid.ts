@@ -149,7 +149,7 @@ export function baseEnvelope(body: Uint8Array): Pairs {
 
 export interface InvalidCase {
   name: string;
-  /** SPEC §7 rule (`R1`..`R17`) the file breaks, `order` for precedence cases, `valid` for accepted edge cases. */
+  /** SPEC §7 rule (`R1`..`R18`) the file breaks, `order` for precedence cases, `valid` for accepted edge cases. */
   rule: string;
   description: string;
   /** 'ok' for a file every reader must accept. */
@@ -194,6 +194,11 @@ const patch = (m: Pairs, key: string, at: number, bytes: ArrayLike<number>, name
 };
 const nested = (depth: number): Node => (depth === 0 ? 1 : [depth === 1 ? new Mark('deep', [1]) : nested(depth - 1)]);
 const utf8 = (s: string) => new TextEncoder().encode(s);
+/** SPEC §3.7 entry `column`: one-hot `color` over inputs 0, 1 unless told otherwise. */
+const cat = (column: Node = 'color', encoding: Node = 'one_hot', values: Node = ['red', 'blue'], first: Node = 0) =>
+  new Pairs([['column', column], ['encoding', encoding], ['values', values], ['first_input', first]]);
+/** Gives the base model (3 inputs) a `meta.categories` table; inputs 0, 1 named as one-hot `color`, input 2 `size`. */
+const cats = (b: Pairs, table: Node) => void b.map('meta').set('feature_names', ['color=red', 'color=blue', 'size']).set('categories', table);
 
 const SPECS: Spec[] = [
   // §7 steps 1-2: the file as a whole.
@@ -333,7 +338,33 @@ const SPECS: Spec[] = [
   { name: 'output-scale-zero', rule: 'R17', description: '`output.scale[0]` is 0', code: 'E_VALUE', at: { mark: 'scale', payload: true }, body: (b) => patch(b.map('output'), 'scale', 0, f64(0)) },
   { name: 'output-offset-nan', rule: 'R17', description: '`output.offset[0]` is NaN', code: 'E_VALUE', at: { mark: 'offset', payload: true }, body: (b) => patch(b.map('output'), 'offset', 0, f64(NaN)) },
   { name: 'output-overflow', rule: 'R17', description: '`output.scale[0]` 1e30: outputs could be infinite in float32', code: 'E_VALUE', at: { mark: 'scale', payload: true }, body: (b) => patch(b.map('output'), 'scale', 0, f64(1e30)) },
+  { name: 'categories-ok', rule: 'valid', description: 'a one-hot column over inputs 0, 1 and an ordinal one at input 2', code: 'ok', at: null, body: (b) => cats(b, [cat(), cat('size', 'ordinal', ['S', 'M', 'L'], 2)]) },
+  { name: 'categories-1024-values-ok', rule: 'valid', description: 'an ordinal column of 1024 categories, `first_input` an integral float', code: 'ok', at: null, body: (b) => cats(b, [cat('size', 'ordinal', Array.from({ length: 1024 }, (_, i) => `v${i}`), new F64(2))]) },
+  { name: 'categories-nil', rule: 'R18', description: '`categories` is nil (an optional key is absent or of its type)', code: 'E_TYPE', at: { mark: 'x' }, body: (b) => cats(b, new Mark('x', null)) },
+  { name: 'categories-too-many', rule: 'R18', description: 'four entries for three inputs', code: 'E_LIMIT', at: { mark: 'x' }, body: (b) => cats(b, new Mark('x', ['a', 'b', 'c', 'd'].map((c, i) => cat(c, 'ordinal', ['x'], i)))) },
+  { name: 'category-not-map', rule: 'R18', description: 'an entry that is a str', code: 'E_TYPE', at: { mark: 'x' }, body: (b) => cats(b, [new Mark('x', 'color')]) },
+  { name: 'category-column-missing', rule: 'R18', description: 'an entry without `column` (reported at the entry map)', code: 'E_TYPE', at: { mark: 'x' }, body: (b) => cats(b, [new Mark('x', cat().delete('column'))]) },
+  { name: 'category-column-int', rule: 'R18', description: '`column` is an integer', code: 'E_TYPE', at: { mark: 'x' }, body: (b) => cats(b, [cat(new Mark('x', 7))]) },
+  { name: 'category-column-empty', rule: 'R18', description: '`column` is ""', code: 'E_LIMIT', at: { mark: 'x' }, body: (b) => cats(b, [cat(new Mark('x', ''))]) },
+  { name: 'category-column-257', rule: 'R18', description: 'a column name of 257 bytes', code: 'E_LIMIT', at: { mark: 'x' }, body: (b) => cats(b, [cat(new Mark('x', 'c'.repeat(257)))]) },
+  { name: 'category-column-twice', rule: 'R18', description: 'two entries for `color`', code: 'E_VALUE', at: { mark: 'x' }, body: (b) => cats(b, [cat(), cat(new Mark('x', 'color'), 'ordinal', ['S'], 2)]) },
+  { name: 'category-encoding-int', rule: 'R18', description: '`encoding` is an integer', code: 'E_TYPE', at: { mark: 'x' }, body: (b) => cats(b, [cat('color', new Mark('x', 1))]) },
+  { name: 'category-encoding-257', rule: 'R18', description: 'an `encoding` of 257 bytes', code: 'E_LIMIT', at: { mark: 'x' }, body: (b) => cats(b, [cat('color', new Mark('x', 'o'.repeat(257)))]) },
+  { name: 'category-encoding-unknown', rule: 'R18', description: '`encoding` is "binary"', code: 'E_VALUE', at: { mark: 'x' }, body: (b) => cats(b, [cat('color', new Mark('x', 'binary'))]) },
+  { name: 'category-values-str', rule: 'R18', description: '`values` is a str', code: 'E_TYPE', at: { mark: 'x' }, body: (b) => cats(b, [cat('color', 'one_hot', new Mark('x', 'red,blue'))]) },
+  { name: 'category-values-empty', rule: 'R18', description: 'no categories', code: 'E_LIMIT', at: { mark: 'x' }, body: (b) => cats(b, [cat('color', 'one_hot', new Mark('x', []))]) },
+  { name: 'category-values-1025', rule: 'R18', description: 'an ordinal column of 1025 categories', code: 'E_LIMIT', at: { mark: 'x' }, body: (b) => cats(b, [cat('size', 'ordinal', new Mark('x', Array.from({ length: 1025 }, (_, i) => `v${i}`)), 2)]) },
+  { name: 'category-value-int', rule: 'R18', description: 'a category that is an integer', code: 'E_TYPE', at: { mark: 'x' }, body: (b) => cats(b, [cat('color', 'one_hot', ['red', new Mark('x', 2)])]) },
+  { name: 'category-value-257', rule: 'R18', description: 'a category of 257 bytes', code: 'E_LIMIT', at: { mark: 'x' }, body: (b) => cats(b, [cat('color', 'one_hot', ['red', new Mark('x', 'b'.repeat(257))])]) },
+  { name: 'category-value-twice', rule: 'R18', description: '"red" listed twice (at the repeat)', code: 'E_VALUE', at: { mark: 'x' }, body: (b) => cats(b, [cat('size', 'ordinal', ['red', 'blue', new Mark('x', 'red')], 2)]) },
+  { name: 'category-first-input-missing', rule: 'R18', description: 'an entry without `first_input` (reported at the entry map)', code: 'E_TYPE', at: { mark: 'x' }, body: (b) => cats(b, [new Mark('x', cat().delete('first_input'))]) },
+  { name: 'category-first-input-negative', rule: 'R18', description: '`first_input` is -1', code: 'E_TYPE', at: { mark: 'x' }, body: (b) => cats(b, [cat('color', 'one_hot', ['red', 'blue'], new Mark('x', -1))]) },
+  { name: 'category-beyond-features', rule: 'R18', description: 'a one-hot column of 2 at input 2 of 3 (inputs 2..3)', code: 'E_SHAPE', at: { mark: 'x' }, body: (b) => cats(b, [cat('color', 'one_hot', ['red', 'blue'], new Mark('x', 2))]) },
+  { name: 'category-first-input-huge', rule: 'R18', description: '`first_input` is 2^64-1 (a uint64)', code: 'E_SHAPE', at: { mark: 'x' }, body: (b) => cats(b, [cat('color', 'one_hot', ['red', 'blue'], new Mark('x', new Raw([0xcf, 255, 255, 255, 255, 255, 255, 255, 255])))]) },
+  { name: 'category-overlap', rule: 'R18', description: 'an ordinal column at input 1, which the one-hot `color` feeds', code: 'E_SHAPE', at: { mark: 'x' }, body: (b) => cats(b, [cat(), cat('size', 'ordinal', ['S'], new Mark('x', 1))]) },
+  { name: 'category-column-numeric', rule: 'R18', description: 'a column named `size`, the name of numeric input 2 (reported at that column)', code: 'E_VALUE', at: { mark: 'x' }, body: (b) => cats(b, [cat('color', 'ordinal', ['red', 'blue'], 0), cat(new Mark('x', 'size'), 'ordinal', ['S'], 1)]) },
   // Precedence (SPEC §7): the first rule in the order wins, not the first byte.
+  { name: 'order-output-before-categories', rule: 'order', description: 'an unknown encoding (early bytes) and output scale 0: R17 comes before R18', code: 'E_VALUE', at: { mark: 'scale', payload: true }, body: (b) => { cats(b, [cat('color', 'binary')]); patch(b.map('output'), 'scale', 0, f64(0)); } },
   { name: 'order-layers-before-names', rule: 'order', description: 'too few feature names (early bytes) and weight width 9 (later bytes): layers are checked first', code: 'E_BITWIDTH', at: { mark: 'w_bits', payload: true }, body: (b) => { b.map('meta').set('feature_names', ['a']); patch(layer(b, 0), 'w_bits', 0, [9]); } },
   { name: 'order-structure-first', rule: 'order', description: 'an unknown task and, in the last bytes, a repeated key: structure is checked first', code: 'E_MSGPACK', at: { mark: 'k' }, body: (b) => { b.map('meta').set('task', 'ranking'); b.map('output').entries.push([new Mark('k', 'scale'), 0]); } },
   { name: 'order-envelope-first', rule: 'order', description: 'a wrong format name and a checksum mismatch: the format name is checked first', code: 'E_FORMAT_NAME', at: { mark: 'format', in: 'file' }, staleCrc: true, body: (b) => b.map('meta').set('task', 'regressiom'), env: (e) => mark(e.set('format', 'NMP-EDGE'), 'format') },

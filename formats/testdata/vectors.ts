@@ -4,6 +4,7 @@
  * requires byte equality, so the reference cannot drift silently.
  */
 
+import { encodeRawRow } from '../categories.js';
 import { ACC_MAX } from '../constants.js';
 import { packRow } from '../pack.js';
 import { readModel } from '../read.js';
@@ -116,6 +117,19 @@ export function conformanceVectors(): ConformanceVector[] {
 
   const regression = randomModel({ seed: 5, widths: [7, 19, 4], task: 'regression', weightBits: [1, 2, 4, 8], actBits: [4, 8] });
   vectors.push(makeVector('regression', 'multi-output regression with output offsets', regression, randomInputs(regression, 8, 16)));
+
+  // meta.categories (SPEC §3.7): inputs are encoded from raw rows by the file's own table, so the cases exercise it.
+  const cars = randomModel({ seed: 6, widths: [6, 9, 3], weightBits: [1, 2, 4, 8], actBits: [4, 8] });
+  cars.meta.featureNames = ['weight', 'fuel=diesel', 'fuel=electric', 'fuel=petrol', 'doors', 'age'];
+  cars.meta.categories = [
+    { column: 'fuel', encoding: 'one_hot', values: ['diesel', 'electric', 'petrol'], firstInput: 1 },
+    { column: 'doors', encoding: 'ordinal', values: ['2', '3', '4', '5'], firstInput: 4 },
+  ];
+  const rows = [
+    { weight: 1.2, fuel: 'petrol', doors: '5', age: 3 }, { weight: -0.4, fuel: 'diesel', doors: '2', age: 12.5 },
+    { weight: 0.9, fuel: 'electric', doors: '4', age: 0 }, { weight: 2.5, fuel: 'diesel', doors: '3', age: -1 },
+  ];
+  vectors.push(makeVector('categorical', 'meta.categories: a one-hot and an ordinal column; x encoded from raw rows by encodeRawRow', cars, rows.map((row) => encodeRawRow(cars.meta, row))));
   return vectors;
 }
 

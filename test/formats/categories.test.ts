@@ -1,12 +1,13 @@
 /** @fileoverview `meta.categories` (SPEC §3.7, R18): round trip, every rule of the reader, raw-row encoding. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeModel } from '../../formats/write.js';
+import { encodeModel, encodeUnchecked, modelBody } from '../../formats/write.js';
 import { readModel } from '../../formats/read.js';
 import { ModelFormatError } from '../../formats/errors.js';
 import { encodeRawRow, rawColumnsOf, RawRowError } from '../../formats/categories.js';
 import type { CategoricalColumn } from '../../formats/schema.js';
 import { randomModel } from '../../formats/testdata/random.js';
+import { NoHost, tsRead } from '../../tools/fuzz/readers.js';
 
 /** Six inputs: weight, fuel=diesel, fuel=electric, fuel=petrol, doors (ordinal), age. */
 function carModel(categories: unknown) {
@@ -35,12 +36,16 @@ const BAD: Array<[string, unknown, string, RegExp]> = [
   ['overlapping inputs', [GOOD[0], { ...GOOD[1], firstInput: 3 }], 'E_SHAPE', /categories\[1\]\.first_input \(byte \d+\): inputs shared with another categorical column - got input 3 also fed by entry 0/],
   ['a column named twice', [GOOD[0], { ...GOOD[1], column: 'fuel' }], 'E_VALUE', /categories\[1\]\.column \(byte \d+\): column named twice/],
   ['a column that is also a numeric input', [GOOD[0], { ...GOOD[1], column: 'age' }], 'E_VALUE', /categories\[1\]\.column \(byte \d+\): column is also a numeric input - got "age" \(input 5\)/],
-  ['an empty column name', [{ ...GOOD[0], column: '' }], 'E_LIMIT', /categories\[0\]\.column \(byte \d+\): empty column name/],
+  ['an empty column name', [{ ...GOOD[0], column: '' }], 'E_LIMIT', /categories\[0\]\.column \(byte \d+\): empty column name - got 0 bytes/],
+  ['two columns that are numeric inputs (the first entry is reported, not the first input)', [{ column: 'age', encoding: 'ordinal', values: ['x'], firstInput: 4 }, { column: 'weight', encoding: 'ordinal', values: ['y'], firstInput: 1 }], 'E_VALUE', /categories\[0\]\.column \(byte \d+\): column is also a numeric input - got "age" \(input 5\)/],
   ['a negative first input', [{ ...GOOD[0], firstInput: -1 }], 'E_TYPE', /first_input \(byte \d+\): wrong type - got integer -1, expected non-negative integer/],
 ];
 for (const [name, table, code, re] of BAD) {
   test(`categories › R18 rejects ${name}`, () => {
     assert.throws(() => encodeModel(carModel(table)), (e: unknown) => (e instanceof ModelFormatError && e.code === code && re.test(e.message)) || assert.fail(String(e)));
+    // One verdict (SPEC §7): the no-host module, which never encodes raw rows, gives the same code at the same byte.
+    const bytes = encodeUnchecked(modelBody(carModel(table)));
+    assert.equal(new NoHost().load(bytes), tsRead(bytes).verdict);
   });
 }
 

@@ -11,14 +11,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readModel } from '../../formats/read.js';
-import { invalidVectors } from '../../formats/testdata/invalid.js';
 import { argmax, dequantizeOutput, forwardCodes, quantizeInput } from '../../formats/reference/forward.js';
 import { buildHostedWasm2c, wasm2cMissing } from '../../tools/bench/wasm2c.js';
 import { readCsv, splitDataset } from '../../tools/train/data.js';
 import { train } from '../../tools/train/index.js';
 import { repoRoot, testdataDir } from '../support/paths.js';
 import { conformanceVectors, randomCases } from './support/exact.js';
-import { hostileFiles, judgeHostile, type HostileVerdicts } from './support/hostile.js';
+import { hostileFiles, invalidVectorFiles, judgeHostile, type HostileVerdicts } from './support/hostile.js';
 
 const SEED = process.env.SEED ? Number(process.env.SEED) : 1;
 const skip = wasm2cMissing() ?? false;
@@ -99,18 +98,9 @@ test('wasm2c › hostile files: the error offset is the byte formats/read.ts nam
   assert.deepEqual(offsets.slice(0, 5), [], `${offsets.length} offsets differ from the TypeScript reader's`);
 });
 
-test('wasm2c › every invalid-file vector: the code and byte offset SPEC §7 assigns (formats/testdata/invalid/)', { skip }, () => {
-  const errs: string[] = [];
-  // Vectors over the file-size limit are synthetic (not on disk); the C host reads files, so it gets the committed ones.
-  for (const v of invalidVectors().filter((x) => x.bytes)) {
-    const r = runHost(v.bytes!, '');
-    if (v.code === 'ok') {
-      if (r.status !== 0) errs.push(`${v.name}: valid, but the host exited ${r.status}: ${r.err.trim()}`);
-      continue;
-    }
-    const m = /rejected: (E_[A-Z_]+) at byte (-?\d+)/.exec(r.err);
-    if (r.status !== 5 || !m) errs.push(`${v.name}: expected ${v.code} at byte ${v.offset}, the host exited ${r.status}: ${r.err.trim()}`);
-    else if (m[1] !== v.code || Number(m[2]) !== v.offset) errs.push(`${v.name}: expected ${v.code} at byte ${v.offset}, got ${m[1]} at byte ${m[2]}`);
-  }
-  assert.deepEqual(errs, []);
+test('wasm2c › every invalid-file vector (SPEC §8.2, R18 included): the code and offset formats/read.ts gives', { skip }, () => {
+  const files = invalidVectorFiles(testdataDir);
+  const { errs, offsets, codes } = judgeHostile(files, 'wasm2c', (b) => runHost(b, ''));
+  assert.deepEqual([...errs, ...offsets].slice(0, 5), [], `${errs.length + offsets.length} of ${files.length} vectors disagree`);
+  assert.ok(files.some((f) => f.what.includes('category')) && codes.size >= 10, 'the vectors include R18 and reach most codes');
 });

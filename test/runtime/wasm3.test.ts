@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { testdataDir, wasmDir } from '../support/paths.js';
 import { conformanceVectors } from './support/exact.js';
 import { readModel } from '../../formats/read.js';
-import { hostileFiles, judgeHostile, type HostileVerdicts } from './support/hostile.js';
+import { hostileFiles, invalidVectorFiles, judgeHostile, type HostileVerdicts } from './support/hostile.js';
 
 const host = process.env.NMP_WASM3_HOST;
 const noHostWasm = `${wasmDir}nohost.wasm`;
@@ -66,4 +66,15 @@ test('wasm3 › hostile files (truncations, bit flips, huge lengths): the reader
 test('wasm3 › hostile files: the error offset is the byte formats/read.ts names', { skip }, () => {
   const { offsets } = hostileOnce();
   assert.deepEqual(offsets.slice(0, 5), [], `${offsets.length} offsets differ from the TypeScript reader's`);
+});
+
+test('wasm3 › every invalid-file vector (SPEC §8.2, R18 included): the code and offset formats/read.ts gives', { skip }, () => {
+  const dir = mkdtempSync(`${tmpdir()}/nmp-wasm3-`);
+  let n = 0;
+  const { errs, offsets } = judgeHostile(invalidVectorFiles(testdataDir), 'wasm3', (bytes) => {
+    writeFileSync(`${dir}/v${n}.nmp`, bytes);
+    const r = spawnSync(host!, [noHostWasm, `${dir}/v${n++}.nmp`], { encoding: 'utf8', input: '', timeout: 60_000 });
+    return { status: r.status, err: r.stderr };
+  });
+  assert.deepEqual([...errs, ...offsets].slice(0, 5), [], `${errs.length + offsets.length} vectors disagree`);
 });

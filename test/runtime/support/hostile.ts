@@ -3,6 +3,7 @@
  * huge msgpack lengths inside a re-sealed body (valid CRC, so they reach the validator), with the verdict each host must
  * give: formats/read.ts's error code, exit 0 or 5 (never a trap or crash), an error offset inside the file.
  */
+import { readFileSync } from 'node:fs';
 import { Unpackr } from 'msgpackr';
 import { ModelFormatError } from '../../../formats/errors.js';
 import { readModel } from '../../../formats/read.js';
@@ -57,6 +58,12 @@ export function hostileFiles(testdataDir: string, seed: number): { bytes: Uint8A
     out.push({ bytes: encodeEnvelope(b), what });
   }
   return out;
+}
+
+/** The committed invalid-file vectors (SPEC §8.2, formats/testdata/invalid/) and accepted edge cases, as hostile files. */
+export function invalidVectorFiles(testdataDir: string): { bytes: Uint8Array; what: string }[] {
+  const index = JSON.parse(readFileSync(`${testdataDir}invalid/index.json`, 'utf8')) as { file: string | null }[];
+  return index.filter((v) => v.file).map((v) => ({ bytes: new Uint8Array(readFileSync(`${testdataDir}invalid/${v.file}`)), what: `invalid/${v.file}` }));
 }
 
 export interface HostileVerdicts { errs: string[]; offsets: string[]; codes: Map<string, number> }
