@@ -25,12 +25,12 @@ export interface RandomModelOptions {
   seed: number;
   /** Layer widths from inputs to outputs, e.g. [54, 256, 256, 7]. */
   widths: number[];
-  /** Weight bit-width of neuron j of layer l, or a menu to draw from. Default: menu 0..8. */
-  weightBits?: number[] | ((layer: number, neuron: number) => number);
-  /** Activation width of hidden neuron j of layer l, or a menu. Default: menu 1..16. */
-  actBits?: number[] | ((layer: number, neuron: number) => number);
-  /** Input code width of feature i, or a menu. Default: menu 2..16. */
-  inputBits?: number[] | ((feature: number) => number);
+  /** Weight widths to draw from, or the width of neuron j of layer l. Default: the menu 0..8. */
+  weightBitsMenu?: number[] | ((layer: number, neuron: number) => number);
+  /** Activation widths to draw from, or the width of hidden neuron j of layer l. Default: the menu 1..16. */
+  actBitsMenu?: number[] | ((layer: number, neuron: number) => number);
+  /** Input code widths to draw from, or the width of feature i. Default: the menu 2..16. */
+  inputBitsMenu?: number[] | ((feature: number) => number);
   /** Probability that a weight takes its minimum or maximum code (extreme codes). Default 0.1. */
   extremeWeightRate?: number;
   task?: 'classification' | 'regression';
@@ -50,7 +50,7 @@ export function randomModel(opts: RandomModelOptions): ModelInput {
   const r = rng(opts.seed);
   const { widths } = opts;
   const features = widths[0];
-  const inputBits = Uint8Array.from({ length: features }, (_, i) => pick(opts.inputBits, range(2, 16), r, i));
+  const inputBits = Uint8Array.from({ length: features }, (_, i) => pick(opts.inputBitsMenu, range(2, 16), r, i));
   const center = Float64Array.from({ length: features }, () => Math.round((r() - 0.5) * 2000) / 100);
   const gain = Float64Array.from(inputBits, (b) => ((2 ** (b - 1) - 1) / 3) * (0.5 + r()));
   let inMax = Float64Array.from(inputBits, (b) => 2 ** (b - 1) - 1);
@@ -60,7 +60,7 @@ export function randomModel(opts: RandomModelOptions): ModelInput {
   const extreme = opts.extremeWeightRate ?? 0.1;
   for (let l = 1; l < widths.length; l++) {
     const fanIn = widths[l - 1], out = widths[l], isLast = l === widths.length - 1;
-    const weightBits = Uint8Array.from({ length: out }, (_, j) => pick(opts.weightBits, range(0, 8), r, l - 1, j));
+    const weightBits = Uint8Array.from({ length: out }, (_, j) => pick(opts.weightBitsMenu, range(0, 8), r, l - 1, j));
     const rows: Uint8Array[] = [];
     const bias = new Int32Array(out);
     const typicalAcc = new Float64Array(out);
@@ -97,7 +97,7 @@ export function randomModel(opts: RandomModelOptions): ModelInput {
     const weightScale = Float32Array.from({ length: out }, () => Math.fround(2 ** -(4 + r() * 8)));
     let act = null;
     if (!isLast) {
-      const bits = Uint8Array.from({ length: out }, (_, j) => pick(opts.actBits, range(1, 16), r, l - 1, j));
+      const bits = Uint8Array.from({ length: out }, (_, j) => pick(opts.actBitsMenu, range(1, 16), r, l - 1, j));
       const mult = new Int32Array(out), shift = new Uint8Array(out), scale = new Float32Array(out);
       for (let j = 0; j < out; j++) {
         // Map about two typical accumulators onto the code range, so codes spread and sometimes clip.

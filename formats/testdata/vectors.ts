@@ -67,8 +67,8 @@ export function workedExampleModel(): ModelInput {
 function extremesModel(): ModelInput {
   const m = randomModel({
     seed: 404, widths: [9, 18, 8], extremeWeightRate: 1,
-    weightBits: (l, j) => (l === 1 && j === 4 ? 0 : 1 + (j % 8)),
-    actBits: cycle([1, 2, 7, 8, 15, 16]), inputBits: (i) => [2, 8, 16][i % 3],
+    weightBitsMenu: (l, j) => (l === 1 && j === 4 ? 0 : 1 + (j % 8)),
+    actBitsMenu: cycle([1, 2, 7, 8, 15, 16]), inputBitsMenu: (i) => [2, 8, 16][i % 3],
   });
   const act = m.layers[0].act!;
   act.mult[0] = 1; act.shift[0] = 1;
@@ -100,26 +100,26 @@ export function conformanceVectors(): ConformanceVector[] {
 
   // Every (weight bits 0..8) x (activation bits 1..16) pair: the last layer's 27 neurons cycle 0..8 and each reads all
   // 37 hidden neurons, which cycle through activation widths 1..16; layer 0 pairs weight bits with input widths 2..16.
-  const pairs = randomModel({ seed: 1, widths: [23, 37, 27], weightBits: cycle(range(0, 8)), actBits: cycle(range(1, 16)), inputBits: (i) => 2 + (i % 15) });
+  const pairs = randomModel({ seed: 1, widths: [23, 37, 27], weightBitsMenu: cycle(range(0, 8)), actBitsMenu: cycle(range(1, 16)), inputBitsMenu: (i) => 2 + (i % 15) });
   vectors.push(makeVector('pairs', 'every (weight bits 0..8, activation bits 1..16) pair and every input width 2..16; fan-ins 23 and 37 (not multiples of 16)', pairs, randomInputs(pairs, 16, 11)));
 
-  const mixed = randomModel({ seed: 2, widths: [54, 64, 33, 17, 7], weightBits: [0, 1, 1, 1, 2, 2, 4, 8], actBits: [4, 8, 16] });
+  const mixed = randomModel({ seed: 2, widths: [54, 64, 33, 17, 7], weightBitsMenu: [0, 1, 1, 1, 2, 2, 4, 8], actBitsMenu: [4, 8, 16] });
   vectors.push(makeVector('mlp-mixed', 'realistic NMP mix: weights {0,1,2,4,8}, activations {4,8,16}, 4 layers, fan-ins 54/64/33/17', mixed, randomInputs(mixed, 16, 12)));
 
-  const pruned = randomModel({ seed: 3, widths: [16, 24, 12, 3], weightBits: (l, j) => (l === 1 ? (j === 5 ? 2 : 0) : [0, 0, 1, 4][j % 4]), actBits: [1, 4, 16] });
+  const pruned = randomModel({ seed: 3, widths: [16, 24, 12, 3], weightBitsMenu: (l, j) => (l === 1 ? (j === 5 ? 2 : 0) : [0, 0, 1, 4][j % 4]), actBitsMenu: [1, 4, 16] });
   vectors.push(makeVector('pruned', '0-bit neurons: a layer with a single live neuron, pruned neurons whose activation is a constant of their bias', pruned, randomInputs(pruned, 8, 13)));
 
-  const fanMax = randomModel({ seed: 4, widths: [4096, 12, 5], weightBits: cycle([1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 2, 8]), actBits: [16], inputBits: [8, 16] });
+  const fanMax = randomModel({ seed: 4, widths: [4096, 12, 5], weightBitsMenu: cycle([1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 2, 8]), actBitsMenu: [16], inputBitsMenu: [8, 16] });
   vectors.push(makeVector('fanin-max', 'the largest fan-in the spec allows (4096), 16-bit inputs, rows shrunk to keep the int32 bound', fanMax, randomInputs(fanMax, 2, 14)));
 
   const extremes = extremesModel();
   vectors.push(makeVector('extremes', 'extreme codes: all weights at min/max, saturating inputs, mult 1 and 2^31-1, shift 1 and 62, bias at 2^31-1', extremes, randomInputs(extremes, 16, 15)));
 
-  const regression = randomModel({ seed: 5, widths: [7, 19, 4], task: 'regression', weightBits: [1, 2, 4, 8], actBits: [4, 8] });
+  const regression = randomModel({ seed: 5, widths: [7, 19, 4], task: 'regression', weightBitsMenu: [1, 2, 4, 8], actBitsMenu: [4, 8] });
   vectors.push(makeVector('regression', 'multi-output regression with output offsets', regression, randomInputs(regression, 8, 16)));
 
   // meta.categories (SPEC §3.7): inputs are encoded from raw rows by the file's own table, so the cases exercise it.
-  const cars = randomModel({ seed: 6, widths: [6, 9, 3], weightBits: [1, 2, 4, 8], actBits: [4, 8] });
+  const cars = randomModel({ seed: 6, widths: [6, 9, 3], weightBitsMenu: [1, 2, 4, 8], actBitsMenu: [4, 8] });
   cars.meta.featureNames = ['weight', 'fuel=diesel', 'fuel=electric', 'fuel=petrol', 'doors', 'age'];
   cars.meta.categories = [
     { column: 'fuel', encoding: 'one_hot', values: ['diesel', 'electric', 'petrol'], firstInput: 1 },

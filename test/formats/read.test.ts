@@ -8,7 +8,7 @@ import { encodeEnvelope, encodeModel, encodeUnchecked, modelBody } from '../../f
 import { randomModel, rng } from '../../formats/testdata/random.js';
 import { crc32 } from '../../formats/crc32.js';
 
-const base = randomModel({ seed: 21, widths: [5, 9, 3], weightBits: [0, 1, 2, 4, 8], actBits: [4, 8, 16] });
+const base = randomModel({ seed: 21, widths: [5, 9, 3], weightBitsMenu: [0, 1, 2, 4, 8], actBitsMenu: [4, 8, 16] });
 const good = encodeModel(base);
 
 type Body = Record<string, any>;

@@ -33,7 +33,7 @@ test('write › encoding is deterministic', () => {
 
 test('write › refuses a neuron whose accumulator could overflow int32, naming it', () => {
   // 8-bit weights at -128 times 512 inputs of 16-bit activations: 128 * 65535 * 512 > 2^31.
-  const m = randomModel({ seed: 7, widths: [4, 512, 1], weightBits: (l) => (l === 0 ? 1 : 8), actBits: [16] });
+  const m = randomModel({ seed: 7, widths: [4, 512, 1], weightBitsMenu: (l) => (l === 0 ? 1 : 8), actBitsMenu: [16] });
   m.layers[1].weights = packRow(new Array(512).fill(-128), 8);
   assert.throws(() => encodeModel(m), (e: unknown) => e instanceof ModelFormatError && e.code === 'E_ACC_OVERFLOW' && e.path === 'body.layers[1] neuron 0' && /got \d{10}/.test(e.message));
 });

@@ -110,7 +110,7 @@ test('runtime › use after dispose() throws RuntimeError E_DISPOSED from every 
 });
 
 test('runtime › a model over the memory limit fails with E_MEMORY_LIMIT and no model; others are unaffected', async () => {
-  const big = encodeModel(randomModel({ seed: 8, widths: [512, 256, 3], weightBits: [8], actBits: [8], inputBits: [8] })); // 128 KiB of weights
+  const big = encodeModel(randomModel({ seed: 8, widths: [512, 256, 3], weightBitsMenu: [8], actBitsMenu: [8], inputBitsMenu: [8] })); // 128 KiB of weights
   for (const backend of BACKENDS) {
     const other = await loadModel(small.bytes, { backend });
     const before = other.predict(small.cases[0].x);
@@ -136,7 +136,7 @@ test('runtime › several models live at once without interfering (interleaved c
 });
 
 test('runtime › memory() is exact: parts sum to the arena, linear memory is whole pages, module is the .wasm size', async (t) => {
-  const mi = randomModel({ seed: 5, widths: [54, 256, 256, 7], weightBits: [1, 2, 4, 8], actBits: [8], inputBits: [8] });
+  const mi = randomModel({ seed: 5, widths: [54, 256, 256, 7], weightBitsMenu: [1, 2, 4, 8], actBitsMenu: [8], inputBitsMenu: [8] });
   const bytes = encodeModel(mi);
   for (const backend of BACKENDS) {
     const m = await loadModel(bytes, { backend });
@@ -216,7 +216,7 @@ test('runtime › models share one instance per backend: arenas, not pages, and 
     assert.equal(after.modelsInInstance, before.modelsInInstance + 8);
     assert.ok(after.linearMemory - before.linearMemory <= 8 * before.total + 65536, `8 more ${before.total}-byte arenas grew memory by ${after.linearMemory - before.linearMemory}`);
     // A large model grows the shared memory: earlier models' JS views detach and must be re-created transparently.
-    const big = await loadModel(encodeModel(randomModel({ seed: 9, widths: [300, 600, 200, 2], weightBits: [8] })), { backend });
+    const big = await loadModel(encodeModel(randomModel({ seed: 9, widths: [300, 600, 200, 2], weightBitsMenu: [8] })), { backend });
     assert.ok(a.memory().linearMemory > after.linearMemory, 'the big model should have grown the memory');
     assert.deepEqual(a.predict(x0), predictReference(decoded, x0));
     for (const m of more) assert.deepEqual(m.predict(x0), predictReference(decoded, x0));
@@ -237,9 +237,9 @@ test('runtime › models share one instance per backend: arenas, not pages, and 
 
 test('runtime › every buffer of the plan (tables, 4-sample batch buffers) counts at load: E_MEMORY_LIMIT there, never a trap in predictBatch', async () => {
   // Low activation widths: table kernels and their buffers in the SIMD plan; the scalar plan has its byte scratch.
-  const bytes = encodeModel(randomModel({ seed: 41, widths: [54, 700, 300, 7], weightBits: [1, 2], actBits: [2, 3, 4], inputBits: [4, 6] }));
+  const bytes = encodeModel(randomModel({ seed: 41, widths: [54, 700, 300, 7], weightBitsMenu: [1, 2], actBitsMenu: [2, 3, 4], inputBitsMenu: [4, 6] }));
   const decoded = readModel(bytes);
-  const xs = randomInputs(randomModel({ seed: 41, widths: [54, 700, 300, 7], weightBits: [1, 2], actBits: [2, 3, 4], inputBits: [4, 6] }), 9, 3);
+  const xs = randomInputs(randomModel({ seed: 41, widths: [54, 700, 300, 7], weightBitsMenu: [1, 2], actBitsMenu: [2, 3, 4], inputBitsMenu: [4, 6] }), 9, 3);
   for (const backend of BACKENDS) {
     const probe = await loadModel(bytes, { backend, isolate: true });
     const mem = probe.memory();
@@ -260,7 +260,7 @@ test('runtime › every buffer of the plan (tables, 4-sample batch buffers) coun
 });
 
 test('runtime › maxMemoryBytes bounds the linear memory itself, whole pages included', async () => {
-  const bytes = encodeModel(randomModel({ seed: 31, widths: [54, 300, 300, 7], weightBits: [8] }));
+  const bytes = encodeModel(randomModel({ seed: 31, widths: [54, 300, 300, 7], weightBitsMenu: [8] }));
   let loaded = 0, refused = 0;
   for (let limit = 65536; limit <= 6 * 65536; limit += 16384) {
     for (const l of [limit - 1, limit]) {

@@ -43,7 +43,7 @@ export function bigModelFile(mb: number): string {
     if (out < 4096) break;
   }
   widths.push(16);
-  const bytes = encodeUnchecked(modelBody(randomModel({ seed: 5, widths, weightBits: [8], actBits: [8], inputBits: [8] })));
+  const bytes = encodeUnchecked(modelBody(randomModel({ seed: 5, widths, weightBitsMenu: [8], actBitsMenu: [8], inputBitsMenu: [8] })));
   readModel(bytes);
   writeFileSync(path, bytes);
   return path;

@@ -46,9 +46,9 @@ export const RANDOM_SHAPES: Omit<RandomModelOptions, 'seed'>[] = [
   { widths: [1, 1] },
   { widths: [3, 1, 2] },
   { widths: [300, 129, 65, 7] },
-  { widths: [54, 256, 256, 7], weightBits: [1, 2, 4, 8], actBits: [4, 8, 16], inputBits: [8] },
-  { widths: [64, 64, 64], weightBits: [8], actBits: [16], inputBits: [16] },
-  { widths: [17, 33, 33, 33, 33, 33, 4], weightBits: [0, 1, 2, 3], actBits: [1, 2, 15, 16] },
+  { widths: [54, 256, 256, 7], weightBitsMenu: [1, 2, 4, 8], actBitsMenu: [4, 8, 16], inputBitsMenu: [8] },
+  { widths: [64, 64, 64], weightBitsMenu: [8], actBitsMenu: [16], inputBitsMenu: [16] },
+  { widths: [17, 33, 33, 33, 33, 33, 4], weightBitsMenu: [0, 1, 2, 3], actBitsMenu: [1, 2, 15, 16] },
 ];
 
 export interface RandomCase { label: string; decoded: NmpModel; bytes: Uint8Array; inputs: Float64Array[] }
@@ -87,13 +87,13 @@ export function checkRandom(m: Model, rc: RandomCase, label: string): string | n
 
 /** Shapes whose layer inputs fit tables and int8 dots (activations <= 8 bits, inputs <= 8 bits), off every block size. */
 export const PLAN_SHAPES: Omit<RandomModelOptions, 'seed'>[] = [
-  { widths: [54, 256, 256, 7], weightBits: [1, 2], actBits: [2, 3, 4], inputBits: [4, 5, 6] },
-  { widths: [23, 37, 19, 5], weightBits: [0, 1, 2, 3, 4, 5, 6, 7, 8], actBits: [1, 2, 3, 4, 5, 6, 7, 8], inputBits: [2, 3, 4, 5, 6, 7, 8] },
-  { widths: [130, 67, 9, 3], weightBits: [1, 3, 8], actBits: [4], inputBits: [2, 3] },
-  { widths: [33, 47, 31, 17, 3], weightBits: [1, 2, 3, 4], actBits: [1, 2], inputBits: [2] },
-  { widths: [1, 1], weightBits: [1], inputBits: [2] },
-  { widths: [300, 129, 65, 7], weightBits: [0, 1, 2, 8], actBits: [7, 8, 16], inputBits: [8] },
-  { widths: [17, 16, 15, 16, 17], weightBits: [2, 6], actBits: [5, 6, 7], inputBits: [16] },
+  { widths: [54, 256, 256, 7], weightBitsMenu: [1, 2], actBitsMenu: [2, 3, 4], inputBitsMenu: [4, 5, 6] },
+  { widths: [23, 37, 19, 5], weightBitsMenu: [0, 1, 2, 3, 4, 5, 6, 7, 8], actBitsMenu: [1, 2, 3, 4, 5, 6, 7, 8], inputBitsMenu: [2, 3, 4, 5, 6, 7, 8] },
+  { widths: [130, 67, 9, 3], weightBitsMenu: [1, 3, 8], actBitsMenu: [4], inputBitsMenu: [2, 3] },
+  { widths: [33, 47, 31, 17, 3], weightBitsMenu: [1, 2, 3, 4], actBitsMenu: [1, 2], inputBitsMenu: [2] },
+  { widths: [1, 1], weightBitsMenu: [1], inputBitsMenu: [2] },
+  { widths: [300, 129, 65, 7], weightBitsMenu: [0, 1, 2, 8], actBitsMenu: [7, 8, 16], inputBitsMenu: [8] },
+  { widths: [17, 16, 15, 16, 17], weightBitsMenu: [2, 6], actBitsMenu: [5, 6, 7], inputBitsMenu: [16] },
 ];
 
 interface PlanExports { memory: WebAssembly.Memory; heapBase(): number; forward(d: number): void; forward_batch(d: number, n: number): void }

@@ -11,7 +11,10 @@ import { join } from 'node:path';
 import { repoRoot } from '../../support/paths.js';
 import { expected, post, spawnServe, testModel, testRows } from './support.js';
 
-const denoBin = `${repoRoot}node_modules/.bin/deno`;
+// The binary itself: without deno's postinstall, node_modules/.bin/deno is a Node shim around it that a SIGTERM kills
+// outright (exit null), so the test could not see the clean stop.
+const denoExe = `${repoRoot}node_modules/deno/deno`;
+const denoBin = existsSync(denoExe) ? denoExe : `${repoRoot}node_modules/.bin/deno`;
 const A = testModel(51), B = testModel(52), C = testModel(53);
 
 test('serve › deno › nmp serve under deno run: predictions, refusals, limits, uploads, --watch, metrics, clean stop', async () => {
