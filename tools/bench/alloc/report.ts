@@ -76,7 +76,11 @@ export async function writeAllocation(records = readRecords(), path = REPORT_PAT
     'committed records in `tools/bench/alloc/runs/`). Every figure is the exported integer model scored on the test split; every',
     'model was also scored through the runtime (SIMD) and the two agree exactly unless a row says otherwise.', '');
   L.push('## Protocol', '');
-  L.push('- Rows: the split `nmp train --seed S` uses (seeded shuffle, 80 / 10 / 10), seeds 1-5, paired: every method of one seed sees the same rows.');
+  L.push('- Rows: the split `nmp train --seed S` uses (seeded shuffle, 80 / 10 / 10), paired: every method of one seed sees the same rows.');
+  // The suite's plan is 5 seeds of every run; a sitting may cover less (`--seeds`, `--configs`): say what the records hold.
+  const seedsOf = (ds: string) => [...new Set(records.filter((r) => r.dataset === ds).map((r) => r.seed))].sort((a, b) => a - b);
+  const held = DATASETS.filter((d) => seedsOf(d.id).length).map((d) => `${d.name} seeds ${seedsOf(d.id).join(', ')} (${records.filter((r) => r.dataset === d.id).length} runs)`);
+  L.push(`- Records held: ${held.join('; ') || 'none'}; the plan is seeds 1-5 of every run on every data set. The "seeds" column says which seeds each row averages, and paired differences use only the seeds both sides have.`);
   L.push('- Every method uses the trainer\'s defaults (MLP 256-256, the recipe by data size: float phase, then quantisation-aware training with distillation). fp32 **is** the float phase of every quantised method of its seed (shared, not retrained).');
   L.push('- Uniform codes: every neuron at that width, activations 8 bits, inputs 8 bits. Layer-level and NMP: widths allocated by the default allocator under the weight budget; activations at 4 average bits (the default) — fewer than the uniform codes\' 8.');
   L.push('- "At uniform b-bit\'s bytes": default NMP with `targetBytes` = the file size of that seed\'s uniform b-bit model: equal **file** bytes.');
