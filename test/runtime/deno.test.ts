@@ -6,9 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { repoRoot } from '../support/paths.js';
+import { denoBin, repoRoot } from '../support/paths.js';
 
-const denoBin = `${repoRoot}node_modules/.bin/deno`;
 const script = `${repoRoot}dist/test/runtime/deno/backends.deno.js`;
 
 test('runtime › deno › both backends and the no-host path equal the reference under Deno', async (t) => {

@@ -6,7 +6,7 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../support/paths.js';
-import { expected, post, spawnServe, testModel, testRows } from './support.js';
+import { expected, post, predictUntilVersion, spawnServe, testModel, testRows } from './support.js';
 
 const NMP = `${repoRoot}dist/tools/cli/nmp.js`;
 const nmp = (args: string[], env: Record<string, string> = {}) => spawnSync(process.execPath, [NMP, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
@@ -66,12 +66,7 @@ test('serve › cli › a watched directory under node: serves, picks up a repla
     assert.deepEqual((await post(`${p.url}/v1/models/a:predict`, { instances: row })).json.predictions, [expected(A, row[0])]);
     await writeFile(join(dir, '.a.tmp'), B.bytes);
     await rename(join(dir, '.a.tmp'), join(dir, 'a.nmp'));
-    const end = Date.now() + 10_000;
-    let last;
-    do {
-      await new Promise((r) => setTimeout(r, 50));
-      last = await post(`${p.url}/v1/models/a:predict`, { instances: row });
-    } while (last.json.version !== 2 && Date.now() < end);
+    const last = await predictUntilVersion(`${p.url}/v1/models/a:predict`, row, 2);
     assert.equal(last.json.version, 2);
     assert.deepEqual(last.json.predictions, [expected(B, row[0])]);
   } finally {

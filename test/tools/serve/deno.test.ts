@@ -8,13 +8,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../../support/paths.js';
-import { expected, post, spawnServe, testModel, testRows } from './support.js';
+import { denoBin, repoRoot } from '../../support/paths.js';
+import { expected, post, predictUntilVersion, spawnServe, testModel, testRows } from './support.js';
 
-// The binary itself: without deno's postinstall, node_modules/.bin/deno is a Node shim around it that a SIGTERM kills
-// outright (exit null), so the test could not see the clean stop.
-const denoExe = `${repoRoot}node_modules/deno/deno`;
-const denoBin = existsSync(denoExe) ? denoExe : `${repoRoot}node_modules/.bin/deno`;
 const A = testModel(51), B = testModel(52), C = testModel(53);
 
 test('serve › deno › nmp serve under deno run: predictions, refusals, limits, uploads, --watch, metrics, clean stop', async () => {
@@ -50,12 +46,7 @@ test('serve › deno › nmp serve under deno run: predictions, refusals, limits
     // --watch under Deno: a file renamed over the served one becomes version 3.
     await writeFile(join(dir, '.a.tmp'), C.bytes);
     await rename(join(dir, '.a.tmp'), join(dir, 'a.nmp'));
-    const end = Date.now() + 10_000;
-    let last;
-    do {
-      await new Promise((r) => setTimeout(r, 50));
-      last = await post(`${p.url}/v1/models/a:predict`, { instances: rows.slice(0, 1) });
-    } while (last.json.version !== 3 && Date.now() < end);
+    const last = await predictUntilVersion(`${p.url}/v1/models/a:predict`, rows.slice(0, 1), 3);
     assert.equal(last.json.version, 3);
     assert.deepEqual(last.json.predictions, [expected(C, rows[0])]);
   } finally {

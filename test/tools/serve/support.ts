@@ -50,6 +50,20 @@ export async function post(url: string, body: unknown, contentType = 'applicatio
   return { status: r.status, json: JSON.parse(text), headers: r.headers };
 }
 
+/**
+ * Predicts `rows` every 50 ms until the answer comes from `version` of the model (a watched file was replaced) or 10 s
+ * pass; returns the last answer, for the caller to assert on.
+ */
+export async function predictUntilVersion(url: string, rows: number[][], version: number): Promise<{ status: number; json: any; headers: Headers }> {
+  const end = Date.now() + 10_000;
+  let last;
+  do {
+    await new Promise((r) => setTimeout(r, 50));
+    last = await post(url, { instances: rows });
+  } while (last.json.version !== version && Date.now() < end);
+  return last;
+}
+
 /** A running `nmp serve` child process (Node or Deno), its URL, its output so far, and a way to stop it. */
 export interface ServeProcess {
   url: string;
