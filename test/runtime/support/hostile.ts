@@ -1,29 +1,18 @@
 /**
  * @fileoverview Hostile .nmp files for the C hosts of nohost.wasm (wasm2c, wasm3): truncations, bit flips, and flips and
  * huge msgpack lengths inside a re-sealed body (valid CRC, so they reach the validator), with the verdict each host must
- * give: formats/read.ts's error code, exit 0 or 5 (never a trap or crash), an error offset inside the file.
+ * give: formats/read.ts's error code and byte offset, exit 0 or 5 (never a trap or crash).
  */
 import { readFileSync } from 'node:fs';
 import { Unpackr } from 'msgpackr';
-import { ModelFormatError } from '../../../formats/errors.js';
-import { readModel } from '../../../formats/read.js';
 import { rng } from '../../../formats/testdata/random.js';
 import { encodeEnvelope } from '../../../formats/write.js';
+import { tsRead } from '../../../tools/fuzz/readers.js';
 import { conformanceVectors } from './exact.js';
 
+/** formats/read.ts's error code, or 'ok'. */
 export function tsCode(bytes: Uint8Array): string {
-  return tsVerdict(bytes).code;
-}
-
-/** formats/read.ts's verdict: 'ok', or the SPEC §7 code and byte offset every reader must report. */
-export function tsVerdict(bytes: Uint8Array): { code: string; offset: number } {
-  try {
-    readModel(bytes);
-    return { code: 'ok', offset: -1 };
-  } catch (e) {
-    if (e instanceof ModelFormatError) return { code: e.code, offset: e.offset };
-    throw e;
-  }
+  return tsRead(bytes).verdict.split(' ', 1)[0]!;
 }
 
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' } as ConstructorParameters<typeof Unpackr>[0]);
@@ -76,7 +65,8 @@ export function judgeHostile(files: { bytes: Uint8Array; what: string }[], engin
   const errs: string[] = [], offsets: string[] = [];
   const codes = new Map<string, number>();
   for (const { bytes, what } of files) {
-    const { code: want, offset } = tsVerdict(bytes);
+    // formats/read.ts's verdict: 'ok' or '<code> at byte <offset>', as every reader must give it (SPEC §7).
+    const verdict = tsRead(bytes).verdict, want = verdict.split(' ', 1)[0]!;
     codes.set(want, (codes.get(want) ?? 0) + 1);
     const r = run(bytes);
     if (want === 'ok') {
@@ -86,7 +76,7 @@ export function judgeHostile(files: { bytes: Uint8Array; what: string }[], engin
     const m = /rejected: (E_[A-Z_]+) at byte (-?\d+)/.exec(r.err);
     if (r.status !== 5 || !m) errs.push(`${what}: expected rejection ${want}, the ${engine} host exited ${r.status}: ${r.err.trim()}`);
     else if (m[1] !== want) errs.push(`${what}: formats/read.ts says ${want}, the ${engine} host says ${m[1]}`);
-    else if (Number(m[2]) !== offset) offsets.push(`${what}: ${want} at byte ${m[2]}, formats/read.ts at byte ${offset} (${bytes.length}-byte file)`);
+    else if (`${m[1]} at byte ${m[2]}` !== verdict) offsets.push(`${what}: ${want} at byte ${m[2]}, formats/read.ts says ${verdict} (${bytes.length}-byte file)`);
   }
   return { errs, offsets, codes };
 }
