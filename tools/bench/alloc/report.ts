@@ -78,8 +78,8 @@ export async function writeAllocation(records = readRecords(), path = REPORT_PAT
   L.push('## Protocol', '');
   L.push('- Rows: the split `nmp train --seed S` uses (seeded shuffle, 80 / 10 / 10), paired: every method of one seed sees the same rows.');
   // The suite's plan is 5 seeds of every run; a sitting may cover less (`--seeds`, `--configs`): say what the records hold.
-  const seedsOf = (ds: string) => [...new Set(records.filter((r) => r.dataset === ds).map((r) => r.seed))].sort((a, b) => a - b);
-  const held = DATASETS.filter((d) => seedsOf(d.id).length).map((d) => `${d.name} seeds ${seedsOf(d.id).join(', ')} (${records.filter((r) => r.dataset === d.id).length} runs)`);
+  const held = DATASETS.map((d) => ({ d, rs: records.filter((r) => r.dataset === d.id) })).filter(({ rs }) => rs.length)
+    .map(({ d, rs }) => `${d.name} seeds ${[...new Set(rs.map((r) => r.seed))].sort((a, b) => a - b).join(', ')} (${rs.length} runs)`);
   L.push(`- Records held: ${held.join('; ') || 'none'}; the plan is seeds 1-5 of every run on every data set. The "seeds" column says which seeds each row averages, and paired differences use only the seeds both sides have.`);
   L.push('- Every method uses the trainer\'s defaults (MLP 256-256, the recipe by data size: float phase, then quantisation-aware training with distillation). fp32 **is** the float phase of every quantised method of its seed (shared, not retrained).');
   L.push('- Uniform codes: every neuron at that width, activations 8 bits, inputs 8 bits. Layer-level and NMP: widths allocated by the default allocator under the weight budget; activations at 4 average bits (the default) — fewer than the uniform codes\' 8.');

@@ -23,7 +23,7 @@ import type { FloatPhase, TrainOptions } from '../../train/index.js';
 import { resolveOptions } from '../../train/options.js';
 import { bytesOf, f32Of } from '../../train/checkpoint.js';
 import { startTraining } from '../../pipeline/training.js';
-import { ABLATION_SEEDS, CACHE_DIR, configs, datasetOf, DATASETS, RUNS_DIR, runsOf, SUITE_DIR, type AllocConfig, type AllocDataset, type AllocRecord } from './configs.js';
+import { ablation, CACHE_DIR, configs, datasetOf, DATASETS, RUNS_DIR, runsOf, SUITE_DIR, type AllocConfig, type AllocDataset, type AllocRecord } from './configs.js';
 import { writeAllocation } from './report.js';
 
 const packr = new Packr({ useRecords: false } as ConstructorParameters<typeof Packr>[0]);
@@ -70,7 +70,8 @@ async function runUnit(d: AllocDataset, ds: Dataset, seed: number, commit: strin
   const split: Split = d.split(ds, seed);
   const failures: string[] = [];
   // --configs also orders the runs, so that the runs that matter most finish first when a sitting is cut short.
-  const wanted = only ? only.flatMap((id) => runsOf(d.id, seed).filter((c) => c.id === id)) : runsOf(d.id, seed);
+  const runs = runsOf(d.id, seed);
+  const wanted = only ? only.flatMap((id) => runs.filter((c) => c.id === id)) : runs;
   const todo = wanted.filter((c) => !isCurrent(d, c, seed, split));
   if (!todo.length) return failures;
   const fp = floatPath(d.id, seed);
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
   const seeds = (listArg(args, '--seeds') ?? ['1', '2', '3', '4', '5']).map((v) => wholeArg('--seeds', v));
   // A subset of the runs (ids as in configs.ts), for data sets too big to train every run on this machine in one sitting.
   const only = listArg(args, '--configs');
-  const ids = new Set(DATASETS.flatMap((d) => runsOf(d.id, ABLATION_SEEDS[0]).map((c) => c.id)));
+  const ids = new Set([...configs(), ...ablation()].map((c) => c.id));
   for (const c of only ?? []) if (!ids.has(c)) throw new Error(`--configs: unknown run '${c}' - expected ids such as ${[...ids].slice(0, 6).join(', ')}, ... (tools/bench/alloc/configs.ts)`);
   const jobs = wholeArg('--jobs', listArg(args, '--jobs')?.[0] ?? '2');
   const dataRoot = resolve(listArg(args, '--data')?.[0] ?? join(SUITE_DIR, '../../../../shared/datasets'));
